@@ -1,0 +1,103 @@
+#!/usr/bin/env bash
+# Refreshes testdata/crds/ with the CustomResourceDefinitions of the custom
+# kinds ydpgen emits. The CRDs are not written by hand: each one is copied
+# verbatim from the Go module zip (fetched through the Go module proxy) of the
+# project that owns it, at a pinned version. Re-running is idempotent.
+#
+# Usage: hack/crds/generate.sh   (from any directory; no arguments)
+set -euo pipefail
+
+# --- pinned sources ---------------------------------------------------------
+# Flux source-controller (GitRepository, HelmRepository); api module v1.9.5.
+SOURCE_CONTROLLER=github.com/fluxcd/source-controller@v1.9.5
+# Flux kustomize-controller (Kustomization); api module v1.9.5.
+KUSTOMIZE_CONTROLLER=github.com/fluxcd/kustomize-controller@v1.9.5
+# Flux helm-controller (HelmRelease). The project targets the api module
+# v1.6.5, but the module proxy does not serve the controller module at v1.6.5
+# (403 "This module version is not available"), and only the controller
+# module ships config/crd/bases. The CRD is therefore taken from the v1.6.4
+# controller module, after checking below that the api module's source (which
+# the CRD is generated from) is byte-identical between v1.6.4 and v1.6.5.
+HELM_CONTROLLER=github.com/fluxcd/helm-controller@v1.6.4
+HELM_API_USED=github.com/fluxcd/helm-controller/api@v1.6.4
+HELM_API_TARGET=github.com/fluxcd/helm-controller/api@v1.6.5
+# External Secrets Operator (ExternalSecret, SecretStore, ClusterSecretStore).
+EXTERNAL_SECRETS=github.com/external-secrets/external-secrets@v1.3.2
+# Argo CD (Application, ApplicationSet, AppProject). v3.5.7 is the newest v3
+# release whose go.mod the pinned Go toolchain accepts (v3.6.x needs go 1.27).
+ARGO_CD=github.com/argoproj/argo-cd/v3@v3.5.7
+# -----------------------------------------------------------------------------
+
+log() { printf 'hack/crds/generate.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+[[ -f "$root/go.mod" ]] || die "cannot find the module root (expected $root/go.mod)"
+out="$root/testdata/crds"
+
+export GOWORK=off
+export GO111MODULE=on
+
+tmp="$(mktemp -d "${TMPDIR:-/tmp}/ydpgen-crds.XXXXXX")"
+trap 'rm -rf "$tmp"' EXIT
+
+# module_dir MODULE@VERSION -> prints the extracted module directory.
+module_dir() {
+	local json dir
+	if ! json="$(cd "$tmp" && go mod download -json "$1" 2>&1)"; then
+		die "go mod download $1 failed: $json"
+	fi
+	dir="$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",\{0,1\}$/\1/p' <<<"$json")"
+	[[ -n "$dir" && -d "$dir" ]] || die "no Dir for $1 in: $json"
+	printf '%s\n' "$dir"
+}
+
+staged="$tmp/crds"
+mkdir -p "$staged"
+
+# take MODULE@VERSION PATH-IN-MODULE DEST-NAME
+take() {
+	local mv="$1" rel="$2" name="$3" dir
+	dir="$(module_dir "$mv")"
+	[[ -f "$dir/$rel" ]] || die "$mv does not contain $rel"
+	{
+		printf '# Copied unmodified (below this header) by hack/crds/generate.sh from\n'
+		printf '# Go module %s, file %s.\n' "$mv" "$rel"
+		printf '# Do not edit; re-run the script instead.\n'
+		cat "$dir/$rel"
+	} >"$staged/$name"
+	grep -q '^kind: CustomResourceDefinition' "$staged/$name" || die "$mv $rel is not a CustomResourceDefinition"
+	log "$name <- $mv $rel"
+}
+
+# Guard the helm-controller substitution described above.
+api_used="$(module_dir "$HELM_API_USED")"
+api_target="$(module_dir "$HELM_API_TARGET")"
+if ! diff -r "$api_used" "$api_target" >/dev/null; then
+	die "$HELM_API_USED and $HELM_API_TARGET differ; the CRD from $HELM_CONTROLLER may not match $HELM_API_TARGET"
+fi
+
+take "$SOURCE_CONTROLLER" config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml source.toolkit.fluxcd.io_gitrepositories.yaml
+take "$SOURCE_CONTROLLER" config/crd/bases/source.toolkit.fluxcd.io_helmrepositories.yaml source.toolkit.fluxcd.io_helmrepositories.yaml
+take "$KUSTOMIZE_CONTROLLER" config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml kustomize.toolkit.fluxcd.io_kustomizations.yaml
+take "$HELM_CONTROLLER" config/crd/bases/helm.toolkit.fluxcd.io_helmreleases.yaml helm.toolkit.fluxcd.io_helmreleases.yaml
+take "$EXTERNAL_SECRETS" config/crds/bases/external-secrets.io_externalsecrets.yaml external-secrets.io_externalsecrets.yaml
+take "$EXTERNAL_SECRETS" config/crds/bases/external-secrets.io_secretstores.yaml external-secrets.io_secretstores.yaml
+take "$EXTERNAL_SECRETS" config/crds/bases/external-secrets.io_clustersecretstores.yaml external-secrets.io_clustersecretstores.yaml
+take "$ARGO_CD" manifests/crds/application-crd.yaml argoproj.io_applications.yaml
+take "$ARGO_CD" manifests/crds/applicationset-crd.yaml argoproj.io_applicationsets.yaml
+take "$ARGO_CD" manifests/crds/appproject-crd.yaml argoproj.io_appprojects.yaml
+
+# Replace the previous set: drop YAML files this script no longer produces,
+# then move the fresh copies in.
+mkdir -p "$out"
+shopt -s nullglob
+for f in "$out"/*.yaml; do
+	[[ -e "$staged/$(basename "$f")" ]] || { log "removing stale $(basename "$f")"; rm -f "$f"; }
+done
+for f in "$staged"/*.yaml; do
+	chmod 0644 "$f"
+	mv -f "$f" "$out/$(basename "$f")"
+done
+log "wrote $(ls "$out"/*.yaml | wc -l) CRD files to $out"

@@ -1,0 +1,279 @@
+package model
+
+import "fmt"
+
+// Platform is a validated spec: its name and every environment, resolved and
+// sorted by name.
+type Platform struct {
+	Name         string
+	Environments []Environment
+}
+
+// Environment is everything one target cluster needs, fully resolved: every
+// field has a value, so generators never apply defaults of their own.
+type Environment struct {
+	Name        string
+	Profile     string
+	Namespace   Namespace
+	Cluster     Cluster
+	DataSurface DataSurface
+	Airflow     Airflow
+	Credentials []Credential // sorted by Name
+	Secrets     Secrets
+	Databases   []Database
+	Maintenance Maintenance
+	GitOps      GitOps
+	// Origins maps paths of this resolved environment (airflow.executor) to
+	// where in the spec their value was written, for positioned findings.
+	Origins Origins
+}
+
+// Namespace is the environment's Kubernetes namespace and its guard rails.
+type Namespace struct {
+	Name        string `json:"name"`
+	PodSecurity string `json:"podSecurity"`
+}
+
+// Cluster holds the facts about the target cluster that the spec declares.
+type Cluster struct {
+	Nodes               int                     `json:"nodes"`
+	NodeMemory          string                  `json:"nodeMemory"`
+	NodeCPU             string                  `json:"nodeCPU"`
+	SystemReserved      Resources1              `json:"systemReserved"`
+	Architecture        string                  `json:"architecture"`
+	StorageClasses      map[string]StorageClass `json:"storageClasses"`
+	DefaultStorageClass string                  `json:"defaultStorageClass"`
+	IngressClass        string                  `json:"ingressClass"`
+}
+
+// StorageClass says what a storage class of the cluster can do.
+type StorageClass struct {
+	RWX bool `json:"rwx"`
+	// NFSClientInstalled records that every node has the NFS client that
+	// Longhorn needs for ReadWriteMany volumes.
+	NFSClientInstalled bool `json:"nfsClientInstalled,omitempty"`
+}
+
+// Image is a container image reference; Digest, when set, pins it.
+type Image struct {
+	Repository string `json:"repository"`
+	Tag        string `json:"tag"`
+	Digest     string `json:"digest,omitempty"`
+	PullPolicy string `json:"pullPolicy"`
+}
+
+// Ref is the image reference as a container runtime reads it.
+func (i Image) Ref() string {
+	if i.Digest != "" {
+		return fmt.Sprintf("%s:%s@%s", i.Repository, i.Tag, i.Digest)
+	}
+	return i.Repository + ":" + i.Tag
+}
+
+// Resources1 is one set of CPU and memory quantities.
+type Resources1 struct {
+	CPU    string `json:"cpu"`
+	Memory string `json:"memory"`
+}
+
+// Resources are a container's requests and limits.
+type Resources struct {
+	Requests Resources1 `json:"requests"`
+	Limits   Resources1 `json:"limits"`
+}
+
+// DataSurface describes the YellowDataPlatform workload.
+type DataSurface struct {
+	Version       string        `json:"version"`
+	Image         Image         `json:"image"`
+	PullSecret    string        `json:"pullSecret,omitempty"`
+	PSP           string        `json:"psp"`
+	RTE           string        `json:"rte"`
+	Model         GitSource     `json:"model"`
+	MergeDatabase DatabaseRef   `json:"mergeDatabase"`
+	GitCache      GitCache      `json:"gitCache"`
+	MCPServer     MCPServer     `json:"mcpServer"`
+	Jobs          DataSurfaceJobs `json:"jobs"`
+}
+
+// GitSource is a git repository at a ref, read with a credential.
+type GitSource struct {
+	Repository string `json:"repository"`
+	Ref        string `json:"ref"`
+	Credential string `json:"credential,omitempty"`
+}
+
+// DatabaseRef names a database on the platform's database server.
+type DatabaseRef struct {
+	Name       string `json:"name"`
+	Credential string `json:"credential"`
+}
+
+// GitCache is the shared clone of the model repository.
+type GitCache struct {
+	Size         string `json:"size"`
+	StorageClass string `json:"storageClass"`
+}
+
+// MCPServer is DataSurface's model query server.
+type MCPServer struct {
+	Enabled     bool      `json:"enabled"`
+	ServiceType string    `json:"serviceType"`
+	Resources   Resources `json:"resources"`
+}
+
+// DataSurfaceJobs are the resources of DataSurface's bootstrap Jobs.
+type DataSurfaceJobs struct {
+	Resources Resources `json:"resources"`
+}
+
+// Airflow describes the Airflow release that runs DataSurface's DAGs.
+type Airflow struct {
+	Version          string            `json:"version"`
+	Chart            Chart             `json:"chart"`
+	ReleaseName      string            `json:"releaseName"`
+	Executor         string            `json:"executor"`
+	Image            Image             `json:"image"`
+	PullSecret       string            `json:"pullSecret,omitempty"`
+	MetadataDatabase MetadataDatabase  `json:"metadataDatabase"`
+	DAGs             DAGs              `json:"dags"`
+	Logs             Logs              `json:"logs"`
+	APIServer        APIServer         `json:"apiServer"`
+	Admin            Admin             `json:"admin"`
+	Components       Components        `json:"components"`
+	Config           map[string]map[string]string `json:"config,omitempty"`
+}
+
+// Chart pins the official Airflow Helm chart.
+type Chart struct {
+	Repository string `json:"repository"`
+	Name       string `json:"name"`
+	Version    string `json:"version"`
+}
+
+// MetadataDatabase is where Airflow keeps its state.
+type MetadataDatabase struct {
+	// Mode is "in-cluster" (a PostgreSQL rendered next to Airflow) or
+	// "external" (a server the spec points at).
+	Mode       string `json:"mode"`
+	Host       string `json:"host,omitempty"`
+	Port       int    `json:"port"`
+	Name       string `json:"name"`
+	Credential string `json:"credential"`
+	SSLMode    string `json:"sslMode"`
+}
+
+// DAGs is how DAG files reach Airflow.
+type DAGs struct {
+	GitSync GitSync `json:"gitSync"`
+}
+
+// GitSync configures the chart's git-sync v4 sidecar.
+type GitSync struct {
+	Enabled    bool      `json:"enabled"`
+	Repository string    `json:"repository,omitempty"`
+	Ref        string    `json:"ref,omitempty"`
+	Period     string    `json:"period,omitempty"`
+	SubPath    string    `json:"subPath,omitempty"`
+	Depth      int       `json:"depth,omitempty"`
+	Credential string    `json:"credential,omitempty"`
+	Resources  Resources `json:"resources"`
+}
+
+// Logs is where task logs are kept.
+type Logs struct {
+	Persistence Persistence `json:"persistence"`
+}
+
+// Persistence is a volume claim the chart makes.
+type Persistence struct {
+	Enabled      bool   `json:"enabled"`
+	Size         string `json:"size,omitempty"`
+	StorageClass string `json:"storageClass,omitempty"`
+}
+
+// APIServer is how the Airflow 3 API server (and UI) is exposed.
+type APIServer struct {
+	ServiceType string `json:"serviceType"`
+}
+
+// Admin is the first Airflow user; its password comes from a credential.
+type Admin struct {
+	Username   string `json:"username"`
+	Email      string `json:"email"`
+	FirstName  string `json:"firstName"`
+	LastName   string `json:"lastName"`
+	Role       string `json:"role"`
+	Credential string `json:"credential"`
+}
+
+// Components are the sizes of Airflow's long-running parts.
+type Components struct {
+	Scheduler    Component `json:"scheduler"`
+	Workers      Component `json:"workers"`
+	Triggerer    Component `json:"triggerer"`
+	DAGProcessor Component `json:"dagProcessor"`
+	APIServer    Component `json:"apiServer"`
+	StatsD       Component `json:"statsd"`
+	Redis        Component `json:"redis"`
+	Jobs         Component `json:"jobs"`
+}
+
+// Component is one Airflow part: whether it runs, how many and how big.
+type Component struct {
+	Enabled   bool      `json:"enabled"`
+	Replicas  int       `json:"replicas"`
+	Resources Resources `json:"resources"`
+}
+
+// CredentialType decides which keys a credential's Secret holds.
+type CredentialType string
+
+// Credential is a named secret the platform needs; the spec never holds its value.
+type Credential struct {
+	Name string         `json:"name"`
+	Type CredentialType `json:"type"`
+}
+
+// Secrets says how credentials reach the cluster.
+type Secrets struct {
+	Provider        string          `json:"provider"`
+	ExternalSecrets ExternalSecrets `json:"externalSecrets"`
+}
+
+// ExternalSecrets configures the External Secrets Operator provider.
+type ExternalSecrets struct {
+	StoreKind         string `json:"storeKind,omitempty"`
+	StoreName         string `json:"storeName,omitempty"`
+	RemoteKeyTemplate string `json:"remoteKeyTemplate,omitempty"`
+	RefreshInterval   string `json:"refreshInterval,omitempty"`
+}
+
+// Database is a database the bootstrap creates before Airflow starts.
+type Database struct {
+	Name             string   `json:"name"`
+	Owner            string   `json:"owner"`
+	DataTransformers []string `json:"dataTransformers,omitempty"`
+}
+
+// Maintenance are the housekeeping schedules.
+type Maintenance struct {
+	LogCleanup      Schedule `json:"logCleanup"`
+	DatabaseCleanup Schedule `json:"databaseCleanup"`
+	GitCacheRefresh Schedule `json:"gitCacheRefresh"`
+}
+
+// Schedule is a periodic task with a retention.
+type Schedule struct {
+	Enabled       bool   `json:"enabled"`
+	Schedule      string `json:"schedule"`
+	RetentionDays int    `json:"retentionDays,omitempty"`
+}
+
+// GitOps says which engine syncs the rendered tree and from where.
+type GitOps struct {
+	Engine   string `json:"engine"`
+	RepoURL  string `json:"repoURL,omitempty"`
+	Revision string `json:"revision,omitempty"`
+	Path     string `json:"path,omitempty"`
+}

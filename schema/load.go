@@ -1,0 +1,421 @@
+package schema
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+	cueyaml "cuelang.org/go/encoding/yaml"
+
+	"github.com/ydpgen/ydpgen/diag"
+	"github.com/ydpgen/ydpgen/model"
+)
+
+// overridable are the platform sections an environment may override.
+func overridable() []string { return []string{"datasurface", "airflow", "secrets", "maintenance"} }
+
+// Load validates a spec and resolves every environment. filename is used in
+// positions only; src is the spec in YAML, or in CUE when filename ends in
+// .cue. It returns diag.List when the spec has problems, and another error
+// only when ydpgen itself is broken.
+func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
+	if f := checkText(filename, src); f != nil {
+		return nil, diag.List{*f}
+	}
+	doc, findings := s.parse(filename, src)
+	if len(findings) > 0 {
+		return nil, findings.Sort()
+	}
+	w := &walker{file: filename, origin: func(p cue.Path) model.Origin { return originOf(filename, doc, p) }}
+	w.walk(s.platform, s.platform.Unify(doc), doc, nil)
+	if len(w.out) > 0 {
+		return nil, w.out.Sort()
+	}
+
+	envs := doc.LookupPath(cue.ParsePath("spec.environments"))
+	var names []string
+	iter, err := envs.Fields()
+	if err != nil {
+		return nil, fmt.Errorf("reading environments: %w", err)
+	}
+	for iter.Next() {
+		names = append(names, iter.Selector().Unquoted())
+	}
+	if len(names) == 0 {
+		org := originOf(filename, doc, cue.ParsePath("spec.environments"))
+		return nil, diag.List{{Severity: diag.Error, File: org.File, Line: org.Line, Col: org.Col,
+			Path: "spec.environments", Message: "no environment is declared",
+			Allowed: "at least one environment, such as dev: {profile: k3s-pi, namespace: ..., cluster: {...}}"}}
+	}
+	slices.Sort(names)
+
+	p := &model.Platform{Name: mustString(doc.LookupPath(cue.ParsePath("metadata.name")))}
+	var all diag.List
+	for _, name := range names {
+		env, findings, err := s.resolve(filename, doc, name)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, findings...)
+		if env != nil {
+			p.Environments = append(p.Environments, *env)
+		}
+	}
+	if len(all) > 0 {
+		return nil, all.Sort()
+	}
+	return p, nil
+}
+
+// checkText refuses input that cannot be a spec before any parser sees it.
+func checkText(filename string, src []byte) *diag.Finding {
+	allowed := "a Platform spec in YAML or CUE, starting with apiVersion: ydpgen.dev/v1alpha1 (ydpgen init writes one)"
+	if i := bytes.IndexByte(src, 0); i >= 0 || !utf8.Valid(src) {
+		if i < 0 {
+			i = firstInvalidUTF8(src)
+		}
+		line, col := lineCol(src, i)
+		return &diag.Finding{Severity: diag.Error, File: filename, Line: line, Col: col,
+			Message: "the file is not text: it holds binary data", Allowed: allowed}
+	}
+	empty := true
+	for _, l := range strings.Split(string(src), "\n") {
+		l = strings.TrimSpace(l)
+		if l != "" && !strings.HasPrefix(l, "#") && !strings.HasPrefix(l, "//") && l != "---" {
+			empty = false
+			break
+		}
+	}
+	if empty {
+		return &diag.Finding{Severity: diag.Error, File: filename, Line: 1, Col: 1,
+			Message: "the file is empty", Allowed: allowed}
+	}
+	return nil
+}
+
+func firstInvalidUTF8(b []byte) int {
+	for i := 0; i < len(b); {
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n <= 1 {
+			return i
+		}
+		i += n
+	}
+	return len(b)
+}
+
+func lineCol(src []byte, off int) (int, int) {
+	line := 1 + bytes.Count(src[:off], []byte("\n"))
+	col := off - bytes.LastIndexByte(src[:off], '\n')
+	return line, col
+}
+
+// parse reads YAML or CUE into a value, reporting syntax errors positioned.
+func (s *Schema) parse(filename string, src []byte) (cue.Value, diag.List) {
+	var file *ast.File
+	var err error
+	if strings.EqualFold(filepath.Ext(filename), ".cue") {
+		file, err = parser.ParseFile(filename, src)
+	} else {
+		if n := countYAMLDocuments(src); n > 1 {
+			return cue.Value{}, diag.List{{Severity: diag.Error, File: filename, Line: 1, Col: 1,
+				Message: fmt.Sprintf("the file holds %d YAML documents", n), Allowed: "exactly one document: one Platform per file"}}
+		}
+		file, err = cueyaml.Extract(filename, src)
+	}
+	if err != nil {
+		return cue.Value{}, fromCUEErrors(err, "syntax error: ")
+	}
+	v := s.ctx.BuildFile(file)
+	if err := v.Err(); err != nil {
+		return cue.Value{}, fromCUEErrors(err, "")
+	}
+	if v.IncompleteKind() != cue.StructKind {
+		return cue.Value{}, diag.List{{Severity: diag.Error, File: filename, Line: 1, Col: 1,
+			Message: "the spec is not a mapping", Allowed: "a mapping with apiVersion, kind, metadata and spec"}}
+	}
+	return v, nil
+}
+
+// countYAMLDocuments counts documents separated by '---' lines, ignoring a
+// leading separator and empty documents.
+func countYAMLDocuments(src []byte) int {
+	n, content := 0, false
+	for _, l := range strings.Split(string(src), "\n") {
+		t := strings.TrimRight(l, " \t\r")
+		if t == "---" || strings.HasPrefix(t, "--- ") {
+			if content {
+				n++
+			}
+			content = false
+			continue
+		}
+		if s := strings.TrimSpace(t); s != "" && !strings.HasPrefix(s, "#") {
+			content = true
+		}
+	}
+	if content {
+		n++
+	}
+	return n
+}
+
+// fromCUEErrors turns parser errors into findings. These come from the YAML or
+// CUE parser and already speak of the user's text, so their message is kept.
+func fromCUEErrors(err error, prefix string) diag.List {
+	var out diag.List
+	for _, e := range errors.Errors(err) {
+		f := diag.Finding{Severity: diag.Error}
+		if pos := e.Position(); pos.IsValid() {
+			f.File, f.Line, f.Col = pos.Filename(), pos.Line(), pos.Column()
+		} else if ps := e.InputPositions(); len(ps) > 0 {
+			f.File, f.Line, f.Col = ps[0].Filename(), ps[0].Line(), ps[0].Column()
+		}
+		format, args := e.Msg()
+		msg := fmt.Sprintf(format, args...)
+		msg = strings.TrimPrefix(msg, "yaml: ")
+		f.Message = prefix + msg
+		if p := e.Path(); len(p) > 0 {
+			f.Path = strings.Join(p, ".")
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// originOf finds where the value at p was written in the user's document,
+// falling back to the nearest ancestor that was.
+func originOf(filename string, doc cue.Value, p cue.Path) model.Origin {
+	sels := p.Selectors()
+	for n := len(sels); n >= 0; n-- {
+		q := cue.MakePath(sels[:n]...)
+		v := doc.LookupPath(q)
+		if !v.Exists() {
+			continue
+		}
+		pos := valuePos(v)
+		if n < len(sels) || !pos.IsValid() {
+			pos = v.Pos()
+		}
+		if !pos.IsValid() {
+			continue
+		}
+		return model.Origin{File: filename, Line: pos.Line(), Col: pos.Column(), Path: p.String()}
+	}
+	return model.Origin{File: filename, Line: 1, Col: 1, Path: p.String()}
+}
+
+// valuePos is the position of a field's value (executor: <here>), or of the
+// value itself when it is not a field.
+func valuePos(v cue.Value) token.Pos {
+	if f, ok := v.Source().(*ast.Field); ok && f.Value != nil {
+		if p := f.Value.Pos(); p.IsValid() {
+			// A block mapping's value starts on the next line; point at the key.
+			if _, isStruct := f.Value.(*ast.StructLit); isStruct {
+				return f.Pos()
+			}
+			return p
+		}
+	}
+	return v.Pos()
+}
+
+// labelPos is the position of a field's name.
+func labelPos(v cue.Value) token.Pos {
+	if f, ok := v.Source().(*ast.Field); ok {
+		return f.Pos()
+	}
+	return v.Pos()
+}
+
+func mustString(v cue.Value) string {
+	s, _ := v.String()
+	return s
+}
+
+// resolve builds one environment: platform sections merged with the
+// environment's overrides, unified with its profile, decoded strictly.
+func (s *Schema) resolve(filename string, doc cue.Value, name string) (*model.Environment, diag.List, error) {
+	envPath := cue.MakePath(cue.Str("spec"), cue.Str("environments"), cue.Str(name))
+	envDoc := doc.LookupPath(envPath)
+	profile := mustString(envDoc.LookupPath(cue.ParsePath("profile")))
+	schema, ok := s.profiles[profile]
+	if !ok {
+		return nil, nil, fmt.Errorf("profile %q passed validation but is not compiled", profile)
+	}
+
+	m := &merger{file: filename, doc: doc, merged: s.ctx.CompileString("{}"), origins: model.Origins{}}
+	spec := cue.MakePath(cue.Str("spec"))
+	for _, section := range []string{"datasurface", "airflow", "secrets", "maintenance", "credentials", "databases", "gitops"} {
+		base := doc.LookupPath(cue.MakePath(cue.Str("spec"), cue.Str(section)))
+		var over cue.Value
+		if slices.Contains(overridable(), section) {
+			over = envDoc.LookupPath(cue.MakePath(cue.Str(section)))
+		}
+		m.merge([]cue.Selector{cue.Str(section)}, appendPath(spec, cue.Str(section)), appendPath(envPath, cue.Str(section)), base, over)
+	}
+	m.merged = m.merged.FillPath(cue.ParsePath("environment.name"), name)
+	m.origins["environment.name"] = originOf(filename, doc, envPath)
+	for _, f := range []string{"profile", "namespace", "podSecurity", "cluster"} {
+		v := envDoc.LookupPath(cue.MakePath(cue.Str(f)))
+		if v.Exists() {
+			m.merge([]cue.Selector{cue.Str("environment"), cue.Str(f)}, appendPath(envPath, cue.Str(f)), cue.Path{}, v, cue.Value{})
+		}
+	}
+
+	resolved := schema.Unify(m.merged)
+	w := &walker{
+		file:     filename,
+		concrete: true,
+		where:    fmt.Sprintf("environment %s (profile %s)", name, profile),
+		origin: func(p cue.Path) model.Origin {
+			o, ok := m.origins.Lookup(p.String())
+			if !ok {
+				return originOf(filename, doc, envPath)
+			}
+			return o
+		},
+	}
+	w.walk(schema, resolved, m.merged, nil)
+	if len(w.out) > 0 {
+		return nil, w.out, nil
+	}
+	env, err := decode(resolved)
+	if err != nil {
+		return nil, nil, fmt.Errorf("environment %s: %w", name, err)
+	}
+	env.Origins = m.origins
+	return env, nil, nil
+}
+
+func appendPath(p cue.Path, sels ...cue.Selector) cue.Path {
+	return cue.MakePath(append(slices.Clone(p.Selectors()), sels...)...)
+}
+
+// merger builds an environment's value from the platform sections and the
+// environment's overrides. Values are filled as cue.Values, so they keep
+// their source positions, and each filled path records its origin.
+type merger struct {
+	file    string
+	doc     cue.Value
+	merged  cue.Value
+	origins model.Origins
+}
+
+// merge fills dst with over where over is set, with base elsewhere. Mappings
+// merge field by field; anything else (scalars, lists) is replaced whole.
+func (m *merger) merge(dst []cue.Selector, basePath, overPath cue.Path, base, over cue.Value) {
+	switch {
+	case !over.Exists() && !base.Exists():
+		return
+	case !over.Exists():
+		m.fill(dst, basePath, base)
+		return
+	case !base.Exists():
+		m.fill(dst, overPath, over)
+		return
+	}
+	if base.IncompleteKind() != cue.StructKind || over.IncompleteKind() != cue.StructKind {
+		m.fill(dst, overPath, over)
+		return
+	}
+	m.origins[cue.MakePath(dst...).String()] = originOf(m.file, m.doc, overPath)
+	var labels []cue.Selector
+	seen := map[string]bool{}
+	for _, v := range []cue.Value{base, over} {
+		iter, _ := v.Fields()
+		for iter != nil && iter.Next() {
+			if sel := iter.Selector(); !seen[sel.String()] {
+				seen[sel.String()] = true
+				labels = append(labels, sel)
+			}
+		}
+	}
+	for _, sel := range labels {
+		m.merge(append(slices.Clone(dst), sel), appendPath(basePath, sel), appendPath(overPath, sel),
+			base.LookupPath(cue.MakePath(sel)), over.LookupPath(cue.MakePath(sel)))
+	}
+}
+
+func (m *merger) fill(dst []cue.Selector, src cue.Path, v cue.Value) {
+	m.merged = m.merged.FillPath(cue.MakePath(dst...), v)
+	m.record(dst, src, v)
+}
+
+// record notes the origin of v and of everything below it.
+func (m *merger) record(dst []cue.Selector, src cue.Path, v cue.Value) {
+	m.origins[cue.MakePath(dst...).String()] = originOf(m.file, m.doc, src)
+	switch v.IncompleteKind() {
+	case cue.StructKind:
+		iter, _ := v.Fields()
+		for iter != nil && iter.Next() {
+			m.record(append(slices.Clone(dst), iter.Selector()), appendPath(src, iter.Selector()), iter.Value())
+		}
+	case cue.ListKind:
+		iter, _ := v.List()
+		for i := 0; iter.Next(); i++ {
+			m.record(append(slices.Clone(dst), cue.Index(i)), appendPath(src, cue.Index(i)), iter.Value())
+		}
+	}
+}
+
+// decode exports a concrete environment and decodes it into model types,
+// refusing any field the Go types do not know: schema and model must agree.
+func decode(v cue.Value) (*model.Environment, error) {
+	b, err := v.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	var r resolvedDoc
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&r); err != nil {
+		return nil, fmt.Errorf("decoding the resolved environment: %w", err)
+	}
+	env := &model.Environment{
+		Name:        r.Environment.Name,
+		Profile:     r.Environment.Profile,
+		Namespace:   model.Namespace{Name: r.Environment.Namespace, PodSecurity: r.Environment.PodSecurity},
+		Cluster:     r.Environment.Cluster,
+		DataSurface: r.DataSurface,
+		Airflow:     r.Airflow,
+		Secrets:     r.Secrets,
+		Databases:   r.Databases,
+		Maintenance: r.Maintenance,
+		GitOps:      r.GitOps,
+	}
+	for name, c := range r.Credentials {
+		env.Credentials = append(env.Credentials, model.Credential{Name: name, Type: c.Type})
+	}
+	slices.SortFunc(env.Credentials, func(a, b model.Credential) int { return strings.Compare(a.Name, b.Name) })
+	return env, nil
+}
+
+// resolvedDoc mirrors #Resolved field for field.
+type resolvedDoc struct {
+	DataSurface model.DataSurface `json:"datasurface"`
+	Airflow     model.Airflow     `json:"airflow"`
+	Secrets     model.Secrets     `json:"secrets"`
+	Maintenance model.Maintenance `json:"maintenance"`
+	Credentials map[string]struct {
+		Type model.CredentialType `json:"type"`
+	} `json:"credentials"`
+	Databases   []model.Database `json:"databases"`
+	GitOps      model.GitOps     `json:"gitops"`
+	Environment struct {
+		Name        string        `json:"name"`
+		Profile     string        `json:"profile"`
+		Namespace   string        `json:"namespace"`
+		PodSecurity string        `json:"podSecurity"`
+		Cluster     model.Cluster `json:"cluster"`
+	} `json:"environment"`
+}
