@@ -12,6 +12,8 @@ type Platform struct {
 // Environment is everything one target cluster needs, fully resolved: every
 // field has a value, so generators never apply defaults of their own.
 type Environment struct {
+	// Platform is the spec's metadata.name.
+	Platform    string
 	Name        string
 	Profile     string
 	Namespace   Namespace
@@ -84,15 +86,15 @@ type Resources struct {
 
 // DataSurface describes the YellowDataPlatform workload.
 type DataSurface struct {
-	Version       string        `json:"version"`
-	Image         Image         `json:"image"`
-	PullSecret    string        `json:"pullSecret,omitempty"`
-	PSP           string        `json:"psp"`
-	RTE           string        `json:"rte"`
-	Model         GitSource     `json:"model"`
-	MergeDatabase DatabaseRef   `json:"mergeDatabase"`
-	GitCache      GitCache      `json:"gitCache"`
-	MCPServer     MCPServer     `json:"mcpServer"`
+	Version       string          `json:"version"`
+	Image         Image           `json:"image"`
+	PullSecret    string          `json:"pullSecret,omitempty"`
+	PSP           string          `json:"psp"`
+	RTE           string          `json:"rte"`
+	Model         GitSource       `json:"model"`
+	MergeDatabase DatabaseRef     `json:"mergeDatabase"`
+	GitCache      GitCache        `json:"gitCache"`
+	MCPServer     MCPServer       `json:"mcpServer"`
 	Jobs          DataSurfaceJobs `json:"jobs"`
 }
 
@@ -129,18 +131,18 @@ type DataSurfaceJobs struct {
 
 // Airflow describes the Airflow release that runs DataSurface's DAGs.
 type Airflow struct {
-	Version          string            `json:"version"`
-	Chart            Chart             `json:"chart"`
-	ReleaseName      string            `json:"releaseName"`
-	Executor         string            `json:"executor"`
-	Image            Image             `json:"image"`
-	PullSecret       string            `json:"pullSecret,omitempty"`
-	MetadataDatabase MetadataDatabase  `json:"metadataDatabase"`
-	DAGs             DAGs              `json:"dags"`
-	Logs             Logs              `json:"logs"`
-	APIServer        APIServer         `json:"apiServer"`
-	Admin            Admin             `json:"admin"`
-	Components       Components        `json:"components"`
+	Version          string                       `json:"version"`
+	Chart            Chart                        `json:"chart"`
+	ReleaseName      string                       `json:"releaseName"`
+	Executor         string                       `json:"executor"`
+	Image            Image                        `json:"image"`
+	PullSecret       string                       `json:"pullSecret,omitempty"`
+	MetadataDatabase MetadataDatabase             `json:"metadataDatabase"`
+	DAGs             DAGs                         `json:"dags"`
+	Logs             Logs                         `json:"logs"`
+	APIServer        APIServer                    `json:"apiServer"`
+	Admin            Admin                        `json:"admin"`
+	Components       Components                   `json:"components"`
 	Config           map[string]map[string]string `json:"config,omitempty"`
 }
 

@@ -67,6 +67,7 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 		}
 		all = append(all, findings...)
 		if env != nil {
+			env.Platform = p.Name
 			p.Environments = append(p.Environments, *env)
 		}
 	}

@@ -60,12 +60,19 @@ etcd_ok() {
 # Serialise concurrent runs (for example several test binaries starting at
 # once) so that each binary is built only once.
 lock="$cache_dir/.lock"
+locked=0
 if command -v flock >/dev/null 2>&1; then
 	exec 9>"$lock"
+	locked=1
 	if ! flock -n 9; then
 		log "another build holds $lock; waiting for it"
 		flock 9
 	fi
+fi
+# Leftovers of a build that was interrupted; safe to remove only while we
+# hold the lock.
+if ((locked)); then
+	rm -f "$cache_dir"/.kube-apiserver.tmp.* "$cache_dir"/.etcd.tmp.*
 fi
 
 build_apiserver() {
@@ -129,7 +136,7 @@ GOMOD
 	local tmpbin="$cache_dir/.kube-apiserver.tmp.$$"
 	rm -f "$tmpbin"
 	if ! (cd "$mod" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "$ldflags" \
-		-o "$tmpbin" k8s.io/kubernetes/cmd/kube-apiserver); then
+		-o "$tmpbin" k8s.io/kubernetes/cmd/kube-apiserver 9>&-); then
 		rm -f "$tmpbin"
 		die "building kube-apiserver failed"
 	fi
@@ -152,7 +159,7 @@ GOMOD
 	local tmpbin="$cache_dir/.etcd.tmp.$$"
 	rm -f "$tmpbin"
 	if ! (cd "$mod" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w" \
-		-o "$tmpbin" go.etcd.io/etcd/server/v3); then
+		-o "$tmpbin" go.etcd.io/etcd/server/v3 9>&-); then
 		rm -f "$tmpbin"
 		die "building etcd failed"
 	fi

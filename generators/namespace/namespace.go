@@ -1,0 +1,32 @@
+package namespace
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ydpgen/ydpgen/generators"
+	"github.com/ydpgen/ydpgen/generators/labels"
+	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/model"
+)
+
+// Generator renders the Namespace.
+type Generator struct{}
+
+// Name implements generators.Generator.
+func (Generator) Name() string { return "namespace" }
+
+// Generate implements generators.Generator.
+func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) {
+	l := labels.For(env, env.Namespace.Name, "namespace")
+	// Enforce, audit and warn at the same level: a warning a user sees on
+	// apply then means the same as a rejection would.
+	for _, mode := range []string{"enforce", "audit", "warn"} {
+		l["pod-security.kubernetes.io/"+mode] = env.Namespace.PodSecurity
+	}
+	ns := &corev1.Namespace{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
+		ObjectMeta: metav1.ObjectMeta{Name: env.Namespace.Name, Labels: l},
+	}
+	return generators.Artifacts{Objects: []objset.Object{ns}}, nil
+}

@@ -1,0 +1,64 @@
+package rbac
+
+import (
+	"strings"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/ydpgen/ydpgen/generators"
+	"github.com/ydpgen/ydpgen/generators/labels"
+	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/model"
+)
+
+// RoleName names the Role and its RoleBinding.
+const RoleName = "datasurface-secret-reader"
+
+// Generator renders the secret-reader Role and RoleBinding.
+type Generator struct{}
+
+// Name implements generators.Generator.
+func (Generator) Name() string { return "rbac" }
+
+// ServiceAccountName is the name the official Airflow chart gives a
+// component's service account for a release: <release>-<suffix> when the
+// release name contains "airflow", <release>-airflow-<suffix> otherwise.
+func ServiceAccountName(release, suffix string) string {
+	if containsAirflow(release) {
+		return release + "-" + suffix
+	}
+	return release + "-airflow-" + suffix
+}
+
+func containsAirflow(s string) bool { return strings.Contains(s, "airflow") }
+
+// readers are the chart's components that run DataSurface code.
+func readers() []string { return []string{"scheduler", "worker", "dag-processor", "triggerer"} }
+
+// Generate implements generators.Generator.
+func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) {
+	l := labels.For(env, RoleName, "rbac")
+	role := &rbacv1.Role{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "Role"},
+		ObjectMeta: metav1.ObjectMeta{Name: RoleName, Namespace: env.Namespace.Name, Labels: l},
+		Rules: []rbacv1.PolicyRule{{
+			APIGroups: []string{""},
+			Resources: []string{"secrets"},
+			Verbs:     []string{"get", "list", "watch"},
+		}},
+	}
+	binding := &rbacv1.RoleBinding{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding"},
+		ObjectMeta: metav1.ObjectMeta{Name: RoleName, Namespace: env.Namespace.Name, Labels: l},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: RoleName},
+	}
+	for _, suffix := range readers() {
+		binding.Subjects = append(binding.Subjects, rbacv1.Subject{
+			Kind:      "ServiceAccount",
+			Name:      ServiceAccountName(env.Airflow.ReleaseName, suffix),
+			Namespace: env.Namespace.Name,
+		})
+	}
+	return generators.Artifacts{Objects: []objset.Object{role, binding}}, nil
+}

@@ -1,0 +1,508 @@
+package kubetest
+
+import (
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+// One server for all subtests: starting it is the expensive part.
+func TestKubeAPIServer(t *testing.T) {
+	s := Start(t)
+
+	t.Run("kubeconfig", func(t *testing.T) { testKubeconfig(t, s) })
+	t.Run("valid objects apply and re-apply changes nothing", func(t *testing.T) { testValidObjects(t, s) })
+	t.Run("negative controls", func(t *testing.T) { testNegativeControls(t, s) })
+	t.Run("CRDs install and accept minimal instances", func(t *testing.T) { testCRDs(t, s) })
+}
+
+// mustDecode parses YAML test fixtures.
+func mustDecode(t *testing.T, y string) []*unstructured.Unstructured {
+	t.Helper()
+	objs, err := DecodeObjects([]byte(y))
+	if err != nil {
+		t.Fatalf("decoding fixture: %v", err)
+	}
+	return objs
+}
+
+func requireNoWarnings(t *testing.T, what string, warnings []string) {
+	t.Helper()
+	if len(warnings) > 0 {
+		t.Errorf("%s: server returned %d warning(s):\n  %s", what, len(warnings), strings.Join(warnings, "\n  "))
+	}
+}
+
+func testKubeconfig(t *testing.T, s *Server) {
+	// The kubeconfig must work on its own: CA from the server's self-signed
+	// certificate (no insecure-skip-verify) and the admin token.
+	cfg, err := clientcmd.BuildConfigFromFlags("", s.KubeconfigPath())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Insecure {
+		t.Error("kubeconfig skips TLS verification")
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := dc.ServerVersion()
+	if err != nil {
+		t.Fatalf("server version through the kubeconfig: %v", err)
+	}
+	if v.GitVersion != "v1.34.4" {
+		t.Errorf("server reports %q, want v1.34.4", v.GitVersion)
+	}
+}
+
+const validObjects = `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: kubetest-valid
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: settings
+  namespace: kubetest-valid
+  labels:
+    app.kubernetes.io/name: demo
+data:
+  LOG_LEVEL: info
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: Role
+metadata:
+  name: config-reader
+  namespace: kubetest-valid
+rules:
+- apiGroups: [""]
+  resources: ["configmaps"]
+  verbs: ["get", "list", "watch"]
+`
+
+func testValidObjects(t *testing.T, s *Server) {
+	ctx := t.Context()
+	objs := mustDecode(t, validObjects)
+
+	first, err := s.Apply(ctx, objs, ApplyOptions{})
+	if err != nil {
+		t.Fatalf("first apply: %v", err)
+	}
+	requireNoWarnings(t, "first apply", first.Warnings)
+	if len(first.Objects) != 3 {
+		t.Fatalf("first apply reported %d objects, want 3", len(first.Objects))
+	}
+	for _, o := range first.Objects {
+		if !o.Created || !o.Changed || o.DryRun {
+			t.Errorf("first apply of %s %s: created=%v changed=%v dryRun=%v, want created and changed, not dry-run", o.GVK.Kind, o.Name, o.Created, o.Changed, o.DryRun)
+		}
+	}
+
+	second, err := s.Apply(ctx, objs, ApplyOptions{})
+	if err != nil {
+		t.Fatalf("second apply: %v", err)
+	}
+	requireNoWarnings(t, "second apply", second.Warnings)
+	if changed := second.Changed(); len(changed) != 0 {
+		for _, o := range changed {
+			t.Errorf("second identical apply changed %s %s/%s (resourceVersion %s -> %s)", o.GVK.Kind, o.Namespace, o.Name, o.ResourceVersionBefore, o.ResourceVersionAfter)
+		}
+	}
+	for _, o := range second.Objects {
+		if o.Created || o.ResourceVersionBefore == "" || o.ResourceVersionBefore != o.ResourceVersionAfter {
+			t.Errorf("second apply of %s %s: created=%v resourceVersion %q -> %q", o.GVK.Kind, o.Name, o.Created, o.ResourceVersionBefore, o.ResourceVersionAfter)
+		}
+	}
+
+	// A dry-run of a modified object reports the change but stores nothing.
+	modified := mustDecode(t, validObjects)
+	cmGVK := schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
+	for _, o := range modified {
+		if o.GroupVersionKind() == cmGVK {
+			if err := unstructured.SetNestedField(o.Object, "debug", "data", "LOG_LEVEL"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	dry, err := s.Apply(ctx, modified, ApplyOptions{DryRun: true})
+	if err != nil {
+		t.Fatalf("dry-run apply: %v", err)
+	}
+	requireNoWarnings(t, "dry-run apply", dry.Warnings)
+	for _, o := range dry.Objects {
+		wantChanged := o.GVK == cmGVK
+		wantDry := o.GVK.Kind != "Namespace"
+		if o.Changed != wantChanged || o.DryRun != wantDry {
+			t.Errorf("dry-run apply of %s %s: changed=%v dryRun=%v, want changed=%v dryRun=%v", o.GVK.Kind, o.Name, o.Changed, o.DryRun, wantChanged, wantDry)
+		}
+	}
+	stored, err := s.Get(ctx, cmGVK, "kubetest-valid", "settings")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lvl, _, _ := unstructured.NestedString(stored.Object, "data", "LOG_LEVEL"); lvl != "info" {
+		t.Errorf("after a dry-run the stored LOG_LEVEL is %q, want it unchanged (info)", lvl)
+	}
+
+	cms, err := s.List(ctx, cmGVK, "kubetest-valid")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, cm := range cms {
+		names = append(names, cm.GetName())
+	}
+	if !slices.Contains(names, "settings") {
+		t.Errorf("ConfigMaps in kubetest-valid = %v, want settings among them", names)
+	}
+
+	roleGVK := schema.GroupVersionKind{Group: "rbac.authorization.k8s.io", Version: "v1", Kind: "Role"}
+	if err := s.Delete(ctx, roleGVK, "kubetest-valid", "config-reader"); err != nil {
+		t.Fatalf("delete: %v", err)
+	}
+	if _, err := s.Get(ctx, roleGVK, "kubetest-valid", "config-reader"); !apierrors.IsNotFound(err) {
+		t.Errorf("Get after Delete: err = %v, want NotFound", err)
+	}
+	requireNoWarnings(t, "whole server", s.Warnings())
+}
+
+// Each of these must be refused by the server; if one is accepted, the
+// harness is not really validating anything.
+func testNegativeControls(t *testing.T, s *Server) {
+	const ns = `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: kubetest-negative
+`
+	cases := []struct {
+		name    string
+		object  string
+		dryRun  bool
+		wantMsg string // a fragment the server's error must contain
+	}{
+		{
+			name:   "Job with restartPolicy Always",
+			dryRun: true,
+			object: `
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: bad-restart
+  namespace: kubetest-negative
+spec:
+  template:
+    spec:
+      restartPolicy: Always
+      containers:
+      - name: main
+        image: busybox:1.36
+        command: ["true"]
+`,
+			wantMsg: "restartPolicy",
+		},
+		{
+			name:   "CronJob with an invalid schedule",
+			dryRun: true,
+			object: `
+apiVersion: batch/v1
+kind: CronJob
+metadata:
+  name: bad-schedule
+  namespace: kubetest-negative
+spec:
+  schedule: "not a schedule"
+  jobTemplate:
+    spec:
+      template:
+        spec:
+          restartPolicy: OnFailure
+          containers:
+          - name: main
+            image: busybox:1.36
+            command: ["true"]
+`,
+			wantMsg: "schedule",
+		},
+		{
+			name: "unknown field under strict field validation",
+			object: `
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: bad-field
+  namespace: kubetest-negative
+dataz:
+  key: value
+`,
+			wantMsg: `unknown field "dataz"`,
+		},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			ctx := t.Context()
+			objs := append(mustDecode(t, ns), mustDecode(t, tc.object)...)
+			_, err := s.Apply(ctx, objs, ApplyOptions{DryRun: tc.dryRun})
+			if err == nil {
+				t.Fatalf("the server accepted an object it must reject")
+			}
+			if !apierrors.IsInvalid(err) && !apierrors.IsBadRequest(err) {
+				t.Errorf("error is neither Invalid nor BadRequest: %v", err)
+			}
+			if !strings.Contains(err.Error(), tc.wantMsg) {
+				t.Errorf("error %q does not mention %q", err, tc.wantMsg)
+			}
+			bad := objs[len(objs)-1]
+			if _, err := s.Get(ctx, bad.GroupVersionKind(), bad.GetNamespace(), bad.GetName()); !apierrors.IsNotFound(err) {
+				t.Errorf("rejected object exists afterwards (Get err = %v)", err)
+			}
+		})
+	}
+
+	// The same unknown field under fieldValidation=Warn is stored, and the
+	// warning is captured: this proves a "no warnings" assertion can fail.
+	t.Run("warnings are recorded", func(t *testing.T) {
+		objs := append(mustDecode(t, ns), mustDecode(t, cases[2].object)...)
+		res, err := s.Apply(t.Context(), objs, ApplyOptions{DryRun: true, FieldValidation: "Warn"})
+		if err != nil {
+			t.Fatalf("apply with fieldValidation=Warn: %v", err)
+		}
+		if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, `unknown field "dataz"`) }) {
+			t.Errorf("warnings = %q, want one about the unknown field", res.Warnings)
+		}
+	})
+}
+
+// One minimal valid instance of every kind defined in testdata/crds.
+const crdInstances = `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: kubetest-crds
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: app
+  namespace: kubetest-crds
+spec:
+  interval: 5m
+  url: https://git.example.com/org/app.git
+  ref:
+    branch: main
+---
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: HelmRepository
+metadata:
+  name: charts
+  namespace: kubetest-crds
+spec:
+  interval: 1h
+  url: https://charts.example.com
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: app
+  namespace: kubetest-crds
+spec:
+  interval: 10m
+  path: ./deploy/prod
+  prune: true
+  sourceRef:
+    kind: GitRepository
+    name: app
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata:
+  name: app
+  namespace: kubetest-crds
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: app
+      version: 1.2.x
+      sourceRef:
+        kind: HelmRepository
+        name: charts
+---
+apiVersion: external-secrets.io/v1
+kind: SecretStore
+metadata:
+  name: store
+  namespace: kubetest-crds
+spec:
+  provider:
+    fake:
+      data:
+      - key: /app/password
+        value: example
+---
+apiVersion: external-secrets.io/v1
+kind: ClusterSecretStore
+metadata:
+  name: kubetest-cluster-store
+spec:
+  provider:
+    fake:
+      data:
+      - key: /app/password
+        value: example
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: app
+  namespace: kubetest-crds
+spec:
+  refreshInterval: 1h
+  secretStoreRef:
+    kind: SecretStore
+    name: store
+  target:
+    name: app-secret
+  data:
+  - secretKey: password
+    remoteRef:
+      key: /app/password
+---
+apiVersion: argoproj.io/v1alpha1
+kind: AppProject
+metadata:
+  name: team
+  namespace: kubetest-crds
+spec:
+  sourceRepos:
+  - https://git.example.com/org/app.git
+  destinations:
+  - server: https://kubernetes.default.svc
+    namespace: app
+---
+apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: app
+  namespace: kubetest-crds
+spec:
+  project: team
+  source:
+    repoURL: https://git.example.com/org/app.git
+    path: deploy/prod
+    targetRevision: main
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: app
+---
+apiVersion: argoproj.io/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: apps
+  namespace: kubetest-crds
+spec:
+  generators:
+  - list:
+      elements:
+      - env: prod
+  template:
+    metadata:
+      name: 'app-{{env}}'
+    spec:
+      project: team
+      source:
+        repoURL: https://git.example.com/org/app.git
+        path: 'deploy/{{env}}'
+        targetRevision: main
+      destination:
+        server: https://kubernetes.default.svc
+        namespace: app
+`
+
+func testCRDs(t *testing.T, s *Server) {
+	ctx := t.Context()
+	root, err := moduleRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(root, "testdata", "crds")
+	before := len(s.Warnings())
+	if err := s.InstallCRDs(ctx, dir); err != nil {
+		t.Fatalf("InstallCRDs: %v", err)
+	}
+	requireNoWarnings(t, "InstallCRDs", s.Warnings()[before:])
+
+	// Every kind defined in testdata/crds has an instance below, and no
+	// instance is of a kind missing there.
+	defined := map[schema.GroupKind]bool{}
+	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		crds, err := ReadObjectsFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, crd := range crds {
+			group, _, _ := unstructured.NestedString(crd.Object, "spec", "group")
+			kind, _, _ := unstructured.NestedString(crd.Object, "spec", "names", "kind")
+			defined[schema.GroupKind{Group: group, Kind: kind}] = true
+		}
+	}
+	objs := mustDecode(t, crdInstances)
+	covered := map[schema.GroupKind]bool{}
+	for _, o := range objs {
+		if gk := o.GroupVersionKind().GroupKind(); gk.Group != "" {
+			covered[gk] = true
+			if !defined[gk] {
+				t.Errorf("instance of %s, which testdata/crds does not define", gk)
+			}
+		}
+	}
+	for gk := range defined {
+		if !covered[gk] {
+			t.Errorf("testdata/crds defines %s but the test has no instance of it", gk)
+		}
+	}
+	if len(defined) != 10 {
+		t.Errorf("testdata/crds defines %d kinds, want 10", len(defined))
+	}
+
+	res, err := s.Apply(ctx, objs, ApplyOptions{DryRun: true})
+	if err != nil {
+		t.Fatalf("dry-run of minimal custom objects: %v", err)
+	}
+	requireNoWarnings(t, "dry-run of custom objects", res.Warnings)
+	if len(res.Objects) != len(objs) {
+		t.Errorf("dry-run reported %d objects, want %d", len(res.Objects), len(objs))
+	}
+
+	// And the CRD schemas are enforced: a GitRepository with a URL scheme
+	// the schema does not allow is refused.
+	bad := mustDecode(t, `
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: bad-url
+  namespace: kubetest-crds
+spec:
+  interval: 5m
+  url: ftp://git.example.com/org/app.git
+`)
+	if _, err := s.Apply(ctx, bad, ApplyOptions{DryRun: true}); err == nil {
+		t.Error("a GitRepository with an ftp:// URL was accepted; the CRD schema is not being enforced")
+	} else if !apierrors.IsInvalid(err) {
+		t.Errorf("GitRepository with an ftp:// URL: want an Invalid error, got %v", err)
+	}
+}

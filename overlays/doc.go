@@ -1,0 +1,14 @@
+// Package overlays lays rendered environments out as a kustomize tree and
+// moves that tree to and from disk.
+//
+// Layout puts every namespaced object that all environments share (once
+// namespaces are taken out) into base/, each environment's own objects into
+// overlays/<env>/, and where a shared object differs, a JSON patch with
+// exactly the differing fields. Kustomization files are kustomize's own
+// types. Build runs kustomize in-process (krusty) on the in-memory tree so
+// that every render proves each overlay gives back its environment.
+//
+// Write replaces the files of a previous render atomically: it stages the
+// new tree, keeps a journal while it swaps files in, prunes only files the
+// previous manifest lists, and rolls back on any failure.
+package overlays

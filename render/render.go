@@ -1,0 +1,82 @@
+package render
+
+import (
+	"fmt"
+
+	"github.com/ydpgen/ydpgen/generators"
+	"github.com/ydpgen/ydpgen/generators/airflow"
+	"github.com/ydpgen/ydpgen/generators/namespace"
+	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/generators/rbac"
+	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/overlays"
+	"github.com/ydpgen/ydpgen/schema"
+)
+
+// Generators returns every generator, in the order they run.
+func Generators() []generators.Generator {
+	return []generators.Generator{
+		namespace.Generator{},
+		rbac.Generator{},
+		airflow.Generator{},
+	}
+}
+
+// Result is a rendered platform.
+type Result struct {
+	Platform     *model.Platform
+	Environments []overlays.Environment
+	Tree         *overlays.Tree
+}
+
+// Spec loads, validates and renders a spec. Problems with the spec come back
+// as diag.List; any other error means ydpgen itself failed.
+func Spec(s *schema.Schema, filename string, src []byte) (*Result, error) {
+	p, err := s.Load(filename, src)
+	if err != nil {
+		return nil, err
+	}
+	return Platform(p)
+}
+
+// Platform renders a loaded platform.
+func Platform(p *model.Platform) (*Result, error) {
+	res := &Result{Platform: p}
+	for i := range p.Environments {
+		env := &p.Environments[i]
+		rendered, err := Environment(env)
+		if err != nil {
+			return nil, err
+		}
+		res.Environments = append(res.Environments, rendered)
+	}
+	t, err := overlays.Layout(res.Environments)
+	if err != nil {
+		return nil, fmt.Errorf("laying out the tree: %w", err)
+	}
+	if err := overlays.Verify(t, res.Environments); err != nil {
+		return nil, err
+	}
+	res.Tree = t
+	return res, nil
+}
+
+// Environment runs every generator for one environment.
+func Environment(env *model.Environment) (overlays.Environment, error) {
+	var set objset.Set
+	out := overlays.Environment{Name: env.Name, Namespace: env.Namespace.Name}
+	for _, g := range Generators() {
+		a, err := g.Generate(env)
+		if err != nil {
+			return out, fmt.Errorf("environment %s: generator %s: %w", env.Name, g.Name(), err)
+		}
+		if err := set.Add(a.Objects...); err != nil {
+			return out, fmt.Errorf("environment %s: generator %s: %w", env.Name, g.Name(), err)
+		}
+		for _, f := range a.Files {
+			out.Files = append(out.Files, overlays.File{Path: f.Path, Data: f.Data})
+		}
+	}
+	out.Objects = set.Entries()
+	return out, nil
+}
