@@ -58,12 +58,21 @@ type ObjectResult struct {
 	DryRun bool
 	// Created is true if the object did not exist before.
 	Created bool
-	// Changed is true if the apply created or modified the object. For a
-	// real apply it compares the resourceVersion before and after. A
-	// dry-run never bumps the resourceVersion, so for a dry-run it compares
-	// the stored object with the one the server returned, ignoring
-	// resourceVersion, generation and managedFields.
-	Changed               bool
+	// Changed is true if the apply created the object or wrote it again.
+	// For a real apply it compares the resourceVersion before and after.
+	// A dry-run never bumps the resourceVersion, so for a dry-run it is
+	// ContentChanged.
+	//
+	// One write the server makes without a change of content: applying a
+	// Namespace that sets nothing but its name leaves no managedFields
+	// entry, so the next apply records the existing fields under the
+	// manager "before-first-apply" and bumps the resourceVersion once.
+	// Such a write has Changed true and ContentChanged false.
+	Changed bool
+	// ContentChanged is true if the object was created, or if the object
+	// returned by the server differs from the one stored before the apply
+	// in anything but resourceVersion, generation and managedFields.
+	ContentChanged        bool
 	ResourceVersionBefore string // empty if the object did not exist
 	ResourceVersionAfter  string
 	// Object is the object as the server returned it.
@@ -195,11 +204,13 @@ func (s *Server) applyOne(ctx context.Context, dyn dynamic.Interface, obj *unstr
 	if before == nil {
 		r.Created = true
 		r.Changed = true
+		r.ContentChanged = true
 		return r, nil
 	}
 	r.ResourceVersionBefore = before.GetResourceVersion()
+	r.ContentChanged = !sameContent(before, after)
 	if dry {
-		r.Changed = !sameContent(before, after)
+		r.Changed = r.ContentChanged
 	} else {
 		r.Changed = r.ResourceVersionBefore != r.ResourceVersionAfter
 	}

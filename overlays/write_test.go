@@ -1,0 +1,188 @@
+package overlays
+
+import (
+	"errors"
+	"fmt"
+	"maps"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/ydpgen/ydpgen/fsys"
+)
+
+func tree(t *testing.T, files map[string]string) *Tree {
+	t.Helper()
+	tr := &Tree{}
+	for p, d := range files {
+		if err := tr.Add(p, []byte(d)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tr
+}
+
+// snapshot reads every file below root.
+func snapshot(t *testing.T, fs fsys.FS, root string) map[string]string {
+	t.Helper()
+	files, err := fs.Files(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, f := range files {
+		b, err := fs.ReadFile(filepath.Join(root, filepath.FromSlash(f)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f] = string(b)
+	}
+	return out
+}
+
+var (
+	oldFiles = map[string]string{
+		"base/kustomization.yaml":     "old base",
+		"base/a.yaml":                 "a v1",
+		"base/gone.yaml":              "pruned next time",
+		"overlays/dev/x.yaml":         "x v1",
+		"overlays/old/only-here.yaml": "pruned with its directory",
+	}
+	newFiles = map[string]string{
+		"base/kustomization.yaml":     "new base",
+		"base/a.yaml":                 "a v1",
+		"overlays/dev/x.yaml":         "x v2",
+		"overlays/dev/new/added.yaml": "added",
+		"overlays/prod/y.yaml":        "y",
+	}
+)
+
+// prepare writes the old tree plus a file ydpgen does not own.
+func prepare(t *testing.T, fs fsys.FS) map[string]string {
+	t.Helper()
+	if err := fs.WriteFile("out/README.md", []byte("the user's own file")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(fs, "out", tree(t, oldFiles)); err != nil {
+		t.Fatal(err)
+	}
+	return snapshot(t, fs, "out")
+}
+
+func TestWriteReplacesPrunesAndKeepsForeignFiles(t *testing.T) {
+	fs := fsys.NewMemory()
+	before := prepare(t, fs)
+	if before["README.md"] != "the user's own file" || before["base/gone.yaml"] == "" {
+		t.Fatalf("old tree not written: %v", before)
+	}
+	rep, err := Write(fs, "out", tree(t, newFiles))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := snapshot(t, fs, "out")
+	want := maps.Clone(newFiles)
+	want["README.md"] = "the user's own file"
+	m, _ := NewManifest(tree(t, newFiles)).encode()
+	want[ManifestPath] = string(m)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Fatalf("tree after write (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"base/gone.yaml", "overlays/old/only-here.yaml"}, rep.Pruned); d != "" {
+		t.Errorf("pruned (-want +got):\n%s", d)
+	}
+	if d := cmp.Diff([]string{"base/a.yaml"}, rep.Unchanged); d != "" {
+		t.Errorf("unchanged (-want +got):\n%s", d)
+	}
+	if exists, _, _ := fs.Stat("out/overlays/old"); exists {
+		t.Errorf("the emptied directory overlays/old was left behind")
+	}
+	if exists, _, _ := fs.Stat("out/.ydpgen/txn"); exists {
+		t.Errorf("the transaction directory was left behind")
+	}
+}
+
+func TestWriteRefusesToOverwriteForeignFile(t *testing.T) {
+	fs := fsys.NewMemory()
+	if err := fs.WriteFile("out/base/a.yaml", []byte("mine")); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Write(fs, "out", tree(t, newFiles))
+	if err == nil {
+		t.Fatal("write over a file ydpgen does not own succeeded")
+	}
+	if got := snapshot(t, fs, "out"); len(got) != 1 || got["base/a.yaml"] != "mine" {
+		t.Fatalf("foreign file touched or tree partly written: %v", got)
+	}
+}
+
+// TestWriteFailureAtEveryStep fails each change the writer makes, one at a
+// time, and checks that the previous tree survives every one of them.
+func TestWriteFailureAtEveryStep(t *testing.T) {
+	base := fsys.NewMemory()
+	before := prepare(t, base)
+	probe := &fsys.Faulty{FS: cloneMemory(t, base)}
+	if _, err := Write(probe, "out", tree(t, newFiles)); err != nil {
+		t.Fatal(err)
+	}
+	total := probe.Changes()
+	after := snapshot(t, probe.FS, "out")
+	if total < 10 {
+		t.Fatalf("only %d changes counted; the probe is not seeing the writer", total)
+	}
+	failed := 0
+	for _, crash := range []bool{false, true} {
+		for n := 1; n <= total; n++ {
+			t.Run(fmt.Sprintf("crash=%v/change=%d", crash, n), func(t *testing.T) {
+				mem := cloneMemory(t, base)
+				f := &fsys.Faulty{FS: mem, FailAt: n, Crash: crash}
+				_, err := Write(f, "out", tree(t, newFiles))
+				if err != nil && !errors.Is(err, fsys.ErrInjected) {
+					t.Fatalf("unexpected error: %v", err)
+				}
+				// Whether the process died or not, the next run starts by
+				// recovering; a failed write must leave the old tree, a
+				// successful one the new tree, never a mix.
+				if err := Recover(mem, "out"); err != nil {
+					t.Fatalf("recover: %v", err)
+				}
+				want := before
+				if err != nil {
+					failed++
+				}
+				if err == nil {
+					want = after
+				}
+				if d := cmp.Diff(want, snapshot(t, mem, "out")); d != "" {
+					t.Fatalf("tree after change %d failed, err=%v (-want +got):\n%s", n, err, d)
+				}
+				if _, err := Write(mem, "out", tree(t, newFiles)); err != nil {
+					t.Fatalf("write after the failure: %v", err)
+				}
+			})
+		}
+	}
+	// Every change up to the commit point must be able to fail the write.
+	if failed < total {
+		t.Errorf("only %d of %d injected failures made the write fail", failed, 2*total)
+	}
+}
+
+func cloneMemory(t *testing.T, m *fsys.Memory) *fsys.Memory {
+	t.Helper()
+	c := fsys.NewMemory()
+	files, err := m.Files(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		b, err := m.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.WriteFile(f, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return c
+}
