@@ -196,7 +196,15 @@ type Persistence struct {
 
 // APIServer is how the Airflow 3 API server (and UI) is exposed.
 type APIServer struct {
-	ServiceType string `json:"serviceType"`
+	ServiceType string   `json:"serviceType"`
+	Ingress     *Ingress `json:"ingress,omitempty"`
+}
+
+// Ingress exposes a service under a host name.
+type Ingress struct {
+	Host        string            `json:"host"`
+	TLSSecret   string            `json:"tlsSecret,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // Admin is the first Airflow user; its password comes from a credential.

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -132,6 +133,12 @@ func (s *Schema) parse(filename string, src []byte) (cue.Value, diag.List) {
 				Message: fmt.Sprintf("the file holds %d YAML documents", n), Allowed: "exactly one document: one Platform per file"}}
 		}
 		file, err = cueyaml.Extract(filename, src)
+		if err != nil {
+			return cue.Value{}, yamlSyntaxError(filename, err)
+		}
+		if dups := duplicateKeys(filename, file); len(dups) > 0 {
+			return cue.Value{}, dups
+		}
 	}
 	if err != nil {
 		return cue.Value{}, fromCUEErrors(err, "syntax error: ")
@@ -145,6 +152,73 @@ func (s *Schema) parse(filename string, src []byte) (cue.Value, diag.List) {
 			Message: "the spec is not a mapping", Allowed: "a mapping with apiVersion, kind, metadata and spec"}}
 	}
 	return v, nil
+}
+
+// yamlSyntaxError reports a YAML parser error. The parser gives its
+// position only inside its message ("file:line: what"), so the line is read
+// back from there; the message is kept as the parser wrote it.
+func yamlSyntaxError(filename string, err error) diag.List {
+	var out diag.List
+	for _, e := range errors.Errors(err) {
+		f := diag.Finding{Severity: diag.Error, File: filename, Line: 1, Col: 1}
+		msg := e.Error()
+		if rest, ok := strings.CutPrefix(msg, filename+":"); ok {
+			msg = strings.TrimSpace(rest)
+			if num, after, ok := strings.Cut(rest, ":"); ok {
+				if n, err := strconv.Atoi(num); err == nil {
+					f.Line, msg = n, strings.TrimSpace(after)
+				}
+			}
+		}
+		f.Message = "YAML syntax error: " + strings.TrimPrefix(msg, "yaml: ")
+		f.Allowed = "YAML mappings with consistent indentation; quote values that contain ': ' or start with a special character"
+		out = append(out, f)
+	}
+	return out
+}
+
+// duplicateKeys finds keys written twice in one mapping, which YAML forbids
+// and which would otherwise be merged silently.
+func duplicateKeys(filename string, f *ast.File) diag.List {
+	var out diag.List
+	var visit func(decls []ast.Decl, path string)
+	visit = func(decls []ast.Decl, path string) {
+		seen := map[string]token.Pos{}
+		for _, d := range decls {
+			field, ok := d.(*ast.Field)
+			if !ok {
+				continue
+			}
+			name, _, err := ast.LabelName(field.Label)
+			if err != nil {
+				continue
+			}
+			p := name
+			if path != "" {
+				p = path + "." + name
+			}
+			if first, dup := seen[name]; dup {
+				pos := field.Pos()
+				out = append(out, diag.Finding{Severity: diag.Error, File: filename, Line: pos.Line(), Col: pos.Column(),
+					Path: p, Message: fmt.Sprintf("key %q is written twice in this mapping (first at line %d)", name, first.Line()),
+					Allowed: "each key once per mapping"})
+				continue
+			}
+			seen[name] = field.Pos()
+			switch v := field.Value.(type) {
+			case *ast.StructLit:
+				visit(v.Elts, p)
+			case *ast.ListLit:
+				for i, e := range v.Elts {
+					if st, ok := e.(*ast.StructLit); ok {
+						visit(st.Elts, fmt.Sprintf("%s[%d]", p, i))
+					}
+				}
+			}
+		}
+	}
+	visit(f.Decls, "")
+	return out
 }
 
 // countYAMLDocuments counts documents separated by '---' lines, ignoring a

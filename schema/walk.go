@@ -56,7 +56,7 @@ func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
 	dk := data.IncompleteKind()
 	sk := schema.IncompleteKind()
 	if data.IsConcrete() && dk&sk == 0 && sk != cue.BottomKind {
-		w.add(path, "expected "+describe(schema)+", got "+show(data), describe(schema), "")
+		w.add(path, "expected "+kindName(sk)+", got "+kindOf(data), describe(schema), "")
 		return
 	}
 	switch {
@@ -264,6 +264,21 @@ func kindName(k cue.Kind) string {
 		return "null"
 	}
 	return "a value"
+}
+
+// kindOf names the kind of a user's value with the value itself.
+func kindOf(v cue.Value) string {
+	switch v.Kind() {
+	case cue.StringKind:
+		return "the string " + show(v)
+	case cue.StructKind, cue.ListKind:
+		return show(v)
+	case cue.BoolKind:
+		return "the boolean " + show(v)
+	case cue.NullKind:
+		return "null (an empty value)"
+	}
+	return "the number " + show(v)
 }
 
 // show prints a user's value the way they wrote it: strings unquoted unless

@@ -208,6 +208,17 @@ func Build(env *model.Environment) (*Values, error) {
 		v.StatsD.SecurityContexts = &SecurityContexts{Pod: restricted().Pod, Container: restricted().Containers}
 	}
 
+	if ing := a.APIServer.Ingress; ing != nil {
+		host := IngressHost{Name: ing.Host}
+		if ing.TLSSecret != "" {
+			host.TLS = &IngressTLS{Enabled: true, SecretName: ing.TLSSecret}
+		}
+		v.Ingress = &Ingress{APIServer: APIServerIngress{
+			Enabled: true, IngressClassName: env.Cluster.IngressClass, Annotations: ing.Annotations,
+			Path: "/", PathType: "Prefix", Hosts: []IngressHost{host},
+		}}
+	}
+
 	gs := a.DAGs.GitSync
 	v.DAGs.GitSync = GitSync{Enabled: gs.Enabled}
 	if gs.Enabled {

@@ -29,6 +29,7 @@ type Values struct {
 	DAGs                     DAGs                          `json:"dags"`
 	Logs                     Logs                          `json:"logs"`
 	DatabaseCleanup          DatabaseCleanup               `json:"databaseCleanup"`
+	Ingress                  *Ingress                      `json:"ingress,omitempty"`
 	Config                   map[string]map[string]string  `json:"config,omitempty"`
 }
 
@@ -195,4 +196,31 @@ type DatabaseCleanup struct {
 	Enabled       bool   `json:"enabled"`
 	Schedule      string `json:"schedule,omitempty"`
 	RetentionDays int    `json:"retentionDays,omitempty"`
+}
+
+// Ingress is the chart's ingress section; only the API server's is used.
+type Ingress struct {
+	APIServer APIServerIngress `json:"apiServer"`
+}
+
+// APIServerIngress exposes the Airflow 3 API server.
+type APIServerIngress struct {
+	Enabled          bool              `json:"enabled"`
+	IngressClassName string            `json:"ingressClassName"`
+	Annotations      map[string]string `json:"annotations,omitempty"`
+	Path             string            `json:"path"`
+	PathType         string            `json:"pathType"`
+	Hosts            []IngressHost     `json:"hosts"`
+}
+
+// IngressHost is one host of an ingress.
+type IngressHost struct {
+	Name string      `json:"name"`
+	TLS  *IngressTLS `json:"tls,omitempty"`
+}
+
+// IngressTLS names the certificate Secret of a host.
+type IngressTLS struct {
+	Enabled    bool   `json:"enabled"`
+	SecretName string `json:"secretName"`
 }

@@ -44,8 +44,10 @@ type ApplyOptions struct {
 	// forced.
 	FieldManager string
 	// FieldValidation is the server's fieldValidation directive: "Strict"
-	// (the default: unknown or duplicate fields are errors), "Warn" or
-	// "Ignore".
+	// (the default), "Warn" or "Ignore". Note that server-side apply
+	// refuses a field its schema does not declare whatever this says (the
+	// server answers 500 "field not declared in schema" while building the
+	// typed patch); Strict also turns duplicate fields into errors.
 	FieldValidation string
 }
 

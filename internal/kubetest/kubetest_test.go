@@ -19,6 +19,7 @@ func TestKubeAPIServer(t *testing.T) {
 
 	t.Run("kubeconfig", func(t *testing.T) { testKubeconfig(t, s) })
 	t.Run("valid objects apply and re-apply changes nothing", func(t *testing.T) { testValidObjects(t, s) })
+	t.Run("bare namespace settles after one bookkeeping write", func(t *testing.T) { testBareNamespace(t, s) })
 	t.Run("negative controls", func(t *testing.T) { testNegativeControls(t, s) })
 	t.Run("CRDs install and accept minimal instances", func(t *testing.T) { testCRDs(t, s) })
 }
@@ -58,8 +59,8 @@ func testKubeconfig(t *testing.T, s *Server) {
 	if err != nil {
 		t.Fatalf("server version through the kubeconfig: %v", err)
 	}
-	if v.GitVersion != "v1.34.4" {
-		t.Errorf("server reports %q, want v1.34.4", v.GitVersion)
+	if v.GitVersion != "v1.34.4" || v.Major != "1" || v.Minor != "34" {
+		t.Errorf("server reports version %q (major %q, minor %q), want v1.34.4 (1, 34)", v.GitVersion, v.Major, v.Minor)
 	}
 }
 
@@ -68,6 +69,8 @@ apiVersion: v1
 kind: Namespace
 metadata:
   name: kubetest-valid
+  labels:
+    app.kubernetes.io/part-of: demo
 ---
 apiVersion: v1
 kind: ConfigMap
@@ -190,6 +193,8 @@ metadata:
 		object  string
 		dryRun  bool
 		wantMsg string // a fragment the server's error must contain
+		// anyStatus accepts a status other than Invalid or BadRequest.
+		anyStatus bool
 	}{
 		{
 			name:   "Job with restartPolicy Always",
@@ -245,7 +250,10 @@ metadata:
 dataz:
   key: value
 `,
-			wantMsg: `unknown field "dataz"`,
+			// Server-side apply refuses undeclared fields while building
+			// the typed patch (HTTP 500), before fieldValidation applies.
+			wantMsg:   `.dataz: field not declared in schema`,
+			anyStatus: true,
 		},
 	}
 	for _, tc := range cases {
@@ -256,7 +264,8 @@ dataz:
 			if err == nil {
 				t.Fatalf("the server accepted an object it must reject")
 			}
-			if !apierrors.IsInvalid(err) && !apierrors.IsBadRequest(err) {
+			t.Logf("rejected as expected: %v", err)
+			if !tc.anyStatus && !apierrors.IsInvalid(err) && !apierrors.IsBadRequest(err) {
 				t.Errorf("error is neither Invalid nor BadRequest: %v", err)
 			}
 			if !strings.Contains(err.Error(), tc.wantMsg) {
@@ -269,18 +278,74 @@ dataz:
 		})
 	}
 
-	// The same unknown field under fieldValidation=Warn is stored, and the
-	// warning is captured: this proves a "no warnings" assertion can fail.
+	// A warning from the server is captured: this proves that a "no
+	// warnings" assertion can fail.
 	t.Run("warnings are recorded", func(t *testing.T) {
-		objs := append(mustDecode(t, ns), mustDecode(t, cases[2].object)...)
-		res, err := s.Apply(t.Context(), objs, ApplyOptions{DryRun: true, FieldValidation: "Warn"})
+		objs := append(mustDecode(t, ns), mustDecode(t, `
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: kubetest-negative
+spec:
+  selector:
+    matchLabels:
+      app: web
+  template:
+    metadata:
+      labels:
+        app: web
+    spec:
+      nodeSelector:
+        beta.kubernetes.io/os: linux
+      containers:
+      - name: web
+        image: nginx:1.27
+`)...)
+		before := len(s.Warnings())
+		res, err := s.Apply(t.Context(), objs, ApplyOptions{DryRun: true})
 		if err != nil {
-			t.Fatalf("apply with fieldValidation=Warn: %v", err)
+			t.Fatalf("apply: %v", err)
 		}
-		if !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, `unknown field "dataz"`) }) {
-			t.Errorf("warnings = %q, want one about the unknown field", res.Warnings)
+		isDeprecation := func(w string) bool { return strings.Contains(w, "beta.kubernetes.io/os") }
+		if !slices.ContainsFunc(res.Warnings, isDeprecation) {
+			t.Errorf("ApplyResult.Warnings = %q, want the deprecated nodeSelector label warning", res.Warnings)
+		}
+		if !slices.ContainsFunc(s.Warnings()[before:], isDeprecation) {
+			t.Errorf("Server.Warnings() did not record the deprecated nodeSelector label warning")
 		}
 	})
+}
+
+// A Namespace that sets nothing but its name is written once more by the
+// next apply (bookkeeping only, see ObjectResult.Changed); after that it is
+// stable, and ContentChanged tells the two apart.
+func testBareNamespace(t *testing.T, s *Server) {
+	ctx := t.Context()
+	objs := mustDecode(t, `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: kubetest-bare
+`)
+	var results []ObjectResult
+	for i := range 3 {
+		res, err := s.Apply(ctx, objs, ApplyOptions{})
+		if err != nil {
+			t.Fatalf("apply %d: %v", i+1, err)
+		}
+		requireNoWarnings(t, "apply", res.Warnings)
+		results = append(results, res.Objects[0])
+	}
+	if r := results[0]; !r.Created || !r.ContentChanged {
+		t.Errorf("apply 1: created=%v contentChanged=%v, want both", r.Created, r.ContentChanged)
+	}
+	if r := results[1]; r.ContentChanged {
+		t.Errorf("apply 2: contentChanged=true, want false")
+	}
+	if r := results[2]; r.Changed || r.ContentChanged {
+		t.Errorf("apply 3: changed=%v contentChanged=%v (resourceVersion %s -> %s), want neither", r.Changed, r.ContentChanged, r.ResourceVersionBefore, r.ResourceVersionAfter)
+	}
 }
 
 // One minimal valid instance of every kind defined in testdata/crds.
@@ -504,5 +569,23 @@ spec:
 		t.Error("a GitRepository with an ftp:// URL was accepted; the CRD schema is not being enforced")
 	} else if !apierrors.IsInvalid(err) {
 		t.Errorf("GitRepository with an ftp:// URL: want an Invalid error, got %v", err)
+	}
+
+	// A field the CRD schema does not declare is refused too.
+	unknown := mustDecode(t, `
+apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata:
+  name: unknown-field
+  namespace: kubetest-crds
+spec:
+  interval: 5m
+  url: https://git.example.com/org/app.git
+  urll: https://git.example.com/org/app.git
+`)
+	if _, err := s.Apply(ctx, unknown, ApplyOptions{DryRun: true}); err == nil {
+		t.Error("a GitRepository with the undeclared field spec.urll was accepted")
+	} else if !strings.Contains(err.Error(), "urll") {
+		t.Errorf("GitRepository with spec.urll: error does not name the field: %v", err)
 	}
 }

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ydpgen/ydpgen/fsys"
+	"github.com/ydpgen/ydpgen/overlays"
+	"github.com/ydpgen/ydpgen/render"
+)
+
+func newRenderCommand(a *app) *cobra.Command {
+	var out string
+	cmd := &cobra.Command{
+		Use:   "render SPEC -o DIR",
+		Short: "Render a spec into a GitOps tree",
+		Long: `render validates a spec, renders every environment and writes the tree:
+base/, overlays/<env>/ (with the Airflow Helm values in overlays/<env>/airflow/)
+and .ydpgen/manifest.json. Every overlay is built with kustomize in memory
+before anything is written. The write is atomic: if it fails, DIR keeps the
+previous render. Files ydpgen did not write are never touched; files the
+previous render wrote and this one does not are removed.`,
+		Example: `  ydpgen render platform.yaml -o deploy/
+  kubectl kustomize deploy/overlays/prod`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return usagef("render needs an output directory: -o DIR")
+			}
+			if exists, isDir, err := (fsys.OnDisk{}).Stat(out); err != nil {
+				return err
+			} else if exists && !isDir {
+				return usagef("the output %s is a file, not a directory", displayPath(out))
+			}
+			s, err := a.loadSchema()
+			if err != nil {
+				return err
+			}
+			src, err := readSpec(args[0])
+			if err != nil {
+				return err
+			}
+			res, err := render.Spec(s, args[0], src)
+			if err != nil {
+				return err
+			}
+			rep, err := overlays.Write(fsys.OnDisk{}, out, res.Tree)
+			if err != nil {
+				return fmt.Errorf("writing %s: %w", displayPath(out), err)
+			}
+			if a.output == "json" {
+				return writeJSON(a.stdout, report{OK: true, Summary: map[string]any{
+					"output": displayPath(out), "written": nonNil(rep.Written), "unchanged": nonNil(rep.Unchanged), "pruned": nonNil(rep.Pruned),
+				}})
+			}
+			fmt.Fprintf(a.stdout, "rendered %s into %s: %d written, %d unchanged, %d pruned\n",
+				plural(len(res.Environments), "environment"), displayPath(out), len(rep.Written), len(rep.Unchanged), len(rep.Pruned))
+			for _, e := range res.Environments {
+				fmt.Fprintf(a.stdout, "  kubectl kustomize %s\n", displayPath(out)+"/"+overlays.OverlayDir(e.Name))
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "directory to write the tree into (required)")
+	return cmd
+}
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

@@ -1,0 +1,224 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ydpgen/ydpgen/diag"
+	"github.com/ydpgen/ydpgen/schema"
+)
+
+// Exit codes, as the README documents them.
+const (
+	exitOK       = 0
+	exitFindings = 1
+	exitUsage    = 2
+	exitInternal = 3
+)
+
+// usageError is a mistake in how ydpgen was called.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// findingsError carries findings that were already printed.
+type findingsError struct{ n int }
+
+func (e findingsError) Error() string { return fmt.Sprintf("%d problems", e.n) }
+
+// app is the state the commands share: where to print and the schema,
+// compiled once per process on first use.
+type app struct {
+	stdout, stderr io.Writer
+	output         string // text or json
+	schema         *schema.Schema
+}
+
+func (a *app) loadSchema() (*schema.Schema, error) {
+	if a.schema == nil {
+		s, err := schema.New()
+		if err != nil {
+			return nil, err
+		}
+		a.schema = s
+	}
+	return a.schema, nil
+}
+
+// Main runs ydpgen with args and returns the exit code; it is the one place
+// that prints errors.
+func Main(args []string, stdout, stderr io.Writer) int {
+	a := &app{stdout: stdout, stderr: stderr}
+	root := newRootCommand(a)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.Execute()
+	if err == nil {
+		return exitOK
+	}
+	var fe findingsError
+	var ue usageError
+	var dl diag.List
+	switch {
+	case errors.As(err, &fe):
+		return exitFindings
+	case errors.As(err, &dl):
+		if perr := a.printFindings(dl); perr != nil {
+			fmt.Fprintf(stderr, "ydpgen: %v\n", perr)
+			return exitInternal
+		}
+		if dl.HasErrors() {
+			return exitFindings
+		}
+		return exitOK
+	case errors.As(err, &ue):
+		fmt.Fprintf(stderr, "ydpgen: %v\n", err)
+		fmt.Fprintf(stderr, "Run 'ydpgen --help' for usage.\n")
+		return exitUsage
+	default:
+		fmt.Fprintf(stderr, "ydpgen: internal error: %v\n", err)
+		return exitInternal
+	}
+}
+
+// printFindings writes findings as text to stderr or as JSON to stdout,
+// with file names relative to the working directory.
+func (a *app) printFindings(l diag.List) error {
+	l = l.Sort()
+	for i := range l {
+		l[i].File = displayPath(l[i].File)
+	}
+	if a.output == "json" {
+		return writeJSON(a.stdout, report{OK: !l.HasErrors(), Findings: l})
+	}
+	for _, f := range l {
+		fmt.Fprintln(a.stderr, f.String())
+	}
+	errs, warns := 0, 0
+	for _, f := range l {
+		if f.Severity == diag.Error {
+			errs++
+		} else {
+			warns++
+		}
+	}
+	fmt.Fprintf(a.stderr, "%s, %s\n", plural(errs, "error"), plural(warns, "warning"))
+	return nil
+}
+
+// report is the JSON shape of --output json.
+type report struct {
+	OK       bool      `json:"ok"`
+	Findings diag.List `json:"findings"`
+	// Summary holds what a successful command did.
+	Summary any `json:"summary,omitempty"`
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// displayPath shows a path relative to the working directory when it lies
+// below it, and as given otherwise.
+func displayPath(p string) string {
+	if p == "" || !filepath.IsAbs(p) {
+		return p
+	}
+	wd, err := os.Getwd()
+	if err != nil {
+		return p
+	}
+	rel, err := filepath.Rel(wd, p)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return p
+	}
+	return rel
+}
+
+func newRootCommand(a *app) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "ydpgen",
+		Short: "Compile a YellowDataPlatform spec into a GitOps repository",
+		Long: `ydpgen turns one declarative spec of a YellowDataPlatform deployment
+(DataSurface on Apache Airflow 3) into a kustomize tree with Helm values,
+RBAC and one overlay per environment, ready to commit for Argo CD or Flux.
+
+Exit codes: 0 success, 1 findings (invalid spec, lint errors), 2 usage error,
+3 internal error.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			if a.output != "text" && a.output != "json" {
+				return usagef("--output must be text or json, not %q", a.output)
+			}
+			return nil
+		},
+	}
+	root.PersistentFlags().StringVar(&a.output, "output", "text", "how to print findings and results: text or json")
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
+	root.AddCommand(
+		newInitCommand(a),
+		newValidateCommand(a),
+		newRenderCommand(a),
+		newSchemaCommand(a),
+		newVersionCommand(a),
+	)
+	// Unknown commands and wrong argument counts are usage errors too.
+	for _, c := range root.Commands() {
+		wrapArgs(c)
+	}
+	root.Args = func(cmd *cobra.Command, args []string) error {
+		if len(args) > 0 {
+			return usagef("unknown command %q", args[0])
+		}
+		return nil
+	}
+	root.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+	return root
+}
+
+func wrapArgs(c *cobra.Command) {
+	if c.Args == nil {
+		return
+	}
+	inner := c.Args
+	c.Args = func(cmd *cobra.Command, args []string) error {
+		if err := inner(cmd, args); err != nil {
+			return usageError{fmt.Errorf("%s: %w", cmd.CommandPath(), err)}
+		}
+		return nil
+	}
+}
+
+// readSpec reads the spec named on the command line.
+func readSpec(path string) ([]byte, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, usagef("cannot read the spec %s: %v", displayPath(path), pe.Err)
+		}
+		return nil, usagef("cannot read the spec %s: %v", displayPath(path), err)
+	}
+	return b, nil
+}
