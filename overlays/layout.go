@@ -153,7 +153,7 @@ func Layout(envs []Environment) (*Tree, error) {
 	return t, nil
 }
 
-const namespaceFile = "namespace.yaml"
+const namespaceFile = "set-namespace.yaml"
 
 func addKustomization(t *Tree, dir string, k *types.Kustomization) error {
 	k.APIVersion = types.KustomizationVersion

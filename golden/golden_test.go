@@ -1,0 +1,274 @@
+// Package golden holds the committed rendered trees of every example and the
+// end-to-end tests that compare them, build them with kustomize and decode
+// every object into its Kubernetes type.
+package golden
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
+	"sigs.k8s.io/yaml"
+
+	"github.com/ydpgen/ydpgen/fsys"
+	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/overlays"
+	"github.com/ydpgen/ydpgen/render"
+	ydschema "github.com/ydpgen/ydpgen/schema"
+)
+
+// examples lists the example directories that hold a platform.yaml.
+func examples(t testing.TB) []string {
+	t.Helper()
+	dirs, err := filepath.Glob("../examples/*/platform.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dirs) < 3 {
+		t.Fatalf("found %d examples, want at least 3", len(dirs))
+	}
+	var out []string
+	for _, d := range dirs {
+		out = append(out, filepath.Base(filepath.Dir(d)))
+	}
+	slices.Sort(out)
+	return out
+}
+
+func renderExample(t testing.TB, name string) *render.Result {
+	t.Helper()
+	s, err := ydschema.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile(filepath.Join("..", "examples", name, "platform.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := render.Spec(s, "examples/"+name+"/platform.yaml", src)
+	if err != nil {
+		t.Fatalf("rendering %s: %v", name, err)
+	}
+	return res
+}
+
+// withManifest returns the files of a tree as `render` writes them.
+func withManifest(t testing.TB, tr *overlays.Tree) map[string][]byte {
+	t.Helper()
+	mem := fsys.NewMemory()
+	if _, err := overlays.Write(mem, "out", tr); err != nil {
+		t.Fatal(err)
+	}
+	files, err := mem.Files("out")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]byte{}
+	for _, f := range files {
+		b, err := mem.ReadFile(filepath.Join("out", filepath.FromSlash(f)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[f] = b
+	}
+	return out
+}
+
+// TestGolden compares every rendered example with its committed tree, byte
+// for byte. YDPGEN_UPDATE=1 rewrites the committed trees instead.
+func TestGolden(t *testing.T) {
+	for _, name := range examples(t) {
+		t.Run(name, func(t *testing.T) {
+			res := renderExample(t, name)
+			dir := name
+			if os.Getenv("YDPGEN_UPDATE") == "1" {
+				if err := os.RemoveAll(dir); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := overlays.Write(fsys.OnDisk{}, dir, res.Tree); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want := map[string][]byte{}
+			files, err := (fsys.OnDisk{}).Files(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range files {
+				b, err := os.ReadFile(filepath.Join(dir, filepath.FromSlash(f)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				want[f] = b
+			}
+			got := withManifest(t, res.Tree)
+			if len(want) == 0 {
+				t.Fatalf("golden/%s is empty; run YDPGEN_UPDATE=1 go test ./golden/ and read the diff", name)
+			}
+			for _, p := range sortedKeys(want, got) {
+				w, inW := want[p]
+				g, inG := got[p]
+				switch {
+				case !inG:
+					t.Errorf("golden/%s/%s is no longer rendered", name, p)
+				case !inW:
+					t.Errorf("rendered %s is not in golden/%s", p, name)
+				case !bytes.Equal(w, g):
+					t.Errorf("golden/%s/%s differs (-golden +render):\n%s", name, p, cmp.Diff(string(w), string(g)))
+				}
+			}
+		})
+	}
+}
+
+func sortedKeys(ms ...map[string][]byte) []string {
+	var keys []string
+	for _, m := range ms {
+		for k := range m {
+			if !slices.Contains(keys, k) {
+				keys = append(keys, k)
+			}
+		}
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// TestObjectsDecodeStrictly decodes every rendered object into its typed
+// Kubernetes struct, refusing unknown fields, and checks nothing is lost on
+// the way back.
+func TestObjectsDecodeStrictly(t *testing.T) {
+	n := 0
+	for _, name := range examples(t) {
+		res := renderExample(t, name)
+		for _, env := range res.Environments {
+			for _, e := range env.Objects {
+				n++
+				obj, err := scheme.Scheme.New(e.GVK)
+				if err != nil {
+					t.Errorf("%s/%s: %s has no Go type: %v", name, env.Name, e.ID(), err)
+					continue
+				}
+				raw, err := json.Marshal(e.Content)
+				if err != nil {
+					t.Fatal(err)
+				}
+				dec := json.NewDecoder(bytes.NewReader(raw))
+				dec.DisallowUnknownFields()
+				if err := dec.Decode(obj); err != nil {
+					t.Errorf("%s/%s: %s does not decode strictly: %v", name, env.Name, e.ID(), err)
+					continue
+				}
+				typed, ok := obj.(objset.Object)
+				if !ok {
+					t.Fatalf("%s: %T has no object metadata", e.ID(), obj)
+				}
+				// Back through the same canonical form the render used.
+				again, err := objset.NewEntry(typed)
+				if err != nil {
+					t.Fatal(err)
+				}
+				back, err := json.Marshal(again.Content)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var a, b any
+				_ = json.Unmarshal(raw, &a)
+				_ = json.Unmarshal(back, &b)
+				if d := cmp.Diff(a, b); d != "" {
+					t.Errorf("%s/%s: %s changes in a round trip through its type (-rendered +typed):\n%s", name, env.Name, e.ID(), d)
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no object was checked")
+	}
+}
+
+// TestKubectlKustomize builds every committed overlay with the kubectl on
+// this machine and checks it gives the same objects as ydpgen's render.
+func TestKubectlKustomize(t *testing.T) {
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Fatal("kubectl is not installed; the cross-check with real kustomize needs it (make deps installs it)")
+	}
+	for _, name := range examples(t) {
+		res := renderExample(t, name)
+		for _, env := range res.Environments {
+			t.Run(name+"/"+env.Name, func(t *testing.T) {
+				dir := filepath.Join(name, filepath.FromSlash(overlays.OverlayDir(env.Name)))
+				out, err := exec.Command(kubectl, "kustomize", dir).Output()
+				if err != nil {
+					t.Fatalf("kubectl kustomize %s: %v", dir, stderrOf(err))
+				}
+				got := map[string]any{}
+				for _, doc := range strings.Split(string(out), "\n---\n") {
+					var m map[string]any
+					if err := yaml.Unmarshal([]byte(doc), &m); err != nil {
+						t.Fatal(err)
+					}
+					if m != nil {
+						got[id(m)] = m
+					}
+				}
+				want := map[string]any{}
+				for _, e := range env.Objects {
+					b, _ := json.Marshal(e.Content)
+					var m map[string]any
+					_ = json.Unmarshal(b, &m)
+					want[e.ID()] = m
+				}
+				if d := cmp.Diff(want, got); d != "" {
+					t.Errorf("kubectl kustomize %s differs from the render (-render +kubectl):\n%s", dir, d)
+				}
+			})
+		}
+	}
+}
+
+func id(m map[string]any) string {
+	gv, _ := m["apiVersion"].(string)
+	kind, _ := m["kind"].(string)
+	md, _ := m["metadata"].(map[string]any)
+	ns, _ := md["namespace"].(string)
+	name, _ := md["name"].(string)
+	g, err := schema.ParseGroupVersion(gv)
+	if err != nil {
+		return fmt.Sprintf("%s %s %s/%s", gv, kind, ns, name)
+	}
+	if ns == "" {
+		ns = "~cluster"
+	}
+	return fmt.Sprintf("%s %s/%s", g.WithKind(kind).String(), ns, name)
+}
+
+func stderrOf(err error) error {
+	if ee, ok := err.(*exec.ExitError); ok {
+		return fmt.Errorf("%v: %s", err, ee.Stderr)
+	}
+	return err
+}
+
+// TestRenderIsDeterministic renders every example twice in one process and
+// compares the bytes; the CLI suite does the same across processes, working
+// directories and time zones.
+func TestRenderIsDeterministic(t *testing.T) {
+	for _, name := range examples(t) {
+		a := withManifest(t, renderExample(t, name).Tree)
+		b := withManifest(t, renderExample(t, name).Tree)
+		if d := cmp.Diff(a, b); d != "" {
+			t.Errorf("%s renders differently twice:\n%s", name, d)
+		}
+	}
+}
