@@ -75,6 +75,14 @@ func ReadManifest(fs fsys.FS, out string) (Manifest, error) {
 	return m, nil
 }
 
+// ConflictError reports a file in the way of the tree that ydpgen did not
+// write: it is never overwritten.
+type ConflictError struct{ Path string }
+
+func (e *ConflictError) Error() string {
+	return e.Path + " exists and was not written by ydpgen; move it away or render into another directory"
+}
+
 // WriteReport says what a write changed.
 type WriteReport struct {
 	Written   []string // created or changed
@@ -128,7 +136,7 @@ func Write(fs fsys.FS, out string, t *Tree) (WriteReport, error) {
 		case !exists:
 			p.Create = append(p.Create, f.Path)
 		case !owned[f.Path] && f.Path != ManifestPath:
-			return rep, fmt.Errorf("%s exists and was not written by ydpgen; move it away or render into another directory", dst)
+			return rep, &ConflictError{Path: dst}
 		default:
 			cur, err := fs.ReadFile(dst)
 			if err != nil {

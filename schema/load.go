@@ -134,7 +134,7 @@ func (s *Schema) parse(filename string, src []byte) (cue.Value, diag.List) {
 		}
 		file, err = cueyaml.Extract(filename, src)
 		if err != nil {
-			return cue.Value{}, yamlSyntaxError(filename, err)
+			return cue.Value{}, yamlSyntaxError(filename, src, err)
 		}
 		if dups := duplicateKeys(filename, file); len(dups) > 0 {
 			return cue.Value{}, dups
@@ -157,7 +157,7 @@ func (s *Schema) parse(filename string, src []byte) (cue.Value, diag.List) {
 // yamlSyntaxError reports a YAML parser error. The parser gives its
 // position only inside its message ("file:line: what"), so the line is read
 // back from there; the message is kept as the parser wrote it.
-func yamlSyntaxError(filename string, err error) diag.List {
+func yamlSyntaxError(filename string, src []byte, err error) diag.List {
 	var out diag.List
 	for _, e := range errors.Errors(err) {
 		f := diag.Finding{Severity: diag.Error, File: filename, Line: 1, Col: 1}
@@ -170,11 +170,45 @@ func yamlSyntaxError(filename string, err error) diag.List {
 				}
 			}
 		}
+		// The parser names the line where the construct it was reading
+		// began, which for a mis-indented key is far above the mistake. The
+		// first line at which a prefix of the file stops parsing is where
+		// the text went wrong; point there when it is further down.
+		if l := firstFailingLine(filename, src); l > f.Line {
+			f.Line = l
+			f.Col = firstColumn(src, l)
+		}
 		f.Message = "YAML syntax error: " + strings.TrimPrefix(msg, "yaml: ")
 		f.Allowed = "YAML mappings with consistent indentation; quote values that contain ': ' or start with a special character"
 		out = append(out, f)
 	}
 	return out
+}
+
+// firstFailingLine returns the first line n such that lines 1..n do not
+// parse as YAML, or 0. Large files are not searched.
+func firstFailingLine(filename string, src []byte) int {
+	lines := strings.SplitAfter(string(src), "\n")
+	if len(lines) > 2000 {
+		return 0
+	}
+	var prefix strings.Builder
+	for i, l := range lines {
+		prefix.WriteString(l)
+		if _, err := cueyaml.Extract(filename, []byte(prefix.String())); err != nil {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+func firstColumn(src []byte, line int) int {
+	lines := strings.Split(string(src), "\n")
+	if line < 1 || line > len(lines) {
+		return 1
+	}
+	l := lines[line-1]
+	return len(l) - len(strings.TrimLeft(l, " \t")) + 1
 }
 
 // duplicateKeys finds keys written twice in one mapping, which YAML forbids

@@ -192,6 +192,13 @@ func describe(v cue.Value) string {
 			return d
 		}
 	}
+	switch alts := alternatives(v); len(alts) {
+	case 0:
+	case 1:
+		return "only " + alts[0]
+	default:
+		return "one of " + strings.Join(alts, ", ")
+	}
 	op, parts := v.Expr()
 	switch op {
 	case cue.AndOp:
@@ -231,6 +238,49 @@ func describe(v cue.Value) string {
 		return "only " + show(v)
 	}
 	return kindName(v.IncompleteKind())
+}
+
+// alternatives lists the concrete values a schema value can take when it is
+// an enumeration: every disjunct found among its conjuncts that the whole
+// value accepts (a profile may narrow the schema's list).
+func alternatives(v cue.Value) []string {
+	var cands []cue.Value
+	var collect func(x cue.Value, depth int)
+	collect = func(x cue.Value, depth int) {
+		if depth > 4 {
+			return
+		}
+		op, parts := x.Expr()
+		switch op {
+		case cue.OrOp:
+			for _, p := range parts {
+				if p.IsConcrete() && p.Kind() != cue.StructKind && p.Kind() != cue.ListKind {
+					cands = append(cands, p)
+				}
+			}
+		case cue.AndOp:
+			for _, p := range parts {
+				collect(p, depth+1)
+			}
+		}
+		if root, ref := x.ReferencePath(); len(ref.Selectors()) > 0 {
+			collect(root.LookupPath(ref), depth+1)
+		}
+	}
+	collect(v, 0)
+	var out []string
+	for _, c := range cands {
+		if v.Unify(c).Validate() != nil {
+			continue
+		}
+		if s := show(c); !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if len(out) < 2 && len(cands) < 2 {
+		return nil
+	}
+	return out
 }
 
 // attr reads key from a @ydp(...) attribute of v.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -46,6 +47,10 @@ previous render wrote and this one does not are removed.`,
 				return err
 			}
 			rep, err := overlays.Write(fsys.OnDisk{}, out, res.Tree)
+			var conflict *overlays.ConflictError
+			if errors.As(err, &conflict) {
+				return usageError{err}
+			}
 			if err != nil {
 				return fmt.Errorf("writing %s: %w", displayPath(out), err)
 			}

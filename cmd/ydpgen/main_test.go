@@ -1,0 +1,43 @@
+package main
+
+import (
+	"os"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"ydpgen": func() { os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScripts runs the CLI suite in testdata/script: stdout, stderr and exit
+// codes pinned per command. YDPGEN_UPDATE=1 rewrites the expected files in
+// the scripts; read the diff before committing it.
+func TestScripts(t *testing.T) {
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		UpdateScripts:       os.Getenv("YDPGEN_UPDATE") == "1",
+		RequireExplicitExec: true,
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// writebinary FILE writes a few bytes of machine code, NUL included.
+			"writebinary": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: writebinary FILE")
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte("\x7fELF\x02\x01\x01\x00\x00binary"), 0o644))
+			},
+		},
+		Setup: func(env *testscript.Env) error {
+			// Examples are read from the repository, not copied per script.
+			wd, err := os.Getwd()
+			if err != nil {
+				return err
+			}
+			env.Setenv("EXAMPLES", wd+"/../../examples")
+			return nil
+		},
+	})
+}
