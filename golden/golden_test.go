@@ -54,7 +54,7 @@ func renderExample(t testing.TB, name string) *render.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := render.Spec(s, "examples/"+name+"/platform.yaml", src)
+	res, err := render.Spec(s, "examples/"+name+"/platform.yaml", src, render.Options{Verify: true})
 	if err != nil {
 		t.Fatalf("rendering %s: %v", name, err)
 	}

@@ -3,8 +3,10 @@ package overlays
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/google/go-cmp/cmp"
 	"sigs.k8s.io/kustomize/api/krusty"
@@ -40,7 +42,18 @@ func Build(t *Tree, env string) ([]map[string]any, error) {
 // Verify builds every environment's overlay and checks that it gives back
 // exactly that environment's objects.
 func Verify(t *Tree, envs []Environment) error {
-	for _, env := range envs {
+	// Overlays build independently; use the machine's cores.
+	errs := make([]error, len(envs))
+	var wg sync.WaitGroup
+	for i, env := range envs {
+		wg.Go(func() { errs[i] = verify(t, env) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func verify(t *Tree, env Environment) error {
+	{
 		built, err := Build(t, env.Name)
 		if err != nil {
 			return err

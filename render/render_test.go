@@ -16,7 +16,7 @@ func TestRenderPiLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Spec(s, "platform.yaml", src)
+	res, err := Spec(s, "platform.yaml", src, Options{Verify: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,9 +60,20 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 	slices.Sort(names)
 
 	p := &model.Platform{Name: mustString(doc.LookupPath(cue.ParsePath("metadata.name")))}
+	var data map[string]any
+	if err := doc.Decode(&data); err != nil {
+		// Only a CUE spec can leave a value open; say where.
+		cw := &walker{file: filename, concrete: true, origin: w.origin}
+		cw.backstop(s.platform.Unify(doc))
+		if len(cw.out) == 0 {
+			return nil, fmt.Errorf("reading the spec as data: %w", err)
+		}
+		return nil, cw.out.Sort()
+	}
+	origins := docOrigins(filename, doc)
 	var all diag.List
 	for _, name := range names {
-		env, findings, err := s.resolve(filename, doc, name)
+		env, findings, err := s.resolve(filename, doc, data, origins, name)
 		if err != nil {
 			return nil, err
 		}
@@ -76,6 +87,18 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 		return nil, all.Sort()
 	}
 	return p, nil
+}
+
+// Parse only reads a spec (text checks and YAML or CUE syntax), without
+// validating it; Load does this first.
+func (s *Schema) Parse(filename string, src []byte) error {
+	if f := checkText(filename, src); f != nil {
+		return diag.List{*f}
+	}
+	if _, findings := s.parse(filename, src); len(findings) > 0 {
+		return findings.Sort()
+	}
+	return nil
 }
 
 // checkText refuses input that cannot be a spec before any parser sees it.
@@ -351,50 +374,68 @@ func mustString(v cue.Value) string {
 	return s
 }
 
-// resolve builds one environment: platform sections merged with the
-// environment's overrides, unified with its profile, decoded strictly.
-func (s *Schema) resolve(filename string, doc cue.Value, name string) (*model.Environment, diag.List, error) {
+// resolve builds one environment: the profile's defaults, then the
+// platform-wide sections, then the environment's overrides, merged as plain
+// data and unified with the profile's constraints, then decoded strictly.
+func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, docOrigins model.Origins, name string) (*model.Environment, diag.List, error) {
 	envPath := cue.MakePath(cue.Str("spec"), cue.Str("environments"), cue.Str(name))
-	envDoc := doc.LookupPath(envPath)
-	profile := mustString(envDoc.LookupPath(cue.ParsePath("profile")))
+	spec, _ := data["spec"].(map[string]any)
+	envs, _ := spec["environments"].(map[string]any)
+	envData, _ := envs[name].(map[string]any)
+	profile, _ := envData["profile"].(string)
 	schema, ok := s.profiles[profile]
 	if !ok {
-		return nil, nil, fmt.Errorf("profile %q passed validation but is not compiled", profile)
+		// The platform-wide check accepts a missing profile (a CUE spec may
+		// fill it in late); without one there is nothing to resolve against.
+		p := appendPath(envPath, cue.Str("profile"))
+		org := originOf(filename, doc, p)
+		return nil, diag.List{{Severity: diag.Error, File: org.File, Line: org.Line, Col: org.Col, Path: p.String(),
+			Message: fmt.Sprintf("environment %s has no profile", name), Allowed: "one of " + strings.Join(ProfileNames(), ", ")}}, nil
 	}
 
-	m := &merger{file: filename, doc: doc, merged: s.ctx.CompileString("{}"), origins: model.Origins{}}
-	spec := cue.MakePath(cue.Str("spec"))
+	merged := map[string]any{}
+	origins := model.Origins{}
+	mergeData(merged, s.defaults[profile], nil, nil, nil)
 	for _, section := range []string{"datasurface", "airflow", "secrets", "maintenance", "credentials", "databases", "gitops"} {
-		base := doc.LookupPath(cue.MakePath(cue.Str("spec"), cue.Str(section)))
-		var over cue.Value
-		if slices.Contains(overridable(), section) {
-			over = envDoc.LookupPath(cue.MakePath(cue.Str(section)))
+		if v, ok := spec[section]; ok {
+			mergeData(merged, map[string]any{section: v}, nil, []string{"spec"}, func(dst, src string) { origins[dst] = docOrigins[src] })
 		}
-		m.merge([]cue.Selector{cue.Str(section)}, appendPath(spec, cue.Str(section)), appendPath(envPath, cue.Str(section)), base, over)
+		if !slices.Contains(overridable(), section) {
+			continue
+		}
+		if v, ok := envData[section]; ok {
+			mergeData(merged, map[string]any{section: v}, nil, []string{"spec", "environments", name}, func(dst, src string) { origins[dst] = docOrigins[src] })
+		}
 	}
-	m.merged = m.merged.FillPath(cue.ParsePath("environment.name"), name)
-	m.origins["environment.name"] = originOf(filename, doc, envPath)
+	environment, _ := merged["environment"].(map[string]any)
+	if environment == nil {
+		environment = map[string]any{}
+		merged["environment"] = environment
+	}
+	environment["name"] = name
+	origins["environment.name"] = originOf(filename, doc, envPath)
 	for _, f := range []string{"profile", "namespace", "podSecurity", "cluster"} {
-		v := envDoc.LookupPath(cue.MakePath(cue.Str(f)))
-		if v.Exists() {
-			m.merge([]cue.Selector{cue.Str("environment"), cue.Str(f)}, appendPath(envPath, cue.Str(f)), cue.Path{}, v, cue.Value{})
+		if v, ok := envData[f]; ok {
+			mergeData(environment, map[string]any{f: v}, []string{"environment"}, []string{"spec", "environments", name},
+				func(dst, src string) { origins[dst] = docOrigins[src] })
 		}
 	}
 
-	resolved := schema.Unify(m.merged)
+	value := s.ctx.Encode(merged)
+	resolved := schema.Unify(value)
 	w := &walker{
 		file:     filename,
 		concrete: true,
 		where:    fmt.Sprintf("environment %s (profile %s)", name, profile),
 		origin: func(p cue.Path) model.Origin {
-			o, ok := m.origins.Lookup(p.String())
+			o, ok := origins.Lookup(p.String())
 			if !ok {
 				return originOf(filename, doc, envPath)
 			}
 			return o
 		},
 	}
-	w.walk(schema, resolved, m.merged, nil)
+	w.walk(schema, resolved, value, nil)
 	if len(w.out) > 0 {
 		return nil, w.out, nil
 	}
@@ -402,7 +443,7 @@ func (s *Schema) resolve(filename string, doc cue.Value, name string) (*model.En
 	if err != nil {
 		return nil, nil, fmt.Errorf("environment %s: %w", name, err)
 	}
-	env.Origins = m.origins
+	env.Origins = origins
 	return env, nil, nil
 }
 
@@ -410,71 +451,91 @@ func appendPath(p cue.Path, sels ...cue.Selector) cue.Path {
 	return cue.MakePath(append(slices.Clone(p.Selectors()), sels...)...)
 }
 
-// merger builds an environment's value from the platform sections and the
-// environment's overrides. Values are filled as cue.Values, so they keep
-// their source positions, and each filled path records its origin.
-type merger struct {
-	file    string
-	doc     cue.Value
-	merged  cue.Value
-	origins model.Origins
+// mergeData merges src into dst: mappings key by key, anything else (values,
+// lists) replaced whole. dstPath and srcPrefix locate the two in the resolved
+// environment and in the spec; note, when set, is told of every path
+// written, as resolved path and spec path.
+func mergeData(dst, src map[string]any, dstPath, srcPrefix []string, note func(dst, src string)) {
+	keys := make([]string, 0, len(src))
+	for k := range src {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		dp := append(slices.Clone(dstPath), k)
+		sp := append(slices.Clone(srcPrefix), k)
+		if note != nil {
+			note(dataPath(dp), dataPath(sp))
+		}
+		sv := src[k]
+		if sm, ok := sv.(map[string]any); ok {
+			dm, ok := dst[k].(map[string]any)
+			if !ok {
+				dm = map[string]any{}
+				dst[k] = dm
+			}
+			mergeData(dm, sm, dp, sp, note)
+			continue
+		}
+		if sl, ok := sv.([]any); ok && note != nil {
+			noteList(sl, dp, sp, note)
+		}
+		dst[k] = sv
+	}
 }
 
-// merge fills dst with over where over is set, with base elsewhere. Mappings
-// merge field by field; anything else (scalars, lists) is replaced whole.
-func (m *merger) merge(dst []cue.Selector, basePath, overPath cue.Path, base, over cue.Value) {
-	switch {
-	case !over.Exists() && !base.Exists():
-		return
-	case !over.Exists():
-		m.fill(dst, basePath, base)
-		return
-	case !base.Exists():
-		m.fill(dst, overPath, over)
-		return
+func noteList(l []any, dstPath, srcPath []string, note func(dst, src string)) {
+	for i, e := range l {
+		dp := append(slices.Clone(dstPath), fmt.Sprintf("[%d]", i))
+		sp := append(slices.Clone(srcPath), fmt.Sprintf("[%d]", i))
+		note(dataPath(dp), dataPath(sp))
+		if m, ok := e.(map[string]any); ok {
+			mergeData(map[string]any{}, m, dp, sp, note)
+		}
 	}
-	if base.IncompleteKind() != cue.StructKind || over.IncompleteKind() != cue.StructKind {
-		m.fill(dst, overPath, over)
-		return
+}
+
+// dataPath formats a path as cue.Path does, so that keys written by the
+// merge and keys the walker looks up agree.
+func dataPath(parts []string) string {
+	sels := make([]cue.Selector, 0, len(parts))
+	for _, p := range parts {
+		if len(p) > 2 && p[0] == '[' && p[len(p)-1] == ']' {
+			if i, err := strconv.Atoi(p[1 : len(p)-1]); err == nil {
+				sels = append(sels, cue.Index(i))
+				continue
+			}
+		}
+		sels = append(sels, cue.Str(p))
 	}
-	m.origins[cue.MakePath(dst...).String()] = originOf(m.file, m.doc, overPath)
-	var labels []cue.Selector
-	seen := map[string]bool{}
-	for _, v := range []cue.Value{base, over} {
-		iter, _ := v.Fields()
-		for iter != nil && iter.Next() {
-			if sel := iter.Selector(); !seen[sel.String()] {
-				seen[sel.String()] = true
-				labels = append(labels, sel)
+	return cue.MakePath(sels...).String()
+}
+
+// docOrigins records where every value of the document was written, keyed by
+// its path.
+func docOrigins(filename string, doc cue.Value) model.Origins {
+	out := model.Origins{}
+	var visit func(v cue.Value, sels []cue.Selector)
+	visit = func(v cue.Value, sels []cue.Selector) {
+		p := cue.MakePath(sels...)
+		if pos := valuePos(v); pos.IsValid() {
+			out[p.String()] = model.Origin{File: filename, Line: pos.Line(), Col: pos.Column(), Path: p.String()}
+		}
+		switch v.IncompleteKind() {
+		case cue.StructKind:
+			iter, err := v.Fields()
+			for err == nil && iter.Next() {
+				visit(iter.Value(), append(slices.Clone(sels), iter.Selector()))
+			}
+		case cue.ListKind:
+			iter, err := v.List()
+			for i := 0; err == nil && iter.Next(); i++ {
+				visit(iter.Value(), append(slices.Clone(sels), cue.Index(i)))
 			}
 		}
 	}
-	for _, sel := range labels {
-		m.merge(append(slices.Clone(dst), sel), appendPath(basePath, sel), appendPath(overPath, sel),
-			base.LookupPath(cue.MakePath(sel)), over.LookupPath(cue.MakePath(sel)))
-	}
-}
-
-func (m *merger) fill(dst []cue.Selector, src cue.Path, v cue.Value) {
-	m.merged = m.merged.FillPath(cue.MakePath(dst...), v)
-	m.record(dst, src, v)
-}
-
-// record notes the origin of v and of everything below it.
-func (m *merger) record(dst []cue.Selector, src cue.Path, v cue.Value) {
-	m.origins[cue.MakePath(dst...).String()] = originOf(m.file, m.doc, src)
-	switch v.IncompleteKind() {
-	case cue.StructKind:
-		iter, _ := v.Fields()
-		for iter != nil && iter.Next() {
-			m.record(append(slices.Clone(dst), iter.Selector()), appendPath(src, iter.Selector()), iter.Value())
-		}
-	case cue.ListKind:
-		iter, _ := v.List()
-		for i := 0; iter.Next(); i++ {
-			m.record(append(slices.Clone(dst), cue.Index(i)), appendPath(src, cue.Index(i)), iter.Value())
-		}
-	}
+	visit(doc, nil)
+	return out
 }
 
 // decode exports a concrete environment and decodes it into model types,

@@ -23,6 +23,8 @@ type Schema struct {
 	root     cue.Value
 	platform cue.Value
 	profiles map[string]cue.Value
+	// defaults holds each profile's defaults (common ones included) as plain data.
+	defaults map[string]map[string]any
 }
 
 // New compiles the embedded schema.
@@ -56,6 +58,11 @@ func New() (*Schema, error) {
 		root:     root,
 		platform: root.LookupPath(cue.ParsePath("#Platform")),
 		profiles: map[string]cue.Value{},
+		defaults: map[string]map[string]any{},
+	}
+	var common map[string]any
+	if err := root.LookupPath(cue.ParsePath("#Defaults.common")).Decode(&common); err != nil {
+		return nil, fmt.Errorf("embedded schema: common defaults: %w", err)
 	}
 	for _, p := range ProfileNames() {
 		v := root.LookupPath(cue.MakePath(cue.Def("#Profiles"), cue.Str(p)))
@@ -63,6 +70,14 @@ func New() (*Schema, error) {
 			return nil, fmt.Errorf("embedded schema: profile %q is missing", p)
 		}
 		s.profiles[p] = v
+		var own map[string]any
+		if err := root.LookupPath(cue.MakePath(cue.Def("#Defaults"), cue.Str(p))).Decode(&own); err != nil {
+			return nil, fmt.Errorf("embedded schema: defaults of %s: %w", p, err)
+		}
+		d := map[string]any{}
+		mergeData(d, common, nil, nil, nil)
+		mergeData(d, own, nil, nil, nil)
+		s.defaults[p] = d
 	}
 	return s, nil
 }

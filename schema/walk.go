@@ -42,6 +42,10 @@ func (w *walker) add(p []cue.Selector, msg, allowed, fix string) {
 
 // walk checks data (the user's value at path) against schema and unified.
 func (w *walker) walk(schema, unified, data cue.Value, path []cue.Selector) {
+	// The walk only explains errors; a value that validates has none.
+	if unified.Validate(cue.Concrete(w.concrete)) == nil {
+		return
+	}
 	before := len(w.out)
 	w.check(schema, unified, data, path)
 	if w.concrete && len(w.out) == before {

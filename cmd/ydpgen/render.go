@@ -13,14 +13,15 @@ import (
 
 func newRenderCommand(a *app) *cobra.Command {
 	var out string
+	var verify bool
 	cmd := &cobra.Command{
 		Use:   "render SPEC -o DIR",
 		Short: "Render a spec into a GitOps tree",
 		Long: `render validates a spec, renders every environment and writes the tree:
 base/, overlays/<env>/ (with the Airflow Helm values in overlays/<env>/airflow/)
-and .ydpgen/manifest.json. Every overlay is built with kustomize in memory
-before anything is written. The write is atomic: if it fails, DIR keeps the
-previous render. Files ydpgen did not write are never touched; files the
+and .ydpgen/manifest.json. With --verify, every overlay is first built with
+kustomize in memory and compared with its environment's render. The write
+is atomic: if it fails, DIR keeps the previous render. Files ydpgen did not write are never touched; files the
 previous render wrote and this one does not are removed.`,
 		Example: `  ydpgen render platform.yaml -o deploy/
   kubectl kustomize deploy/overlays/prod`,
@@ -42,7 +43,7 @@ previous render wrote and this one does not are removed.`,
 			if err != nil {
 				return err
 			}
-			res, err := render.Spec(s, args[0], src)
+			res, err := render.Spec(s, args[0], src, render.Options{Verify: verify})
 			if err != nil {
 				return err
 			}
@@ -68,6 +69,7 @@ previous render wrote and this one does not are removed.`,
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "directory to write the tree into (required)")
+	cmd.Flags().BoolVar(&verify, "verify", false, "build every overlay with kustomize in memory and compare it with the render before writing")
 	return cmd
 }
 

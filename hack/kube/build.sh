@@ -35,25 +35,25 @@ export GO111MODULE=on
 work=""
 cleanup() {
 	if [[ -n "$work" && -d "$work" ]]; then
-		# The module cache marks files read-only; only our temp tree is removed.
-		chmod -R u+w "$work" 2>/dev/null || true
 		rm -rf "$work"
 	fi
 }
 trap cleanup EXIT
 work="$(mktemp -d "${TMPDIR:-/tmp}/ydpgen-kube-build.XXXXXX")"
 
+# apiserver_ok PATH: PATH runs and reports the pinned Kubernetes version.
 apiserver_ok() {
-	[[ -x "$apiserver" ]] || return 1
+	[[ -f "$1" && -x "$1" ]] || return 1
 	local out
-	out="$("$apiserver" --version </dev/null 2>&1)" || return 1
+	out="$("$1" --version </dev/null 2>&1)" || return 1
 	[[ "$out" == "Kubernetes $KUBE_VERSION" ]]
 }
 
+# etcd_ok PATH: PATH runs and reports the pinned etcd version.
 etcd_ok() {
-	[[ -x "$etcd" ]] || return 1
+	[[ -f "$1" && -x "$1" ]] || return 1
 	local out
-	out="$("$etcd" --version </dev/null 2>&1)" || return 1
+	out="$("$1" --version </dev/null 2>&1)" || return 1
 	grep -q "^etcd Version: ${ETCD_VERSION#v}\$" <<<"$out"
 }
 
@@ -140,8 +140,13 @@ GOMOD
 		rm -f "$tmpbin"
 		die "building kube-apiserver failed"
 	fi
+	if ! apiserver_ok "$tmpbin"; then
+		rm -f "$tmpbin"
+		die "the built kube-apiserver does not report Kubernetes $KUBE_VERSION with --version"
+	fi
+	# Same directory, so the rename is atomic: the cache never holds a
+	# partly written binary.
 	mv -f "$tmpbin" "$apiserver"
-	apiserver_ok || die "built $apiserver but '$apiserver --version' does not report Kubernetes $KUBE_VERSION"
 	log "built $apiserver"
 }
 
@@ -163,17 +168,20 @@ GOMOD
 		rm -f "$tmpbin"
 		die "building etcd failed"
 	fi
+	if ! etcd_ok "$tmpbin"; then
+		rm -f "$tmpbin"
+		die "the built etcd does not report $ETCD_VERSION with --version"
+	fi
 	mv -f "$tmpbin" "$etcd"
-	etcd_ok || die "built $etcd but '$etcd --version' does not report $ETCD_VERSION"
 	log "built $etcd"
 }
 
-if etcd_ok; then
+if etcd_ok "$etcd"; then
 	log "using cached etcd $ETCD_VERSION: $etcd"
 else
 	build_etcd
 fi
-if apiserver_ok; then
+if apiserver_ok "$apiserver"; then
 	log "using cached kube-apiserver $KUBE_VERSION: $apiserver"
 else
 	build_apiserver
