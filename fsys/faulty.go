@@ -72,3 +72,12 @@ func (f *Faulty) RemoveAll(name string) error {
 func (f *Faulty) Stat(name string) (bool, bool, error) { return f.FS.Stat(name) }
 func (f *Faulty) Files(root string) ([]string, error)  { return f.FS.Files(root) }
 func (f *Faulty) Dirs(root string) ([]string, error)   { return f.FS.Dirs(root) }
+
+// Sync counts as a change: a failed flush must abort a write like a failed
+// rename does.
+func (f *Faulty) Sync(name string) error {
+	if err := f.change(); err != nil {
+		return err
+	}
+	return f.FS.Sync(name)
+}

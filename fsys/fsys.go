@@ -15,7 +15,11 @@ import (
 type FS interface {
 	ReadFile(name string) ([]byte, error)
 	// WriteFile writes a whole file, creating missing parent directories.
+	// The data may not be durable until Sync.
 	WriteFile(name string, data []byte) error
+	// Sync makes every change made so far on the file system holding name
+	// durable. Writers call it once per phase instead of once per file.
+	Sync(name string) error
 	// Rename moves a file, creating missing parent directories of newpath and
 	// replacing newpath if it exists.
 	Rename(oldpath, newpath string) error
@@ -32,13 +36,20 @@ type FS interface {
 }
 
 // OnDisk is the real file system.
-type OnDisk struct{}
+//
+// Writes are atomic against a failing or interrupted process without any
+// flush: the page cache outlives the process. Durable adds flushes, so that
+// a write also survives a power loss or kernel crash, at a cost that grows
+// with everything else the machine has not yet written to disk.
+type OnDisk struct {
+	Durable bool
+}
 
 var _ FS = OnDisk{}
 
 func (OnDisk) ReadFile(name string) ([]byte, error) { return os.ReadFile(name) }
 
-func (OnDisk) WriteFile(name string, data []byte) error {
+func (d OnDisk) WriteFile(name string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
 		return err
 	}
@@ -50,11 +61,28 @@ func (OnDisk) WriteFile(name string, data []byte) error {
 		f.Close()
 		return err
 	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
+	if d.Durable {
+		if err := syncOnWrite(f); err != nil {
+			f.Close()
+			return err
+		}
 	}
 	return f.Close()
+}
+
+// Sync, when Durable, flushes the whole file system that holds name with
+// syncfs(2): one call covers every file and directory entry written before
+// it, instead of an fsync per file and per directory.
+func (d OnDisk) Sync(name string) error {
+	if !d.Durable {
+		return nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	return syncFS(f)
 }
 
 func (OnDisk) Rename(oldpath, newpath string) error {
@@ -183,6 +211,9 @@ func (m *Memory) Rename(oldpath, newpath string) error {
 	m.files[n] = b
 	return nil
 }
+
+// Sync implements FS; memory is as durable as it gets.
+func (m *Memory) Sync(string) error { return nil }
 
 func (m *Memory) Remove(name string) error {
 	m.mu.Lock()

@@ -191,24 +191,36 @@ func Write(fs fsys.FS, out string, t *Tree) (WriteReport, error) {
 	if err != nil {
 		return abort(err)
 	}
+	// Staged files must be durable before the plan that points at them, and
+	// the plan before the first file moves.
+	if err := fs.Sync(join(out, txnDir)); err != nil {
+		return abort(fmt.Errorf("flushing staged files: %w", err))
+	}
 	if err := fs.WriteFile(join(out, txnDir, "plan.json"), pb); err != nil {
 		return abort(fmt.Errorf("writing the plan: %w", err))
 	}
+	if err := fs.Sync(join(out, txnDir)); err != nil {
+		return abort(fmt.Errorf("flushing the plan: %w", err))
+	}
 
-	// Commit: back up what is replaced or pruned, then move staged files in.
-	// The manifest moves last, so it never lists a file that is not there.
-	if err := commit(fs, out, p); err != nil {
+	undo := func(err error) (WriteReport, error) {
 		if rerr := rollback(fs, out, p); rerr != nil {
 			return rep, fmt.Errorf("%w; rolling back also failed (%v): the next render will retry the rollback", err, rerr)
 		}
 		return rep, err
 	}
-	// Removing the plan is the commit point: from here on the new tree stands.
+	// Commit: back up what is replaced or pruned, then move staged files in.
+	// The manifest moves last, so it never lists a file that is not there.
+	if err := commit(fs, out, p); err != nil {
+		return undo(err)
+	}
+	// Removing the plan is the commit point: from here on the new tree
+	// stands. The moves must be durable before it.
+	if err := fs.Sync(out); err != nil {
+		return undo(err)
+	}
 	if err := fs.Remove(join(out, txnDir, "plan.json")); err != nil {
-		if rerr := rollback(fs, out, p); rerr != nil {
-			return rep, fmt.Errorf("%w; rolling back also failed (%v): the next render will retry the rollback", err, rerr)
-		}
-		return rep, err
+		return undo(err)
 	}
 	// Backups left behind by a failure here are cleared by the next write.
 	_ = fs.RemoveAll(join(out, txnDir))

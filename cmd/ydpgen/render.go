@@ -13,7 +13,7 @@ import (
 
 func newRenderCommand(a *app) *cobra.Command {
 	var out string
-	var verify bool
+	var verify, durable bool
 	cmd := &cobra.Command{
 		Use:   "render SPEC -o DIR",
 		Short: "Render a spec into a GitOps tree",
@@ -21,8 +21,10 @@ func newRenderCommand(a *app) *cobra.Command {
 base/, overlays/<env>/ (with the Airflow Helm values in overlays/<env>/airflow/)
 and .ydpgen/manifest.json. With --verify, every overlay is first built with
 kustomize in memory and compared with its environment's render. The write
-is atomic: if it fails, DIR keeps the previous render. Files ydpgen did not write are never touched; files the
-previous render wrote and this one does not are removed.`,
+is atomic: if it fails or is interrupted, DIR keeps the previous render
+(--durable extends that to a power loss, at the cost of flushing the
+disk). Files ydpgen did not write are never touched; files the previous
+render wrote and this one does not are removed.`,
 		Example: `  ydpgen render platform.yaml -o deploy/
   kubectl kustomize deploy/overlays/prod`,
 		Args: cobra.ExactArgs(1),
@@ -47,7 +49,7 @@ previous render wrote and this one does not are removed.`,
 			if err != nil {
 				return err
 			}
-			rep, err := overlays.Write(fsys.OnDisk{}, out, res.Tree)
+			rep, err := overlays.Write(fsys.OnDisk{Durable: durable}, out, res.Tree)
 			var conflict *overlays.ConflictError
 			if errors.As(err, &conflict) {
 				return usageError{err}
@@ -69,6 +71,7 @@ previous render wrote and this one does not are removed.`,
 		},
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "directory to write the tree into (required)")
+	cmd.Flags().BoolVar(&durable, "durable", false, "flush the tree to disk before the write counts as done, so that it also survives a power loss")
 	cmd.Flags().BoolVar(&verify, "verify", false, "build every overlay with kustomize in memory and compare it with the render before writing")
 	return cmd
 }
