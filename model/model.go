@@ -25,6 +25,7 @@ type Environment struct {
 	Databases   []Database
 	Maintenance Maintenance
 	GitOps      GitOps
+	Lint        Lint
 	// Origins maps paths of this resolved environment (airflow.executor) to
 	// where in the spec their value was written, for positioned findings.
 	Origins Origins
@@ -46,6 +47,9 @@ type Cluster struct {
 	StorageClasses      map[string]StorageClass `json:"storageClasses"`
 	DefaultStorageClass string                  `json:"defaultStorageClass"`
 	IngressClass        string                  `json:"ingressClass"`
+	// ExternalServices are in-cluster services (service.namespace) that
+	// the platform uses and something else creates.
+	ExternalServices []string `json:"externalServices,omitempty"`
 }
 
 // StorageClass says what a storage class of the cluster can do.
@@ -62,6 +66,9 @@ type Image struct {
 	Tag        string `json:"tag"`
 	Digest     string `json:"digest,omitempty"`
 	PullPolicy string `json:"pullPolicy"`
+	// Architectures lists what a single-arch image runs on; empty means
+	// multi-arch or unknown.
+	Architectures []string `json:"architectures,omitempty"`
 }
 
 // Ref is the image reference as a container runtime reads it.
@@ -286,4 +293,16 @@ type GitOps struct {
 	RepoURL  string `json:"repoURL,omitempty"`
 	Revision string `json:"revision,omitempty"`
 	Path     string `json:"path,omitempty"`
+}
+
+// Lint holds an environment's lint settings.
+type Lint struct {
+	Suppress []Suppression `json:"suppress,omitempty"`
+}
+
+// Suppression switches one lint rule off for an environment, with the
+// reason written down.
+type Suppression struct {
+	Rule   string `json:"rule"`
+	Reason string `json:"reason"`
 }

@@ -3,6 +3,7 @@ package render
 import (
 	"fmt"
 
+	"github.com/ydpgen/ydpgen/capacity"
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/generators/airflow"
 	"github.com/ydpgen/ydpgen/generators/namespace"
@@ -89,5 +90,12 @@ func Environment(env *model.Environment) (overlays.Environment, error) {
 		}
 	}
 	out.Objects = set.Entries()
+	// The capacity chart sits next to the overlay so that a reviewer sees
+	// in the pull request what a change does to the nodes' memory.
+	plan, err := capacity.Plan(env, out.Objects, capacity.DefaultOptions())
+	if err != nil {
+		return out, fmt.Errorf("environment %s: capacity: %w", env.Name, err)
+	}
+	out.Files = append(out.Files, overlays.File{Path: "capacity.svg", Data: plan.SVG()})
 	return out, nil
 }

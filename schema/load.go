@@ -414,7 +414,7 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 	}
 	environment["name"] = name
 	origins["environment.name"] = originOf(filename, doc, envPath)
-	for _, f := range []string{"profile", "namespace", "podSecurity", "cluster"} {
+	for _, f := range []string{"profile", "namespace", "podSecurity", "cluster", "lint"} {
 		if v, ok := envData[f]; ok {
 			mergeData(environment, map[string]any{f: v}, []string{"environment"}, []string{"spec", "environments", name},
 				func(dst, src string) { origins[dst] = docOrigins[src] })
@@ -556,6 +556,7 @@ func decode(v cue.Value) (*model.Environment, error) {
 		Profile:     r.Environment.Profile,
 		Namespace:   model.Namespace{Name: r.Environment.Namespace, PodSecurity: r.Environment.PodSecurity},
 		Cluster:     r.Environment.Cluster,
+		Lint:        r.Environment.Lint,
 		DataSurface: r.DataSurface,
 		Airflow:     r.Airflow,
 		Secrets:     r.Secrets,
@@ -587,5 +588,6 @@ type resolvedDoc struct {
 		Namespace   string        `json:"namespace"`
 		PodSecurity string        `json:"podSecurity"`
 		Cluster     model.Cluster `json:"cluster"`
+		Lint        model.Lint    `json:"lint"`
 	} `json:"environment"`
 }

@@ -24,7 +24,10 @@ kustomize in memory and compared with its environment's render. The write
 is atomic: if it fails or is interrupted, DIR keeps the previous render
 (--durable extends that to a power loss, at the cost of flushing the
 disk). Files ydpgen did not write are never touched; files the previous
-render wrote and this one does not are removed.`,
+render wrote and this one does not are removed.
+
+The lint rules run first: errors stop the render, warnings are printed.
+Each overlay also gets capacity.svg, the memory budget of its nodes.`,
 		Example: `  ydpgen render platform.yaml -o deploy/
   kubectl kustomize deploy/overlays/prod`,
 		Args: cobra.ExactArgs(1),
@@ -37,16 +40,14 @@ render wrote and this one does not are removed.`,
 			} else if exists && !isDir {
 				return usagef("the output %s is a file, not a directory", displayPath(out))
 			}
-			s, err := a.loadSchema()
+			res, findings, err := a.compile(args[0], render.Options{Verify: verify})
 			if err != nil {
 				return err
 			}
-			src, err := readSpec(args[0])
-			if err != nil {
-				return err
+			if findings.HasErrors() {
+				return findings
 			}
-			res, err := render.Spec(s, args[0], src, render.Options{Verify: verify})
-			if err != nil {
+			if err := a.warn(findings); err != nil {
 				return err
 			}
 			rep, err := overlays.Write(fsys.OnDisk{Durable: durable}, out, res.Tree)
@@ -58,7 +59,7 @@ render wrote and this one does not are removed.`,
 				return fmt.Errorf("writing %s: %w", displayPath(out), err)
 			}
 			if a.output == "json" {
-				return writeJSON(a.stdout, report{OK: true, Summary: map[string]any{
+				return writeJSON(a.stdout, report{OK: true, Findings: findings, Summary: map[string]any{
 					"output": displayPath(out), "written": nonNil(rep.Written), "unchanged": nonNil(rep.Unchanged), "pruned": nonNil(rep.Pruned),
 				}})
 			}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ydpgen/ydpgen/capacity"
+	"github.com/ydpgen/ydpgen/fsys"
+	"github.com/ydpgen/ydpgen/render"
+)
+
+func newCapacityCommand(a *app) *cobra.Command {
+	var (
+		out, format string
+		dags        int
+		durations   []string
+		schedules   []string
+	)
+	cmd := &cobra.Command{
+		Use:   "capacity SPEC [-o DIR]",
+		Short: "Show what each environment asks of its nodes and what is left for jobs",
+		Long: `capacity renders a spec in memory and prints, per environment: the
+requests and limits of every component the platform runs, the headroom left
+on the declared nodes, how many DataSurface job pods of each kind fit at
+once and how many runs an hour that gives, how many streams each schedule
+supports, and, with --dags, the DAG shards DataSurface's sizing rule asks
+for. Job pod sizes are DataSurface's documented ones; run times and
+schedules are assumptions to replace with measured ones.
+
+With -o DIR it also writes <env>-capacity.svg: the memory of every node,
+stacked by component, against what the node can give. render writes the
+same chart as overlays/<env>/capacity.svg.`,
+		Example: `  ydpgen capacity platform.yaml
+  ydpgen capacity platform.yaml --dags 3000 --job-duration transformer=8m --schedule 10m,1h
+  ydpgen capacity platform.yaml --format json -o charts/`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if format != "text" && format != "json" {
+				return usagef("--format must be text or json, not %q", format)
+			}
+			if a.output == "json" {
+				format = "json"
+			}
+			opts := capacity.DefaultOptions()
+			opts.DAGs = dags
+			for _, d := range durations {
+				name, val, ok := strings.Cut(d, "=")
+				dur, err := time.ParseDuration(val)
+				i := slices.IndexFunc(opts.Jobs, func(j capacity.JobKind) bool { return j.Name == name })
+				if !ok || err != nil || dur <= 0 || i < 0 {
+					var kinds []string
+					for _, j := range opts.Jobs {
+						kinds = append(kinds, j.Name)
+					}
+					return usagef("--job-duration %q: want KIND=DURATION with KIND one of %s and a duration such as 5m", d, strings.Join(kinds, ", "))
+				}
+				opts.Jobs[i].Duration = dur
+			}
+			if len(schedules) > 0 {
+				opts.Schedules = nil
+				for _, s := range schedules {
+					dur, err := time.ParseDuration(s)
+					if err != nil || dur <= 0 {
+						return usagef("--schedule %q: want a duration such as 15m or 1h", s)
+					}
+					opts.Schedules = append(opts.Schedules, dur)
+				}
+			}
+			res, findings, err := a.compile(args[0], render.Options{})
+			if err != nil {
+				return err
+			}
+			if err := a.warn(findings); err != nil {
+				return err
+			}
+			var reports []*capacity.Report
+			for i := range res.Platform.Environments {
+				r, err := capacity.Plan(&res.Platform.Environments[i], res.Environments[i].Objects, opts)
+				if err != nil {
+					return err
+				}
+				reports = append(reports, r)
+			}
+			if out != "" {
+				fs := fsys.OnDisk{}
+				for _, r := range reports {
+					if err := fs.WriteFile(filepath.Join(out, r.Environment+"-capacity.svg"), r.SVG()); err != nil {
+						return fmt.Errorf("writing the chart: %w", err)
+					}
+				}
+			}
+			if format == "json" {
+				return writeJSON(a.stdout, reports)
+			}
+			for i, r := range reports {
+				if i > 0 {
+					fmt.Fprintln(a.stdout)
+				}
+				if err := r.WriteText(a.stdout); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "out", "o", "", "directory to write one SVG chart per environment into")
+	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	cmd.Flags().IntVar(&dags, "dags", 0, "number of DAGs, to size the DAG shards")
+	cmd.Flags().StringSliceVar(&durations, "job-duration", nil, "run time of a job kind, KIND=DURATION (repeatable)")
+	cmd.Flags().StringSliceVar(&schedules, "schedule", nil, "stream schedule intervals, such as 15m,1h")
+	return cmd
+}

@@ -1,0 +1,139 @@
+package lint
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/ydpgen/ydpgen/capacity"
+	"github.com/ydpgen/ydpgen/diag"
+	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/model"
+)
+
+// Rule is one operational check.
+type Rule struct {
+	ID       string
+	Name     string // short kebab-case name
+	Severity diag.Severity
+	// Summary is the one line `explain --list` prints.
+	Summary string
+	// Explanation is the page `explain ID` prints: why it matters, what
+	// happened when it was missed, how to fix it.
+	Explanation string
+	check       func(*Input, *Report)
+}
+
+// Input is what rules look at for one environment.
+type Input struct {
+	Env     *model.Environment
+	Objects []objset.Entry
+	// Workloads and Capacity are derived once from Env and Objects.
+	Workloads []capacity.Workload
+	Capacity  *capacity.Report
+}
+
+// Report collects one rule's findings for one environment.
+type Report struct {
+	rule     Rule
+	env      *model.Environment
+	findings diag.List
+}
+
+// At reports a finding about the value at path in the resolved environment
+// (airflow.executor); its position is where the spec wrote that value or,
+// for a profile default, the nearest part of the spec that did.
+func (r *Report) At(path, message, fix string) {
+	r.add(r.rule.Severity, path, message, fix)
+}
+
+// Warn is At with warning severity, for rules whose milder case only warns.
+func (r *Report) Warn(path, message, fix string) {
+	r.add(diag.Warning, path, message, fix)
+}
+
+func (r *Report) add(sev diag.Severity, path, message, fix string) {
+	f := diag.Finding{Severity: sev, Rule: r.rule.ID, Message: message, Fix: fix}
+	org, ok := r.env.Origins.Lookup(path)
+	if !ok {
+		org, _ = r.env.Origins.Lookup("environment.name")
+	}
+	f.File, f.Line, f.Col = org.File, org.Line, org.Col
+	switch {
+	case org.Path != "" && r.env.Origins[path] == org:
+		f.Path = org.Path
+	default:
+		// Not written in the spec: name the environment override that
+		// would set it.
+		f.Path = "spec.environments." + r.env.Name + "." + strings.TrimPrefix(path, "environment.")
+		if _, written := r.env.Origins[path]; !written {
+			f.Message += fmt.Sprintf(" (the value is the %s profile's default)", r.env.Profile)
+		}
+	}
+	r.findings = append(r.findings, f)
+}
+
+// Run checks every environment of a rendered platform: objects[i] are the
+// rendered objects of p.Environments[i]. Suppressed rules are skipped; a
+// suppression of an unknown rule is itself an error.
+func Run(p *model.Platform, objects [][]objset.Entry) (diag.List, error) {
+	var out diag.List
+	rules := Rules()
+	for i := range p.Environments {
+		env := &p.Environments[i]
+		in, err := NewInput(env, objects[i])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, checkSuppressions(env, rules)...)
+		for _, rule := range rules {
+			if suppressed(env, rule.ID) {
+				continue
+			}
+			rep := &Report{rule: rule, env: env}
+			rule.check(in, rep)
+			out = append(out, rep.findings...)
+		}
+	}
+	return out.Sort(), nil
+}
+
+// NewInput derives what rules need from an environment and its objects.
+func NewInput(env *model.Environment, objects []objset.Entry) (*Input, error) {
+	ws, err := capacity.Workloads(env, objects)
+	if err != nil {
+		return nil, err
+	}
+	plan, err := capacity.Plan(env, objects, capacity.DefaultOptions())
+	if err != nil {
+		return nil, err
+	}
+	return &Input{Env: env, Objects: objects, Workloads: ws, Capacity: plan}, nil
+}
+
+func suppressed(env *model.Environment, id string) bool {
+	return slices.ContainsFunc(env.Lint.Suppress, func(s model.Suppression) bool { return s.Rule == id })
+}
+
+func checkSuppressions(env *model.Environment, rules []Rule) diag.List {
+	var out diag.List
+	for i, s := range env.Lint.Suppress {
+		if slices.ContainsFunc(rules, func(r Rule) bool { return r.ID == s.Rule }) {
+			continue
+		}
+		rep := &Report{rule: Rule{Severity: diag.Error}, env: env}
+		rep.At(fmt.Sprintf("environment.lint.suppress[%d].rule", i), fmt.Sprintf("no lint rule %s to suppress", s.Rule), "run `ydpgen explain --list` for the rule IDs")
+		out = append(out, rep.findings...)
+	}
+	return out
+}
+
+// Lookup finds a rule by ID, case-insensitively.
+func Lookup(id string) (Rule, bool) {
+	for _, r := range Rules() {
+		if strings.EqualFold(r.ID, id) {
+			return r, true
+		}
+	}
+	return Rule{}, false
+}
