@@ -132,6 +132,19 @@ environments.<env>.cluster.externalServices (service.namespace).`,
 			check: checkServiceAddresses,
 		},
 		{
+			ID: "YDP012", Name: "git-sync-v3-settings", Severity: diag.Error,
+			Summary: "git-sync settings that git-sync v4 ignores (branch, rev, wait)",
+			Explanation: `The Airflow chart runs git-sync v4, which reads ref and period. Values
+copied from older guides set branch and wait: v4 ignores them without a
+word, checks out the chart's default ref and polls at its default period,
+so the DAGs Airflow runs are not the ones on the branch you meant. The spec
+schema refuses these keys where they appear under gitSync, with this rule's
+ID.
+
+Fix: write the branch or tag as ref and the interval as period (60s).`,
+			check: func(*Input, *Report) {}, // enforced while loading the spec
+		},
+		{
 			ID: "YDP014", Name: "names", Severity: diag.Error,
 			Summary: "Kubernetes names collide after normalisation or are longer than 63 characters",
 			Explanation: `DataSurface turns credential and platform names into Kubernetes names

@@ -133,6 +133,11 @@ func (w *walker) unknown(schema cue.Value, p []cue.Selector, sel cue.Selector) {
 		return
 	}
 	slices.Sort(known)
+	if hint, fix, ok := gitSyncV3Hint(p, name); ok {
+		w.add(p, hint, "one of "+strings.Join(known, ", "), fix)
+		w.out[len(w.out)-1].Rule = "YDP012"
+		return
+	}
 	fix := ""
 	if near := nearest(name, known); near != "" {
 		fix = fmt.Sprintf("did you mean %q?", near)
@@ -394,4 +399,20 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// gitSyncV3Hint explains the git-sync v3 settings that copied values files
+// still carry: git-sync v4, which the chart runs, ignores them silently, so
+// a DAG branch set with them is never checked out (lint rule YDP012).
+func gitSyncV3Hint(p []cue.Selector, name string) (msg, fix string, ok bool) {
+	if len(p) < 2 || p[len(p)-2].Unquoted() != "gitSync" {
+		return "", "", false
+	}
+	switch name {
+	case "branch", "rev":
+		return fmt.Sprintf("%q is a git-sync v3 setting that git-sync v4 ignores, so its default ref would be checked out", name), "write the branch or tag as ref", true
+	case "wait":
+		return `"wait" is a git-sync v3 setting that git-sync v4 ignores`, "write the interval as period, such as 60s", true
+	}
+	return "", "", false
 }
