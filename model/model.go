@@ -264,6 +264,9 @@ type ExternalSecrets struct {
 	StoreName         string `json:"storeName,omitempty"`
 	RemoteKeyTemplate string `json:"remoteKeyTemplate,omitempty"`
 	RefreshInterval   string `json:"refreshInterval,omitempty"`
+	// Ecosystem fills {ecosystem} in remote keys; the loader sets it to the
+	// platform's name when the spec leaves it out.
+	Ecosystem string `json:"ecosystem,omitempty"`
 }
 
 // Database is a database the bootstrap creates before Airflow starts.

@@ -38,8 +38,8 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 	}
 	w := &walker{file: filename, origin: func(p cue.Path) model.Origin { return originOf(filename, doc, p) }}
 	w.walk(s.platform, s.platform.Unify(doc), doc, nil)
-	if len(w.out) > 0 {
-		return nil, w.out.Sort()
+	if out := dropShadowed(w.out, s.secretValues(filename, doc)); len(out) > 0 {
+		return nil, out.Sort()
 	}
 
 	envs := doc.LookupPath(cue.ParsePath("spec.environments"))
@@ -77,11 +77,15 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 		if err != nil {
 			return nil, err
 		}
-		all = append(all, findings...)
 		if env != nil {
 			env.Platform = p.Name
+			if env.Secrets.ExternalSecrets.Ecosystem == "" {
+				env.Secrets.ExternalSecrets.Ecosystem = p.Name
+			}
+			findings = append(findings, checkCredentials(env)...)
 			p.Environments = append(p.Environments, *env)
 		}
+		all = append(all, findings...)
 	}
 	if len(all) > 0 {
 		return nil, all.Sort()
