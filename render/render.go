@@ -9,6 +9,7 @@ import (
 	"github.com/ydpgen/ydpgen/generators/namespace"
 	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/generators/rbac"
+	"github.com/ydpgen/ydpgen/generators/secrets"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/schema"
@@ -18,6 +19,7 @@ import (
 func Generators() []generators.Generator {
 	return []generators.Generator{
 		namespace.Generator{},
+		secrets.Generator{},
 		rbac.Generator{},
 		airflow.Generator{},
 	}
