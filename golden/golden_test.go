@@ -21,6 +21,7 @@ import (
 
 	"github.com/ydpgen/ydpgen/fsys"
 	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/internal/crdschema"
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/render"
 	ydschema "github.com/ydpgen/ydpgen/schema"
@@ -147,7 +148,14 @@ func sortedKeys(ms ...map[string][]byte) []string {
 // TestObjectsDecodeStrictly decodes every rendered object into its typed
 // Kubernetes struct, refusing unknown fields, and checks nothing is lost on
 // the way back.
+//
+// Objects of custom kinds, which have no Go type here, are checked against
+// the openAPI schema of their CRD in testdata/crds instead, just as strictly.
 func TestObjectsDecodeStrictly(t *testing.T) {
+	crds, err := crdschema.LoadDir("../testdata/crds")
+	if err != nil {
+		t.Fatal(err)
+	}
 	n := 0
 	for _, name := range examples(t) {
 		res := renderExample(t, name)
@@ -155,6 +163,12 @@ func TestObjectsDecodeStrictly(t *testing.T) {
 			for _, e := range env.Objects {
 				n++
 				obj, err := scheme.Scheme.New(e.GVK)
+				if err != nil && crds.Has(e.GVK) {
+					for _, err := range crds.Validate(e.GVK, e.Content) {
+						t.Errorf("%s/%s: %s does not match its CRD: %v", name, env.Name, e.ID(), err)
+					}
+					continue
+				}
 				if err != nil {
 					t.Errorf("%s/%s: %s has no Go type: %v", name, env.Name, e.ID(), err)
 					continue
