@@ -64,12 +64,13 @@ func TestScanFileFindsSecrets(t *testing.T) {
 
 // scanFile returns what looks like secret material in one rendered file.
 func scanFile(p string, data []byte) []string {
+	sc := secretscan.New()
 	var out []string
 	for i, line := range strings.Split(string(data), "\n") {
-		if what, ok := secretscan.Value(line); ok {
+		if what, ok := sc.Value(line); ok {
 			out = append(out, fmt.Sprintf("line %d holds %s", i+1, what))
 		}
-		if blob, ok := secretscan.Blob(line, 40); ok {
+		if blob, ok := sc.Blob(line, 40); ok {
 			out = append(out, fmt.Sprintf("line %d holds a base64 blob %s...", i+1, blob[:12]))
 		}
 	}

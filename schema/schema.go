@@ -11,6 +11,8 @@ import (
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/parser"
+
+	"github.com/ydpgen/ydpgen/internal/secretscan"
 )
 
 //go:embed cue/*.cue
@@ -25,6 +27,8 @@ type Schema struct {
 	profiles map[string]cue.Value
 	// defaults holds each profile's defaults (common ones included) as plain data.
 	defaults map[string]map[string]any
+	// scan recognises secret values written into a spec.
+	scan *secretscan.Scanner
 }
 
 // New compiles the embedded schema.
@@ -59,6 +63,7 @@ func New() (*Schema, error) {
 		platform: root.LookupPath(cue.ParsePath("#Platform")),
 		profiles: map[string]cue.Value{},
 		defaults: map[string]map[string]any{},
+		scan:     secretscan.New(),
 	}
 	var common map[string]any
 	if err := root.LookupPath(cue.ParsePath("#Defaults.common")).Decode(&common); err != nil {

@@ -43,6 +43,7 @@ func (s *Schema) secretValues(filename string, doc cue.Value) diag.List {
 			if err != nil {
 				return
 			}
+			decl := declaredFields(sch)
 			for iter.Next() {
 				sel := iter.Selector()
 				child := append(slices.Clone(sels), sel)
@@ -60,9 +61,16 @@ func (s *Schema) secretValues(filename string, doc cue.Value) diag.List {
 				}
 				var fs cue.Value
 				declared := false
-				if sch.Exists() && sch.Allows(sel) {
+				switch {
+				case decl[name]:
+					declared = true
+					// An optional field is found only by an optional selector;
+					// much cheaper than filling the schema in.
+					if fs = sch.LookupPath(cue.MakePath(sel.Optional())); !fs.Exists() {
+						fs = fieldSchema(sch, sel)
+					}
+				case sch.Exists() && sch.Allows(sel):
 					fs = fieldSchema(sch, sel)
-					declared = declaresField(sch, name)
 				}
 				// Annotations are free-form, and their keys often name Secrets
 				// (auth-secret); judge them by value only.
@@ -75,7 +83,7 @@ func (s *Schema) secretValues(filename string, doc cue.Value) diag.List {
 				visit(fv, fs, child)
 				if !declared && fv.Kind() == cue.StringKind {
 					str, _ := fv.String()
-					if blob, ok := secretscan.Blob(str, 32); ok {
+					if blob, ok := s.scan.Blob(str, 32); ok {
 						add(child, fv, fmt.Sprintf("the value holds what looks like encoded secret material (%s...); the spec never holds secret values", blob[:8]), "", secretFix)
 					}
 				}
@@ -97,7 +105,7 @@ func (s *Schema) secretValues(filename string, doc cue.Value) diag.List {
 			if err != nil {
 				return
 			}
-			if what, ok := secretscan.Value(str); ok {
+			if what, ok := s.scan.Value(str); ok {
 				add(sels, v, fmt.Sprintf("the value holds %s; the spec never holds secret values", what), "", secretFixFor(sels))
 			}
 		}
@@ -172,14 +180,16 @@ func selName(s cue.Selector) string {
 	return ""
 }
 
-// declaresField reports whether schema names field name itself (optional
-// fields included), rather than accepting it through a pattern.
-func declaresField(schema cue.Value, name string) bool {
+// declaredFields are the fields schema names itself (optional ones
+// included), as opposed to those it accepts through a pattern.
+func declaredFields(schema cue.Value) map[string]bool {
+	out := map[string]bool{}
+	if !schema.Exists() {
+		return out
+	}
 	iter, err := schema.Fields(cue.Optional(true))
 	for err == nil && iter.Next() {
-		if selName(iter.Selector()) == name {
-			return true
-		}
+		out[selName(iter.Selector())] = true
 	}
-	return false
+	return out
 }

@@ -5,34 +5,45 @@ import (
 	"strings"
 )
 
-// patterns are the shapes of secret values, with what each is.
+// Scanner holds the compiled patterns; make one with New and reuse it.
+type Scanner struct {
+	patterns []pattern
+	// userinfo matches scheme://user:password@ and captures the password.
+	userinfo *regexp.Regexp
+	// blobRun finds runs of base64 characters (standard and URL-safe).
+	blobRun *regexp.Regexp
+}
+
+// pattern is the shape of a secret value, with what it is.
 type pattern struct {
 	what string
 	re   *regexp.Regexp
 }
 
-func patterns() []pattern {
-	return []pattern{
-		{"a private key", regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----`)},
-		{"a GitHub token", regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})`)},
-		{"a GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
-		{"a Slack token", regexp.MustCompile(`\bxox[abprs]-[A-Za-z0-9-]{10,}`)},
-		{"an AWS access key ID", regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`)},
+// New compiles the patterns.
+func New() *Scanner {
+	return &Scanner{
+		patterns: []pattern{
+			{"a private key", regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----`)},
+			{"a GitHub token", regexp.MustCompile(`\b(?:gh[pousr]_[A-Za-z0-9]{30,}|github_pat_[A-Za-z0-9_]{30,})`)},
+			{"a GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
+			{"a Slack token", regexp.MustCompile(`\bxox[abprs]-[A-Za-z0-9-]{10,}`)},
+			{"an AWS access key ID", regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`)},
+		},
+		userinfo: regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s/@:'"]*:([^\s/@'"]+)@`),
+		blobRun:  regexp.MustCompile(`[A-Za-z0-9+/_-]{24,}={0,2}`),
 	}
 }
 
-// userinfo matches scheme://user:password@ and captures the password.
-var userinfo = regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s/@:'"]*:([^\s/@'"]+)@`)
-
 // Value reports whether s contains something that looks like a secret
 // value, and what it looks like.
-func Value(s string) (string, bool) {
-	for _, m := range userinfo.FindAllStringSubmatch(s, -1) {
+func (sc *Scanner) Value(s string) (string, bool) {
+	for _, m := range sc.userinfo.FindAllStringSubmatch(s, -1) {
 		if !Placeholder(m[1]) {
 			return "a URL with a password in it (user:password@)", true
 		}
 	}
-	for _, p := range patterns() {
+	for _, p := range sc.patterns {
 		if p.re.MatchString(s) {
 			return p.what, true
 		}
@@ -59,14 +70,11 @@ func Placeholder(s string) bool {
 	return false
 }
 
-// blobRun finds runs of base64 characters (standard and URL-safe alphabets).
-var blobRun = regexp.MustCompile(`[A-Za-z0-9+/_-]{24,}={0,2}`)
-
 // Blob returns the first run of at least minLen base64 characters in s that
 // mixes upper case, lower case and digits, as encoded random bytes do.
 // Hex strings (hashes, digests, commit IDs) and words are not blobs.
-func Blob(s string, minLen int) (string, bool) {
-	for _, run := range blobRun.FindAllString(s, -1) {
+func (sc *Scanner) Blob(s string, minLen int) (string, bool) {
+	for _, run := range sc.blobRun.FindAllString(s, -1) {
 		if len(run) < minLen {
 			continue
 		}

@@ -28,7 +28,7 @@ func TestValue(t *testing.T) {
 		{"datasurface/yellow/cloud/postgres", false},
 		{"--from-literal=PASSWORD='<password>'", false},
 	} {
-		if _, got := Value(tc.in); got != tc.want {
+		if _, got := New().Value(tc.in); got != tc.want {
 			t.Errorf("Value(%q) = %v, want %v", tc.in, got, tc.want)
 		}
 	}
@@ -49,7 +49,7 @@ func TestBlob(t *testing.T) {
 		{"app.kubernetes.io/managed-by", false},
 		{"CeleryExecutorKubernetesExecutorLocalExecutor", false},
 	} {
-		if _, got := Blob(tc.in, 32); got != tc.want {
+		if _, got := New().Blob(tc.in, 32); got != tc.want {
 			t.Errorf("Blob(%q) = %v, want %v", tc.in, got, tc.want)
 		}
 	}
