@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // Remote key templates say where a credential lives in an external secret
@@ -127,11 +128,11 @@ func ParseRemoteKeyTemplate(src string) (RemoteKeyTemplate, *TemplateError) {
 		default:
 			j := i
 			for j < len(text) && text[j] != '{' && text[j] != '}' {
-				r := rune(text[j])
-				if r >= 0x80 || !literalAllowed(r) {
-					return t, &TemplateError{Offset: j, Message: fmt.Sprintf("character %q is not allowed in a remote key", string(text[j:j+1])), Allowed: allowedText}
+				r, size := utf8.DecodeRuneInString(text[j:])
+				if !literalAllowed(r) {
+					return t, &TemplateError{Offset: j, Message: fmt.Sprintf("character %q is not allowed in a remote key", string(r)), Allowed: allowedText}
 				}
-				j++
+				j += size
 			}
 			t.parts = append(t.parts, templatePart{literal: text[i:j]})
 			i = j

@@ -38,6 +38,7 @@ func TestRemoteKeyTemplate(t *testing.T) {
 		{"datasurface/{namespace}", 0, "no {credential} placeholder", "add {credential}"},
 		{"datasurface {credential}", 11, `character " " is not allowed`, ""},
 		{"", 0, "empty", ""},
+		{"datasurface/ü/{credential}", 12, `character "ü" is not allowed`, ""},
 		{"AWS", 0, "no {credential} placeholder", ""},
 	} {
 		_, err := ParseRemoteKeyTemplate(tc.src)
