@@ -73,15 +73,17 @@ func (s *Schema) secretValues(filename string, doc cue.Value) diag.List {
 					fs = fieldSchema(sch, sel)
 				}
 				// Annotations are free-form, and their keys often name Secrets
-				// (auth-secret); judge them by value only.
-				byName := !declared && !isAnnotations(sels)
+				// (auth-secret); judge them by value only. airflow.cfg keys
+				// are judged by name by lint rule YDP010, which knows their
+				// _secret and _cmd variants.
+				byName := !declared && !isAnnotations(sels) && !underAirflowConfig(sels)
 				if byName && secretscan.SecretName(name) && isSetScalar(fv) {
 					add(child, fv, fmt.Sprintf("%q looks like a secret: the spec never holds secret values", name),
 						"settings that are not secrets; Airflow's fernet key, API and JWT secrets, metadata connection and broker URL are read from Secrets that ydpgen names", secretFix)
 					continue
 				}
 				visit(fv, fs, child)
-				if !declared && fv.Kind() == cue.StringKind {
+				if byName && fv.Kind() == cue.StringKind {
 					str, _ := fv.String()
 					if blob, ok := s.scan.Blob(str, 32); ok {
 						add(child, fv, fmt.Sprintf("the value holds what looks like encoded secret material (%s...); the spec never holds secret values", blob[:8]), "", secretFix)
@@ -125,6 +127,16 @@ func secretFixFor(sels []cue.Selector) string {
 // isCredentialsMap reports whether sels is spec.credentials.
 func isCredentialsMap(sels []cue.Selector) bool {
 	return len(sels) == 2 && selName(sels[0]) == "spec" && selName(sels[1]) == "credentials"
+}
+
+// underAirflowConfig reports whether sels is inside an airflow.config.
+func underAirflowConfig(sels []cue.Selector) bool {
+	for i := 0; i+1 < len(sels); i++ {
+		if selName(sels[i]) == "airflow" && selName(sels[i+1]) == "config" {
+			return true
+		}
+	}
+	return false
 }
 
 func isAnnotations(sels []cue.Selector) bool {
