@@ -75,21 +75,13 @@ func Layout(envs []Environment) (*Tree, error) {
 	}
 	slices.SortFunc(shared, objset.Compare)
 
-	t := &Tree{}
+	t := &pending{}
 	var baseRes []string
 	for _, e := range shared {
-		data, err := objset.File(e.Content)
-		if err != nil {
-			return nil, err
-		}
-		if err := t.Add(BaseDir+"/"+e.FileName(), data); err != nil {
-			return nil, err
-		}
+		t.add(BaseDir+"/"+e.FileName(), e.Content)
 		baseRes = append(baseRes, e.FileName())
 	}
-	if err := addKustomization(t, BaseDir, &types.Kustomization{Resources: baseRes}); err != nil {
-		return nil, err
-	}
+	addKustomization(t, BaseDir, &types.Kustomization{Resources: baseRes})
 
 	sharedKeys := map[string]objset.Entry{}
 	for _, e := range shared {
@@ -106,13 +98,7 @@ func Layout(envs []Environment) (*Tree, error) {
 			}
 		}
 		for _, e := range own {
-			data, err := objset.File(e.Content)
-			if err != nil {
-				return nil, err
-			}
-			if err := t.Add(dir+"/"+e.FileName(), data); err != nil {
-				return nil, err
-			}
+			t.add(dir+"/"+e.FileName(), e.Content)
 			k.Resources = append(k.Resources, e.FileName())
 		}
 		for _, base := range shared {
@@ -120,49 +106,29 @@ func Layout(envs []Environment) (*Tree, error) {
 			if len(ops) == 0 {
 				continue
 			}
-			data, err := objset.File(ops, fmt.Sprintf("What environment %s changes in the shared %s %s.", env.Name, base.GVK.Kind, base.Name))
-			if err != nil {
-				return nil, err
-			}
 			p := "patches/" + base.FileName()
-			if err := t.Add(dir+"/"+p, data); err != nil {
-				return nil, err
-			}
+			t.add(dir+"/"+p, ops, fmt.Sprintf("What environment %s changes in the shared %s %s.", env.Name, base.GVK.Kind, base.Name))
 			k.Patches = append(k.Patches, types.Patch{Path: p, Target: &types.Selector{ResId: resid.ResId{
 				Gvk:  resid.Gvk{Group: base.GVK.Group, Version: base.GVK.Version, Kind: base.GVK.Kind},
 				Name: base.Name,
 			}}})
 		}
-		nt, err := objset.File(namespaceTransformer(env.Namespace))
-		if err != nil {
-			return nil, err
-		}
-		if err := t.Add(dir+"/"+namespaceFile, nt); err != nil {
-			return nil, err
-		}
+		t.add(dir+"/"+namespaceFile, namespaceTransformer(env.Namespace))
 		k.Transformers = []string{namespaceFile}
-		if err := addKustomization(t, dir, k); err != nil {
-			return nil, err
-		}
+		addKustomization(t, dir, k)
 		for _, f := range env.Files {
-			if err := t.Add(dir+"/"+f.Path, f.Data); err != nil {
-				return nil, err
-			}
+			t.addRaw(dir+"/"+f.Path, f.Data)
 		}
 	}
-	return t, nil
+	return t.encode()
 }
 
 const namespaceFile = "set-namespace.yaml"
 
-func addKustomization(t *Tree, dir string, k *types.Kustomization) error {
+func addKustomization(t *pending, dir string, k *types.Kustomization) {
 	k.APIVersion = types.KustomizationVersion
 	k.Kind = types.KustomizationKind
-	data, err := objset.File(k)
-	if err != nil {
-		return err
-	}
-	return t.Add(path.Join(dir, "kustomization.yaml"), data)
+	t.add(path.Join(dir, "kustomization.yaml"), k)
 }
 
 // namespaceTransformerConfig is the config of kustomize's builtin

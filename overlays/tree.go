@@ -4,8 +4,12 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"slices"
 	"strings"
+	"sync"
+
+	"github.com/ydpgen/ydpgen/generators/objset"
 )
 
 // File is one file of a rendered tree; Path is relative and uses '/'.
@@ -59,4 +63,60 @@ func checkRelPath(p string) error {
 func sha(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// pending is a tree whose files are still values: encoding them is most of
+// a render's work, and each file encodes on its own, so encode spreads them
+// over the CPUs and then adds them in their original order.
+type pending struct {
+	files []pendingFile
+}
+
+type pendingFile struct {
+	path     string
+	content  any // encoded with objset.File
+	comments []string
+	data     []byte // when not nil, the file as is
+}
+
+func (p *pending) add(path string, content any, comments ...string) {
+	p.files = append(p.files, pendingFile{path: path, content: content, comments: comments})
+}
+
+func (p *pending) addRaw(path string, data []byte) {
+	p.files = append(p.files, pendingFile{path: path, data: data})
+}
+
+func (p *pending) encode() (*Tree, error) {
+	out := make([][]byte, len(p.files))
+	errs := make([]error, len(p.files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(p.files)) {
+		wg.Go(func() {
+			for i := range next {
+				f := p.files[i]
+				if f.data != nil {
+					out[i] = f.data
+					continue
+				}
+				out[i], errs[i] = objset.File(f.content, f.comments...)
+			}
+		})
+	}
+	for i := range p.files {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	t := &Tree{}
+	for i, f := range p.files {
+		if errs[i] != nil {
+			return nil, fmt.Errorf("encoding %s: %w", f.path, errs[i])
+		}
+		if err := t.Add(f.path, out[i]); err != nil {
+			return nil, err
+		}
+	}
+	return t, nil
 }

@@ -1,7 +1,9 @@
 package render
 
 import (
+	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/ydpgen/ydpgen/capacity"
 	"github.com/ydpgen/ydpgen/generators"
@@ -53,14 +55,17 @@ func Spec(s *schema.Schema, filename string, src []byte, opts Options) (*Result,
 
 // Platform renders a loaded platform.
 func Platform(p *model.Platform, opts Options) (*Result, error) {
-	res := &Result{Platform: p}
+	res := &Result{Platform: p, Environments: make([]overlays.Environment, len(p.Environments))}
+	// Environments render independently; each goroutine writes only its
+	// own slot, so the result does not depend on scheduling.
+	errs := make([]error, len(p.Environments))
+	var wg sync.WaitGroup
 	for i := range p.Environments {
-		env := &p.Environments[i]
-		rendered, err := Environment(env)
-		if err != nil {
-			return nil, err
-		}
-		res.Environments = append(res.Environments, rendered)
+		wg.Go(func() { res.Environments[i], errs[i] = Environment(&p.Environments[i]) })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
 	}
 	t, err := overlays.Layout(res.Environments)
 	if err != nil {
