@@ -61,15 +61,21 @@ func ReadManifest(fs fsys.FS, out string) (Manifest, error) {
 	if err != nil {
 		return Manifest{}, err
 	}
+	return ParseManifest(p, b)
+}
+
+// ParseManifest decodes a manifest read from name (which only appears in
+// errors), such as one read from a git revision.
+func ParseManifest(name string, b []byte) (Manifest, error) {
 	var m Manifest
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&m); err != nil || m.Generator != "ydpgen" {
-		return Manifest{}, fmt.Errorf("%s is not a ydpgen manifest; move it away to render into this directory", p)
+		return Manifest{}, fmt.Errorf("%s is not a ydpgen manifest; move it away to render into this directory", name)
 	}
 	for _, f := range m.Files {
 		if err := checkRelPath(f.Path); err != nil {
-			return Manifest{}, fmt.Errorf("%s: %w", p, err)
+			return Manifest{}, fmt.Errorf("%s: %w", name, err)
 		}
 	}
 	return m, nil

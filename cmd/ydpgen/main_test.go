@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -22,6 +23,21 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       os.Getenv("YDPGEN_UPDATE") == "1",
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// replace FILE OLD NEW replaces every OLD in FILE by NEW (\n in
+			// either is a newline); OLD must occur, so that a script cannot
+			// silently stop editing anything.
+			"replace": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 3 {
+					ts.Fatalf("usage: replace FILE OLD NEW")
+				}
+				b, err := os.ReadFile(ts.MkAbs(args[0]))
+				ts.Check(err)
+				old, new := strings.ReplaceAll(args[1], `\n`, "\n"), strings.ReplaceAll(args[2], `\n`, "\n")
+				if !strings.Contains(string(b), old) {
+					ts.Fatalf("%s does not contain %q", args[0], old)
+				}
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(strings.ReplaceAll(string(b), old, new)), 0o644))
+			},
 			// writebinary FILE writes a few bytes of machine code, NUL included.
 			"writebinary": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 1 {

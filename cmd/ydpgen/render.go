@@ -6,14 +6,16 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ydpgen/ydpgen/diag"
 	"github.com/ydpgen/ydpgen/fsys"
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/render"
+	"github.com/ydpgen/ydpgen/review"
 )
 
 func newRenderCommand(a *app) *cobra.Command {
 	var out string
-	var verify, durable bool
+	var verify, durable, check bool
 	cmd := &cobra.Command{
 		Use:   "render SPEC -o DIR",
 		Short: "Render a spec into a GitOps tree",
@@ -27,9 +29,15 @@ disk). Files ydpgen did not write are never touched; files the previous
 render wrote and this one does not are removed.
 
 The lint rules run first: errors stop the render, warnings are printed.
-Each overlay also gets capacity.svg, the memory budget of its nodes.`,
+Each overlay also gets capacity.svg, the memory budget of its nodes.
+
+With --check, nothing is written: the render is compared with the tree in
+DIR (the files its .ydpgen/manifest.json lists) and the differences are
+printed as by ydpgen diff; the exit code is 1 when the tree is not what the
+spec renders, 0 when it is.`,
 		Example: `  ydpgen render platform.yaml -o deploy/
-  kubectl kustomize deploy/overlays/prod`,
+  kubectl kustomize deploy/overlays/prod
+  ydpgen render --check platform.yaml -o deploy/   # in CI`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if out == "" {
@@ -49,6 +57,9 @@ Each overlay also gets capacity.svg, the memory budget of its nodes.`,
 			}
 			if err := a.warn(findings); err != nil {
 				return err
+			}
+			if check {
+				return a.check(args[0], out, res, findings)
 			}
 			rep, err := overlays.Write(fsys.OnDisk{Durable: durable}, out, res.Tree)
 			var conflict *overlays.ConflictError
@@ -73,8 +84,31 @@ Each overlay also gets capacity.svg, the memory budget of its nodes.`,
 	}
 	cmd.Flags().StringVarP(&out, "out", "o", "", "directory to write the tree into (required)")
 	cmd.Flags().BoolVar(&durable, "durable", false, "flush the tree to disk before the write counts as done, so that it also survives a power loss")
+	cmd.Flags().BoolVar(&check, "check", false, "write nothing; compare the render with the tree in DIR and exit 1 when they differ")
 	cmd.Flags().BoolVar(&verify, "verify", false, "build every overlay with kustomize in memory and compare it with the render before writing")
 	return cmd
+}
+
+// check compares a render with the tree in out and prints the differences.
+func (a *app) check(spec, out string, res *render.Result, findings diag.List) error {
+	old, err := review.FromDir(fsys.OnDisk{}, out)
+	if err != nil {
+		return inputError(err)
+	}
+	old.Label = displayPath(out)
+	rep, err := review.Compare(old, review.Side{Label: displayPath(spec), Tree: res.Tree})
+	if err != nil {
+		return err
+	}
+	if !rep.Differs && a.output != "json" {
+		fmt.Fprintf(a.stdout, "%s is up to date: %s renders the same %s\n", displayPath(out), displayPath(spec), plural(len(res.Tree.Files()), "file"))
+		return nil
+	}
+	err = a.printReport(rep, findings, "text")
+	if rep.Differs && a.output != "json" {
+		fmt.Fprintf(a.stderr, "ydpgen: %s is not what %s renders; run: ydpgen render %s -o %s\n", displayPath(out), displayPath(spec), displayPath(spec), displayPath(out))
+	}
+	return err
 }
 
 func nonNil(s []string) []string {

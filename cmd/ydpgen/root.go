@@ -163,8 +163,8 @@ func newRootCommand(a *app) *cobra.Command {
 (DataSurface on Apache Airflow 3) into a kustomize tree with Helm values,
 RBAC and one overlay per environment, ready to commit for Argo CD or Flux.
 
-Exit codes: 0 success, 1 findings (invalid spec, lint errors), 2 usage error,
-3 internal error.`,
+Exit codes: 0 success, 1 findings (invalid spec, lint errors, a diff or
+check that is not clean), 2 usage error, 3 internal error.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -183,6 +183,7 @@ Exit codes: 0 success, 1 findings (invalid spec, lint errors), 2 usage error,
 		newLintCommand(a),
 		newExplainCommand(a),
 		newCapacityCommand(a),
+		newDiffCommand(a),
 		newSchemaCommand(a),
 		newVersionCommand(a),
 	)

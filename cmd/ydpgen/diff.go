@@ -1,0 +1,137 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/ydpgen/ydpgen/diag"
+	"github.com/ydpgen/ydpgen/fsys"
+	"github.com/ydpgen/ydpgen/render"
+	"github.com/ydpgen/ydpgen/review"
+)
+
+func newDiffCommand(a *app) *cobra.Command {
+	var against, againstRef, treePath, format string
+	cmd := &cobra.Command{
+		Use:   "diff SPEC (--against DIR | --against-ref REV [--path DIR])",
+		Short: "Show what a render would change, object by object",
+		Long: `diff renders a spec in memory and compares it with a rendered tree: a
+directory (--against) or the tree committed at a git revision (--against-ref,
+with --path naming the tree's directory, deploy by default). Every
+environment's overlay is built with kustomize on both sides and the objects
+are compared field by field; Helm values and other files are compared as
+YAML or text. Values of Secret-like fields are masked. Risk flags mark
+changes a sync will reject or that lose data or disrupt; docs/review.md
+explains each. Only files in the tree's .ydpgen/manifest.json count.
+
+Exit codes: 0 nothing differs, 1 something differs, 2 usage error,
+3 internal error.`,
+		Example: `  ydpgen diff platform.yaml --against deploy/
+  ydpgen diff platform.yaml --against-ref origin/main --path deploy --format markdown`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if (against == "") == (againstRef == "") {
+				return usagef("diff needs exactly one of --against DIR and --against-ref REV")
+			}
+			if cmd.Flags().Changed("path") && againstRef == "" {
+				return usagef("--path goes with --against-ref; --against names the directory itself")
+			}
+			if err := checkFormat(a, format); err != nil {
+				return err
+			}
+			var old review.Side
+			var err error
+			if against != "" {
+				exists, isDir, err := (fsys.OnDisk{}).Stat(against)
+				if err != nil {
+					return err
+				}
+				if !exists || !isDir {
+					return usagef("--against %s is not a directory", displayPath(against))
+				}
+			}
+			res, findings, err := a.compile(args[0], render.Options{})
+			if err != nil {
+				return err
+			}
+			if findings.HasErrors() {
+				return findings
+			}
+			if err := a.warn(findings); err != nil {
+				return err
+			}
+			if against != "" {
+				old, err = review.FromDir(fsys.OnDisk{}, against)
+				old.Label = displayPath(against)
+			} else {
+				old, err = review.FromRevision(treePath, againstRef)
+			}
+			if err != nil {
+				return inputError(err)
+			}
+			rep, err := review.Compare(old, review.Side{Label: displayPath(args[0]), Tree: res.Tree})
+			if err != nil {
+				return err
+			}
+			return a.printReport(rep, findings, format)
+		},
+	}
+	cmd.Flags().StringVar(&against, "against", "", "compare with the rendered tree in this directory")
+	cmd.Flags().StringVar(&againstRef, "against-ref", "", "compare with the rendered tree committed at this git revision")
+	cmd.Flags().StringVar(&treePath, "path", "deploy", "with --against-ref: the tree's directory, in the working tree of the repository")
+	cmd.Flags().StringVar(&format, "format", "text", "text, or markdown for a pull-request comment")
+	return cmd
+}
+
+func checkFormat(a *app, format string) error {
+	if format != "text" && format != "markdown" {
+		return usagef("--format must be text or markdown, not %q", format)
+	}
+	if format == "markdown" && a.output == "json" {
+		return usagef("--format markdown and --output json exclude each other")
+	}
+	return nil
+}
+
+// inputError turns a mistake in what to compare with into a usage error.
+func inputError(err error) error {
+	var ie *review.InputError
+	if errors.As(err, &ie) {
+		return usageError{err}
+	}
+	return err
+}
+
+// diffSummary is the JSON shape of a diff or check result.
+type diffSummary struct {
+	Summary string           `json:"summary"`
+	Flags   []review.Flagged `json:"flags"`
+	Report  *review.Report   `json:"report"`
+}
+
+// printReport prints a comparison and returns findingsError when the trees
+// differ, so that the exit code is 1.
+func (a *app) printReport(rep *review.Report, findings diag.List, format string) error {
+	var err error
+	switch {
+	case a.output == "json":
+		flags := rep.Flags()
+		if flags == nil {
+			flags = []review.Flagged{}
+		}
+		err = writeJSON(a.stdout, report{OK: !rep.Differs, Findings: findings, Summary: diffSummary{Summary: rep.Summary(), Flags: flags, Report: rep}})
+	case format == "markdown":
+		err = rep.Markdown(a.stdout)
+	default:
+		err = rep.Text(a.stdout)
+	}
+	if err != nil {
+		return fmt.Errorf("printing the diff: %w", err)
+	}
+	if rep.Differs {
+		return findingsError{len(rep.Flags())}
+	}
+	return nil
+}

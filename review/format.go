@@ -1,0 +1,292 @@
+package review
+
+import (
+	"fmt"
+	"html"
+	"io"
+	"strings"
+)
+
+// Summary is one line per report: each environment's counts, then the
+// files outside the overlays, such as
+// "prod: 2 added, 1 removed, 3 changed, 1 risk flag; staging: no changes".
+func (r *Report) Summary() string {
+	var parts []string
+	for _, e := range r.Environments {
+		name := e.Name
+		switch e.Op {
+		case Added:
+			name += " (new environment)"
+		case Removed:
+			name += " (environment removed)"
+		}
+		parts = append(parts, name+": "+counts(e.Objects, e.Files, len(e.Errors)))
+	}
+	if len(r.Files) > 0 {
+		parts = append(parts, "files outside the overlays: "+counts(nil, r.Files, 0))
+	}
+	if len(parts) == 0 {
+		return "no environments on either side"
+	}
+	return strings.Join(parts, "; ")
+}
+
+func counts(objs []ObjectChange, files []FileChange, errs int) string {
+	n := map[Op]int{}
+	flags := 0
+	for _, o := range objs {
+		n[o.Op]++
+		flags += len(o.Flags)
+	}
+	for _, f := range files {
+		n[f.Op]++
+		flags += len(f.Flags)
+		for _, o := range f.Objects {
+			flags += len(o.Flags)
+		}
+	}
+	var out []string
+	for _, op := range []Op{Added, Removed, Changed} {
+		if n[op] > 0 {
+			out = append(out, fmt.Sprintf("%d %s", n[op], op))
+		}
+	}
+	if errs > 0 {
+		out = append(out, plural(errs, "build error"))
+	}
+	if flags > 0 {
+		out = append(out, plural(flags, "risk flag"))
+	}
+	if len(out) == 0 {
+		return "no changes"
+	}
+	return strings.Join(out, ", ")
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// Text writes the report for a terminal.
+func (r *Report) Text(w io.Writer) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "ydpgen diff: %s -> %s\n", r.Old, r.New)
+	if r.OldNote != "" {
+		fmt.Fprintf(&b, "(%s: %s)\n", r.Old, r.OldNote)
+	}
+	b.WriteString(r.Summary() + "\n")
+	for _, e := range r.Environments {
+		body := envBody(e)
+		if len(body) == 0 {
+			continue
+		}
+		b.WriteString("\n" + e.Name + "\n")
+		for _, l := range body {
+			b.WriteString(l + "\n")
+		}
+	}
+	if len(r.Files) > 0 {
+		b.WriteString("\nfiles outside the overlays\n")
+		for _, l := range filesBody(r.Files, 1) {
+			b.WriteString(l + "\n")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Markdown writes the report as a pull-request comment: the summary and
+// the risk flags in view, each environment's changes folded.
+func (r *Report) Markdown(w io.Writer) error {
+	var b strings.Builder
+	b.WriteString("### ydpgen diff\n\n")
+	fmt.Fprintf(&b, "`%s` → `%s`", mdCode(r.Old), mdCode(r.New))
+	if r.OldNote != "" {
+		fmt.Fprintf(&b, " (%s)", mdText(r.OldNote))
+	}
+	b.WriteString("\n\n**" + mdText(r.Summary()) + "**\n")
+	if flags := r.Flags(); len(flags) > 0 {
+		fmt.Fprintf(&b, "\n:warning: **%s**\n\n", plural(len(flags), "risk flag"))
+		for _, f := range flags {
+			where := f.Subject
+			if f.Env != "" {
+				where = f.Env + " " + where
+			}
+			line := fmt.Sprintf("- `%s` %s: %s", f.ID, mdText(where), mdText(f.Why))
+			if f.Detail != "" {
+				line += " (" + mdText(f.Detail) + ")"
+			}
+			b.WriteString(line + "\n")
+		}
+	}
+	section := func(title string, body []string) {
+		fence := codeFence(body)
+		fmt.Fprintf(&b, "\n<details><summary>%s</summary>\n\n%sdiff\n", html.EscapeString(title), fence)
+		for _, l := range body {
+			b.WriteString(l + "\n")
+		}
+		b.WriteString(fence + "\n\n</details>\n")
+	}
+	for _, e := range r.Environments {
+		if body := envBody(e); len(body) > 0 {
+			section(e.Name+": "+counts(e.Objects, e.Files, len(e.Errors)), body)
+		}
+	}
+	if len(r.Files) > 0 {
+		section("files outside the overlays: "+counts(nil, r.Files, 0), filesBody(r.Files, 1))
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// Lines of a body start with a marker column ("+", "-", "~", "!" or a
+// space) and then indentation, so that a diff highlighter colours them.
+// pad gives the indentation after the marker for a nesting depth: text at
+// depth d starts at column 2d.
+func pad(depth int) string { return strings.Repeat(" ", 2*depth-1) }
+
+func envBody(e EnvChange) []string {
+	var out []string
+	for _, err := range e.Errors {
+		out = append(out, "!"+pad(1)+"overlay "+e.Name+" does not build: "+oneLine(err))
+	}
+	kind := ""
+	for _, c := range e.Objects {
+		if c.Kind != kind {
+			kind = c.Kind
+			out = append(out, " "+pad(1)+kind)
+		}
+		out = append(out, objectLines(c, 2, false)...)
+	}
+	if len(e.Files) > 0 {
+		out = append(out, " "+pad(1)+"files")
+		out = append(out, filesBody(e.Files, 2)...)
+	}
+	return out
+}
+
+func filesBody(fs []FileChange, depth int) []string {
+	var out []string
+	for _, f := range fs {
+		head := marker(f.Op) + pad(depth) + f.Path
+		if f.Note != "" {
+			head += " (" + f.Note + ")"
+		}
+		out = append(out, head)
+		for _, fl := range f.Flags {
+			out = append(out, flagLine(fl, depth+1))
+		}
+		out = append(out, fieldLines(f.Fields, depth+1)...)
+		for _, c := range f.Objects {
+			out = append(out, objectLines(c, depth+1, true)...)
+		}
+		out = append(out, lineLines(f.Lines, depth+1)...)
+	}
+	return out
+}
+
+// objectLines describes one object; inside a file, where objects of
+// several kinds mix, the kind leads its name.
+func objectLines(c ObjectChange, depth int, withKind bool) []string {
+	head := marker(c.Op) + pad(depth)
+	if withKind {
+		head += c.Kind + " "
+	}
+	head += c.Ref()
+	if was := c.WasRef(); was != "" {
+		head += " (was " + was + ")"
+	}
+	out := []string{head}
+	for _, f := range c.Flags {
+		out = append(out, flagLine(f, depth+1))
+	}
+	out = append(out, fieldLines(c.Fields, depth+1)...)
+	return out
+}
+
+func flagLine(f Flag, depth int) string {
+	s := "!" + pad(depth) + f.ID + ": " + f.Why
+	if f.Detail != "" {
+		s += " (" + f.Detail + ")"
+	}
+	return s
+}
+
+func fieldLines(fs []FieldChange, depth int) []string {
+	var out []string
+	for _, f := range fs {
+		var s string
+		switch f.Op {
+		case Added:
+			s = "+" + pad(depth) + f.Path + ": " + f.New
+		case Removed:
+			s = "-" + pad(depth) + f.Path + ": " + f.Old
+		default:
+			s = "~" + pad(depth) + f.Path + ": " + f.Old + " -> " + f.New
+		}
+		out = append(out, s)
+		out = append(out, lineLines(f.Lines, depth+1)...)
+	}
+	return out
+}
+
+func lineLines(ls []Line, depth int) []string {
+	var out []string
+	for _, l := range ls {
+		op := l.Op
+		if op == "@" {
+			op = " "
+		}
+		out = append(out, op+pad(depth)+l.Text)
+	}
+	return out
+}
+
+func marker(op Op) string {
+	switch op {
+	case Added:
+		return "+"
+	case Removed:
+		return "-"
+	}
+	return "~"
+}
+
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// codeFence is a fence longer than any run of backticks in the body.
+func codeFence(body []string) string {
+	longest := 0
+	for _, l := range body {
+		run := 0
+		for _, r := range l {
+			if r == '`' {
+				run++
+				longest = max(longest, run)
+			} else {
+				run = 0
+			}
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
+}
+
+// mdText escapes what Markdown would read as markup in running text.
+func mdText(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune("\\`*_[]<|~", r) {
+			b.WriteRune('\\')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// mdCode makes s safe inside a one-backtick code span.
+func mdCode(s string) string { return strings.ReplaceAll(s, "`", "'") }

@@ -1,0 +1,353 @@
+package review
+
+import (
+	"reflect"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// Flag marks a change that a sync will reject, or that loses data or
+// disrupts what runs. ID is stable; Why is one line; Detail says what
+// exactly triggered it.
+type Flag struct {
+	ID     string `json:"id"`
+	Why    string `json:"why"`
+	Detail string `json:"detail,omitempty"`
+}
+
+// Risk flag IDs. They are part of ydpgen's interface: docs/review.md
+// explains each, and CI jobs may match on them.
+const (
+	JobImmutable          = "job-immutable"
+	PVCImmutable          = "pvc-immutable"
+	StatefulSetImmutable  = "statefulset-immutable"
+	SelectorImmutable     = "selector-immutable"
+	ServiceTypeChange     = "service-type-change"
+	ServiceClusterIP      = "service-clusterip-change"
+	PVCDeleted            = "pvc-deleted"
+	StatefulSetWithClaims = "statefulset-deleted-with-claims"
+	NamespaceMove         = "namespace-move"
+	NamespaceRenamed      = "namespace-renamed"
+	NamespaceDeleted      = "namespace-deleted"
+	ChartMajor            = "chart-major-version"
+	AirflowDowngrade      = "airflow-downgrade"
+)
+
+// Rule is a risk flag as documented.
+type Rule struct {
+	ID  string
+	Why string
+}
+
+// Rules lists every risk flag in the order the docs explain them.
+func Rules() []Rule {
+	return []Rule{
+		{JobImmutable, "a Job's pod template and selector cannot change: the sync fails until the old Job is deleted"},
+		{PVCImmutable, "a PersistentVolumeClaim's spec cannot change except to grow its storage request: the sync fails"},
+		{StatefulSetImmutable, "a StatefulSet's selector, serviceName, volumeClaimTemplates and podManagementPolicy cannot change: the sync fails until it is deleted and re-created"},
+		{SelectorImmutable, "a Deployment's, DaemonSet's or ReplicaSet's selector cannot change: the sync fails until it is deleted and re-created"},
+		{ServiceTypeChange, "a new Service type allocates or releases node ports and load balancers: clients of the old address lose it"},
+		{ServiceClusterIP, "a Service's cluster IP cannot change: the sync fails until the Service is re-created with a new address"},
+		{PVCDeleted, "deleting a PersistentVolumeClaim deletes the data on its volume unless the volume's reclaim policy is Retain"},
+		{StatefulSetWithClaims, "a deleted StatefulSet leaves its claims behind or deletes them with their data, as its retention policy says"},
+		{NamespaceMove, "an object that changes namespace is deleted and created anew: its data and addresses do not move with it"},
+		{NamespaceRenamed, "renaming a Namespace deletes the old one and everything in it, claims and their data included"},
+		{NamespaceDeleted, "deleting a Namespace deletes everything in it, claims and their data included"},
+		{ChartMajor, "a new major version of a chart may rename or remove values and need migration steps: read its upgrade notes"},
+		{AirflowDowngrade, "Airflow does not run on a metadata database that a newer version migrated: downgrade the database first"},
+	}
+}
+
+func flag(id, detail string) Flag {
+	for _, r := range Rules() {
+		if r.ID == id {
+			return Flag{ID: id, Why: r.Why, Detail: detail}
+		}
+	}
+	return Flag{ID: id, Detail: detail}
+}
+
+// get walks a generic tree by keys.
+func get(v any, keys ...string) (any, bool) {
+	for _, k := range keys {
+		m, ok := v.(map[string]any)
+		if !ok {
+			return nil, false
+		}
+		if v, ok = m[k]; !ok {
+			return nil, false
+		}
+	}
+	return v, true
+}
+
+// differs reports whether the subtree at keys is not the same on both sides.
+func differs(o, n object, keys ...string) bool {
+	a, _ := get(o.content, keys...)
+	b, _ := get(n.content, keys...)
+	return !reflect.DeepEqual(a, b)
+}
+
+// changeFlags are the flags of an object that keeps its identity.
+func changeFlags(o, n object, fields []FieldChange) []Flag {
+	var flags []Flag
+	kind := n.gvk.GroupKind().String() // "Kind.group", or "Kind" in the core group
+	switch kind {
+	case "Job.batch":
+		for _, f := range []string{"template", "selector"} {
+			if differs(o, n, "spec", f) {
+				flags = append(flags, flag(JobImmutable, "spec."+f+" changed"))
+			}
+		}
+	case "PersistentVolumeClaim":
+		flags = append(flags, pvcFlags(o, n)...)
+	case "StatefulSet.apps":
+		for _, f := range []string{"selector", "serviceName", "volumeClaimTemplates", "podManagementPolicy"} {
+			if differs(o, n, "spec", f) {
+				flags = append(flags, flag(StatefulSetImmutable, "spec."+f+" changed"))
+			}
+		}
+	case "Deployment.apps", "DaemonSet.apps", "ReplicaSet.apps":
+		if differs(o, n, "spec", "selector") {
+			flags = append(flags, flag(SelectorImmutable, "spec.selector changed"))
+		}
+	case "Service":
+		a, _ := get(o.content, "spec", "type")
+		b, _ := get(n.content, "spec", "type")
+		if serviceType(a) != serviceType(b) {
+			flags = append(flags, flag(ServiceTypeChange, serviceType(a)+" -> "+serviceType(b)))
+		}
+		if differs(o, n, "spec", "clusterIP") || differs(o, n, "spec", "clusterIPs") {
+			flags = append(flags, flag(ServiceClusterIP, "spec.clusterIP changed"))
+		}
+	}
+	flags = append(flags, chartFlags(charts(o), charts(n))...)
+	flags = append(flags, fieldFlags(fields)...)
+	return flags
+}
+
+func serviceType(v any) string {
+	if s, ok := v.(string); ok && s != "" {
+		return s
+	}
+	return "ClusterIP" // the API server's default
+}
+
+// pvcFlags: only a larger storage request may change in a claim's spec.
+func pvcFlags(o, n object) []Flag {
+	var flags []Flag
+	strip := func(x object) any {
+		spec, _ := get(x.content, "spec")
+		c, _ := canonical(spec)
+		if req, ok := get(c, "resources", "requests"); ok {
+			delete(req.(map[string]any), "storage")
+		}
+		return c
+	}
+	if !reflect.DeepEqual(strip(o), strip(n)) {
+		flags = append(flags, flag(PVCImmutable, "spec changed beyond resources.requests.storage"))
+	}
+	a, _ := get(o.content, "spec", "resources", "requests", "storage")
+	b, _ := get(n.content, "spec", "resources", "requests", "storage")
+	if !reflect.DeepEqual(a, b) {
+		qa, erra := quantity(a)
+		qb, errb := quantity(b)
+		if erra != nil || errb != nil || qb.Cmp(qa) < 0 {
+			flags = append(flags, flag(PVCImmutable, "storage request "+short(a, false)+" -> "+short(b, false)+": a claim can only grow"))
+		}
+	}
+	return flags
+}
+
+func quantity(v any) (resource.Quantity, error) {
+	s := short(v, false)
+	if str, ok := v.(string); ok {
+		s = str
+	}
+	return resource.ParseQuantity(s)
+}
+
+// removalFlags are the flags of an object that is deleted (or re-created
+// under another name or namespace, which deletes the old one).
+func removalFlags(o object) []Flag {
+	switch o.gvk.GroupKind().String() {
+	case "PersistentVolumeClaim":
+		return []Flag{flag(PVCDeleted, "claim "+ref(o.namespace, o.name)+" is deleted")}
+	case "StatefulSet.apps":
+		if t, _ := get(o.content, "spec", "volumeClaimTemplates"); t != nil {
+			if l, ok := t.([]any); ok && len(l) > 0 {
+				return []Flag{flag(StatefulSetWithClaims, strconv.Itoa(len(l))+" claim templates")}
+			}
+		}
+	case "Namespace":
+		return []Flag{flag(NamespaceDeleted, "namespace "+o.name+" is deleted")}
+	}
+	return nil
+}
+
+// charts finds the Helm charts an object deploys, chart name to version:
+// Argo CD Applications and ApplicationSets, Flux HelmReleases and
+// HelmCharts.
+func charts(o object) map[string]string {
+	out := map[string]string{}
+	fromSource := func(src any) {
+		chart, _ := get(src, "chart")
+		rev, _ := get(src, "targetRevision")
+		c, _ := chart.(string)
+		r, _ := rev.(string)
+		if c != "" && r != "" {
+			out[c] = r
+		}
+	}
+	fromSpec := func(spec any) {
+		if s, ok := get(spec, "source"); ok {
+			fromSource(s)
+		}
+		if l, ok := get(spec, "sources"); ok {
+			if srcs, ok := l.([]any); ok {
+				for _, s := range srcs {
+					fromSource(s)
+				}
+			}
+		}
+	}
+	switch o.gvk.GroupKind().String() {
+	case "Application.argoproj.io":
+		spec, _ := get(o.content, "spec")
+		fromSpec(spec)
+	case "ApplicationSet.argoproj.io":
+		spec, _ := get(o.content, "spec", "template", "spec")
+		fromSpec(spec)
+	case "HelmRelease.helm.toolkit.fluxcd.io":
+		chart, _ := get(o.content, "spec", "chart", "spec", "chart")
+		ver, _ := get(o.content, "spec", "chart", "spec", "version")
+		if c, ok := chart.(string); ok {
+			v, _ := ver.(string)
+			out[c] = v
+		}
+	case "HelmChart.source.toolkit.fluxcd.io":
+		chart, _ := get(o.content, "spec", "chart")
+		ver, _ := get(o.content, "spec", "version")
+		if c, ok := chart.(string); ok {
+			v, _ := ver.(string)
+			out[c] = v
+		}
+	}
+	return out
+}
+
+// chartFlags compares the major versions of the charts both sides deploy.
+func chartFlags(old, new map[string]string) []Flag {
+	var flags []Flag
+	for _, c := range sortedKeys(new) {
+		ov, ok := old[c]
+		if !ok {
+			continue
+		}
+		a, oka := major(ov)
+		b, okb := major(new[c])
+		if oka && okb && a != b {
+			flags = append(flags, flag(ChartMajor, "chart "+c+" "+ov+" -> "+new[c]))
+		}
+	}
+	return flags
+}
+
+// major reads the major version of a version or a version range such as
+// "1.19.0", "v2", "^1.19", ">=1.19.0 <2.0.0" (its lower bound), "1.x".
+func major(v string) (int, bool) {
+	v = strings.TrimLeft(strings.TrimSpace(v), "v^~>=< ")
+	v = strings.TrimPrefix(v, "v")
+	end := 0
+	for end < len(v) && v[end] >= '0' && v[end] <= '9' {
+		end++
+	}
+	if end == 0 {
+		return 0, false
+	}
+	n, err := strconv.Atoi(v[:end])
+	return n, err == nil
+}
+
+// fieldFlags looks at changed fields wherever they are: an airflowVersion
+// in Helm values, in an Application's inline values or a HelmRelease.
+func fieldFlags(fields []FieldChange) []Flag {
+	var flags []Flag
+	for _, f := range fields {
+		if f.last() != "airflowVersion" || f.Op != Changed || f.Masked {
+			continue
+		}
+		if versionLess(f.New, f.Old) {
+			flags = append(flags, flag(AirflowDowngrade, "airflowVersion "+f.Old+" -> "+f.New))
+		}
+	}
+	return flags
+}
+
+// versionLess compares dotted numeric versions ("3.1.7" < "3.2.0"); text
+// after the numbers (a release candidate suffix) is ignored.
+func versionLess(a, b string) bool {
+	pa, oka := versionParts(a)
+	pb, okb := versionParts(b)
+	if !oka || !okb {
+		return false
+	}
+	for i := range max(len(pa), len(pb)) {
+		x, y := 0, 0
+		if i < len(pa) {
+			x = pa[i]
+		}
+		if i < len(pb) {
+			y = pb[i]
+		}
+		if x != y {
+			return x < y
+		}
+	}
+	return false
+}
+
+func versionParts(v string) ([]int, bool) {
+	v = strings.TrimPrefix(strings.Trim(v, `"`), "v")
+	var parts []int
+	for _, p := range strings.Split(v, ".") {
+		end := 0
+		for end < len(p) && p[end] >= '0' && p[end] <= '9' {
+			end++
+		}
+		if end == 0 {
+			break
+		}
+		n, _ := strconv.Atoi(p[:end])
+		parts = append(parts, n)
+		if end < len(p) {
+			break
+		}
+	}
+	return parts, len(parts) > 0
+}
+
+// valuesChart reads the chart a values file is for from the header ydpgen
+// writes: "# Helm values for chart airflow 1.19.0 from ...".
+func valuesChart(data []byte) map[string]string {
+	out := map[string]string{}
+	for _, line := range strings.Split(string(data), "\n") {
+		if !strings.HasPrefix(line, "#") {
+			if strings.TrimSpace(line) != "" {
+				break // past the header
+			}
+			continue
+		}
+		rest, ok := strings.CutPrefix(line, "# Helm values for chart ")
+		if !ok {
+			continue
+		}
+		f := strings.Fields(rest)
+		if len(f) >= 2 {
+			out[f[0]] = strings.TrimSuffix(f[1], ",")
+		}
+	}
+	return out
+}
