@@ -66,7 +66,8 @@ func TestFieldDiff(t *testing.T) {
 			[]string{"~ env[name=DB_PASSWORD].value: (masked) -> (masked)", "~ env[name=LOG_LEVEL].value: info -> debug"},
 		},
 		{"env item added with a secret value", "env: [{name: A, value: x}]", "env: [{name: A, value: x}, {name: API_TOKEN, value: s3cr3t}]", false, []string{"+ env[name=API_TOKEN]: {name: API_TOKEN, value: (masked)}"}},
-		{"secret key references show", "valueFrom: {secretKeyRef: {name: a}}", "valueFrom: {secretKeyRef: {name: b}}", false, []string{"~ valueFrom.secretKeyRef.name: a -> b"}},
+		{"secret key references show", "valueFrom: {secretKeyRef: {name: a, key: A}}", "valueFrom: {secretKeyRef: {name: b, key: B}}", false, []string{"~ valueFrom.secretKeyRef.key: A -> B", "~ valueFrom.secretKeyRef.name: a -> b"}},
+		{"toleration keys show", "tolerations: [{key: arch, value: arm64}]", "tolerations: [{key: arch, value: amd64}]", false, []string{"~ tolerations[0].value: arm64 -> amd64"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -124,7 +125,7 @@ func TestWordsAndSensitiveKeys(t *testing.T) {
 	for k, want := range map[string]bool{
 		"password": true, "PASSWORD": true, "gitSshKey": true, "connection": true, "token": true, "credentialsSecret": true,
 		"apiSecretKeySecretName": false, "secretKeyRef": false, "passwordSecretName": false, "enabled": false,
-		"monkey": false, "keyboard": false, "name": false, "replicas": false,
+		"monkey": false, "keyboard": false, "name": false, "replicas": false, "key": false, "fernetKey": true, "webserverSecretKey": true,
 	} {
 		if got := sensitiveKey(k); got != want {
 			t.Errorf("sensitiveKey(%q) = %v, want %v", k, got, want)

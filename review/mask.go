@@ -54,6 +54,11 @@ func sensitiveKey(key string) bool {
 	if len(w) == 0 || slices.Contains(referenceWords(), w[len(w)-1]) {
 		return false
 	}
+	// A key named just "key" names a key (tolerations, label selectors,
+	// secretKeyRef), it does not hold one.
+	if len(w) == 1 && w[0] == "key" {
+		return false
+	}
 	for _, x := range w {
 		if slices.Contains(secretWords(), x) {
 			return true
