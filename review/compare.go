@@ -3,7 +3,6 @@ package review
 import (
 	"bufio"
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -141,15 +140,11 @@ func Compare(old, new Side) (*Report, error) {
 
 	// Build every overlay on both sides, in parallel: each build is
 	// independent and takes most of the time.
-	errs := make([]error, len(envNames))
 	var wg sync.WaitGroup
 	for i := range envNames {
-		wg.Go(func() { errs[i] = compareEnv(&r.Environments[i], old.Tree, new.Tree) })
+		wg.Go(func() { compareEnv(&r.Environments[i], old.Tree, new.Tree) })
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
 
 	envOf := func(p string) int {
 		for i, name := range envNames {
@@ -209,8 +204,9 @@ func Compare(old, new Side) (*Report, error) {
 }
 
 // compareEnv builds the overlay of one environment on both sides and
-// compares the objects.
-func compareEnv(e *EnvChange, old, new *overlays.Tree) error {
+// compares the objects; an overlay that does not build is recorded in the
+// environment's Errors.
+func compareEnv(e *EnvChange, old, new *overlays.Tree) {
 	build := func(t *overlays.Tree, side string) ([]object, bool) {
 		if !envSet(t)[e.Name] {
 			return nil, true
@@ -241,7 +237,6 @@ func compareEnv(e *EnvChange, old, new *overlays.Tree) error {
 	if oka && okb {
 		e.Objects = diffObjects(a, b)
 	}
-	return nil
 }
 
 func fileMap(t *overlays.Tree) map[string][]byte {
