@@ -103,6 +103,8 @@ type DataSurface struct {
 	GitCache      GitCache        `json:"gitCache"`
 	MCPServer     MCPServer       `json:"mcpServer"`
 	Jobs          DataSurfaceJobs `json:"jobs"`
+	Logging       Logging         `json:"logging"`
+	RunAsUser     int64           `json:"runAsUser"`
 }
 
 // GitSource is a git repository at a ref, read with a credential.
@@ -129,11 +131,8 @@ type MCPServer struct {
 	Enabled     bool      `json:"enabled"`
 	ServiceType string    `json:"serviceType"`
 	Resources   Resources `json:"resources"`
-}
-
-// DataSurfaceJobs are the resources of DataSurface's bootstrap Jobs.
-type DataSurfaceJobs struct {
-	Resources Resources `json:"resources"`
+	Command     []string  `json:"command"`
+	Ingress     *Ingress  `json:"ingress,omitempty"`
 }
 
 // Airflow describes the Airflow release that runs DataSurface's DAGs.
@@ -209,8 +208,10 @@ type APIServer struct {
 
 // Ingress exposes a service under a host name.
 type Ingress struct {
-	Host        string            `json:"host"`
-	TLSSecret   string            `json:"tlsSecret,omitempty"`
+	Host      string `json:"host"`
+	TLSSecret string `json:"tlsSecret,omitempty"`
+	// Issuer is a cert-manager ClusterIssuer (the MCP server's ingress only).
+	Issuer      string            `json:"issuer,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
@@ -278,9 +279,10 @@ type Database struct {
 
 // Maintenance are the housekeeping schedules.
 type Maintenance struct {
-	LogCleanup      Schedule `json:"logCleanup"`
-	DatabaseCleanup Schedule `json:"databaseCleanup"`
-	GitCacheRefresh Schedule `json:"gitCacheRefresh"`
+	LogCleanup      Schedule  `json:"logCleanup"`
+	DatabaseCleanup Schedule  `json:"databaseCleanup"`
+	GitCacheRefresh Schedule  `json:"gitCacheRefresh"`
+	Resources       Resources `json:"resources"`
 }
 
 // Schedule is a periodic task with a retention.

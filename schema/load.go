@@ -83,6 +83,7 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 				env.Secrets.ExternalSecrets.Ecosystem = p.Name
 			}
 			findings = append(findings, checkCredentials(env)...)
+			findings = append(findings, checkDataSurface(env)...)
 			p.Environments = append(p.Environments, *env)
 		}
 		all = append(all, findings...)

@@ -84,7 +84,9 @@ func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
 			return
 		}
 		elem := schema.LookupPath(cue.MakePath(cue.AnyIndex))
+		before, n := len(w.out), 0
 		for i := 0; iter.Next(); i++ {
+			n++
 			sel := cue.Index(i)
 			es := elem
 			if !es.Exists() {
@@ -95,6 +97,14 @@ func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
 				continue
 			}
 			w.check(es, unified.LookupPath(cue.MakePath(sel)), iter.Value(), append(slices.Clone(path), sel))
+		}
+		// Every element is fine, yet the list is not: its length is wrong.
+		if len(w.out) == before && unified.Err() != nil {
+			msg := fmt.Sprintf("a list of %d elements is not allowed", n)
+			if n == 0 {
+				msg = "an empty list is not allowed"
+			}
+			w.add(path, msg, describe(schema), "")
 		}
 	default:
 		if !data.IsConcrete() {

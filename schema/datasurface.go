@@ -1,0 +1,81 @@
+package schema
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"cuelang.org/go/cue"
+
+	"github.com/ydpgen/ydpgen/diag"
+	"github.com/ydpgen/ydpgen/model"
+)
+
+// checkDataSurface checks what the schema alone cannot about DataSurface's
+// workloads in one resolved environment: the git cache sits on a storage
+// class the environment declares ReadWriteMany (the MCP server, the Jobs and
+// the task pods mount it at once); the model repository names an owner and a
+// repository, which DataSurface's command line takes apart; the MCP
+// server's ingress is one the profile's ingress controller can serve.
+func checkDataSurface(env *model.Environment) diag.List {
+	var out diag.List
+	add := func(path cue.Path, msg, allowed, fix string) {
+		o, ok := env.Origins.Lookup(path.String())
+		if !ok || o.File == "" {
+			o = env.Origins["environment.name"]
+		}
+		p := o.Path
+		if p == "" {
+			p = path.String()
+		}
+		out = append(out, diag.Finding{Severity: diag.Error, File: o.File, Line: o.Line, Col: o.Col,
+			Path: p, Message: msg + " in environment " + env.Name + " (profile " + env.Profile + ")", Allowed: allowed, Fix: fix})
+	}
+	ds := env.DataSurface
+
+	sc := ds.GitCache.StorageClass
+	var rwx []string
+	for _, name := range slices.Sorted(maps.Keys(env.Cluster.StorageClasses)) {
+		if env.Cluster.StorageClasses[name].RWX {
+			rwx = append(rwx, name)
+		}
+	}
+	allowed := "a storage class declared with rwx: true under cluster.storageClasses"
+	if len(rwx) > 0 {
+		allowed += ": " + strings.Join(rwx, ", ")
+	}
+	scPath := cue.ParsePath("datasurface.gitCache.storageClass")
+	switch class, ok := env.Cluster.StorageClasses[sc]; {
+	case !ok:
+		add(scPath, fmt.Sprintf("storage class %q is not declared for the cluster", sc), allowed,
+			fmt.Sprintf("declare it under cluster.storageClasses as %s: {rwx: true} if it supports ReadWriteMany", sc))
+	case !class.RWX:
+		add(scPath, fmt.Sprintf("storage class %q does not support ReadWriteMany", sc), allowed,
+			"the MCP server, the Jobs and the task pods mount the git cache at once, and a ReadWriteOnce volume gives Multi-Attach errors")
+	}
+
+	if _, _, ok := model.RepoOwnerName(ds.Model.Repository); !ok {
+		add(cue.ParsePath("datasurface.model.repository"), fmt.Sprintf("repository %q has no owner and name in its path", ds.Model.Repository),
+			"a git URL ending in <owner>/<name>, such as https://github.com/acme/model.git", "")
+	}
+
+	if ing := ds.MCPServer.Ingress; ing != nil {
+		ingPath := cue.ParsePath("datasurface.mcpServer.ingress")
+		if !ds.MCPServer.Enabled {
+			add(ingPath, "the MCP server has an ingress but is not enabled", "an ingress only with mcpServer.enabled: true", "")
+		}
+		// The AWS Load Balancer Controller terminates TLS with certificates
+		// from ACM, found by host name; it cannot read a Secret.
+		if env.Profile == "eks" {
+			fix := "leave it out: the AWS Load Balancer Controller finds the ACM certificate for the host (or name one with the annotation alb.ingress.kubernetes.io/certificate-arn)"
+			if ing.TLSSecret != "" {
+				add(cue.ParsePath("datasurface.mcpServer.ingress.tlsSecret"), "a TLS Secret cannot serve an ALB", "no tlsSecret: an ALB takes its certificate from ACM", fix)
+			}
+			if ing.Issuer != "" {
+				add(cue.ParsePath("datasurface.mcpServer.ingress.issuer"), "a cert-manager issuer cannot serve an ALB", "no issuer: an ALB takes its certificate from ACM", fix)
+			}
+		}
+	}
+	return out
+}
