@@ -8,6 +8,8 @@ import (
 	"github.com/ydpgen/ydpgen/capacity"
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/generators/airflow"
+	"github.com/ydpgen/ydpgen/generators/datasurface"
+	"github.com/ydpgen/ydpgen/generators/maintenance"
 	"github.com/ydpgen/ydpgen/generators/namespace"
 	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/generators/rbac"
@@ -24,6 +26,8 @@ func Generators() []generators.Generator {
 		secrets.Generator{},
 		rbac.Generator{},
 		airflow.Generator{},
+		datasurface.Generator{},
+		maintenance.Generator{},
 	}
 }
 

@@ -104,7 +104,7 @@ func NewEntry(o Object) (Entry, error) {
 	if err := dec.Decode(&m); err != nil {
 		return Entry{}, err
 	}
-	if st, ok := m["status"].(map[string]any); ok && len(st) == 0 {
+	if st, ok := m["status"].(map[string]any); ok && emptyTree(st) {
 		delete(m, "status")
 	}
 	if md, ok := m["metadata"].(map[string]any); ok {
@@ -113,6 +113,18 @@ func NewEntry(o Object) (Entry, error) {
 		}
 	}
 	return Entry{GVK: gvk, Namespace: o.GetNamespace(), Name: o.GetName(), Content: m}, nil
+}
+
+// emptyTree reports whether a map holds nothing but empty maps, as the
+// status of a Service or Ingress not yet created does (loadBalancer: {}).
+func emptyTree(m map[string]any) bool {
+	for _, v := range m {
+		sub, ok := v.(map[string]any)
+		if !ok || !emptyTree(sub) {
+			return false
+		}
+	}
+	return true
 }
 
 // kindOrder is the order in which kinds are applied and listed: what others

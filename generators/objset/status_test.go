@@ -1,0 +1,43 @@
+package objset
+
+import (
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestEmptyTree(t *testing.T) {
+	for _, tc := range []struct {
+		m    map[string]any
+		want bool
+	}{
+		{map[string]any{}, true},
+		{map[string]any{"loadBalancer": map[string]any{}}, true},
+		{map[string]any{"a": map[string]any{"b": map[string]any{}}}, true},
+		{map[string]any{"phase": "Pending"}, false},
+		{map[string]any{"loadBalancer": map[string]any{"ingress": []any{}}}, false},
+	} {
+		if got := emptyTree(tc.m); got != tc.want {
+			t.Errorf("emptyTree(%v) = %v, want %v", tc.m, got, tc.want)
+		}
+	}
+}
+
+// A Service or Ingress not yet created has a status of empty maps; the
+// rendered object leaves it out.
+func TestNoEmptyStatus(t *testing.T) {
+	for _, o := range []Object{
+		&corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"}, ObjectMeta: metav1.ObjectMeta{Name: "s"}},
+		&networkingv1.Ingress{TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"}, ObjectMeta: metav1.ObjectMeta{Name: "i"}},
+	} {
+		e, err := NewEntry(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := e.Content["status"]; ok {
+			t.Errorf("%s keeps its empty status: %v", e.ID(), e.Content["status"])
+		}
+	}
+}
