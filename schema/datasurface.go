@@ -2,9 +2,6 @@ package schema
 
 import (
 	"fmt"
-	"maps"
-	"slices"
-	"strings"
 
 	"cuelang.org/go/cue"
 
@@ -13,11 +10,10 @@ import (
 )
 
 // checkDataSurface checks what the schema alone cannot about DataSurface's
-// workloads in one resolved environment: the git cache sits on a storage
-// class the environment declares ReadWriteMany (the MCP server, the Jobs and
-// the task pods mount it at once); the model repository names an owner and a
-// repository, which DataSurface's command line takes apart; the MCP
-// server's ingress is one the profile's ingress controller can serve.
+// workloads in one resolved environment: the model repository names an
+// owner and a repository, which DataSurface's command line takes apart; the
+// MCP server's ingress is one the profile's ingress controller can serve.
+// That the git cache is on a ReadWriteMany class is lint rule YDP002.
 func checkDataSurface(env *model.Environment) diag.List {
 	var out diag.List
 	add := func(path cue.Path, msg, allowed, fix string) {
@@ -33,27 +29,6 @@ func checkDataSurface(env *model.Environment) diag.List {
 			Path: p, Message: msg + " in environment " + env.Name + " (profile " + env.Profile + ")", Allowed: allowed, Fix: fix})
 	}
 	ds := env.DataSurface
-
-	sc := ds.GitCache.StorageClass
-	var rwx []string
-	for _, name := range slices.Sorted(maps.Keys(env.Cluster.StorageClasses)) {
-		if env.Cluster.StorageClasses[name].RWX {
-			rwx = append(rwx, name)
-		}
-	}
-	allowed := "a storage class declared with rwx: true under cluster.storageClasses"
-	if len(rwx) > 0 {
-		allowed += ": " + strings.Join(rwx, ", ")
-	}
-	scPath := cue.ParsePath("datasurface.gitCache.storageClass")
-	switch class, ok := env.Cluster.StorageClasses[sc]; {
-	case !ok:
-		add(scPath, fmt.Sprintf("storage class %q is not declared for the cluster", sc), allowed,
-			fmt.Sprintf("declare it under cluster.storageClasses as %s: {rwx: true} if it supports ReadWriteMany", sc))
-	case !class.RWX:
-		add(scPath, fmt.Sprintf("storage class %q does not support ReadWriteMany", sc), allowed,
-			"the MCP server, the Jobs and the task pods mount the git cache at once, and a ReadWriteOnce volume gives Multi-Attach errors")
-	}
 
 	if _, _, ok := model.RepoOwnerName(ds.Model.Repository); !ok {
 		add(cue.ParsePath("datasurface.model.repository"), fmt.Sprintf("repository %q has no owner and name in its path", ds.Model.Repository),

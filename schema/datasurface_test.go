@@ -10,8 +10,6 @@ import (
 func TestCheckDataSurface(t *testing.T) {
 	base := func() *model.Environment {
 		env := &model.Environment{Name: "dev", Profile: "kubeadm"}
-		env.Cluster.StorageClasses = map[string]model.StorageClass{"longhorn": {RWX: true}, "local-path": {}}
-		env.DataSurface.GitCache.StorageClass = "longhorn"
 		env.DataSurface.Model.Repository = "https://github.com/acme/model.git"
 		env.DataSurface.MCPServer.Enabled = true
 		return env
@@ -22,10 +20,6 @@ func TestCheckDataSurface(t *testing.T) {
 		want   []string // paths of the findings, in order
 	}{
 		{"valid", func(*model.Environment) {}, nil},
-		{"rwo class", func(e *model.Environment) { e.DataSurface.GitCache.StorageClass = "local-path" },
-			[]string{"datasurface.gitCache.storageClass"}},
-		{"unknown class", func(e *model.Environment) { e.DataSurface.GitCache.StorageClass = "nfs" },
-			[]string{"datasurface.gitCache.storageClass"}},
 		{"repository without owner", func(e *model.Environment) { e.DataSurface.Model.Repository = "git@github.com:model.git" },
 			[]string{"datasurface.model.repository"}},
 		{"ingress on a disabled server", func(e *model.Environment) {
