@@ -2,12 +2,14 @@ package datasurface
 
 import (
 	"fmt"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/generators/labels"
 	"github.com/ydpgen/ydpgen/generators/objset"
@@ -180,24 +182,27 @@ func Resources(path string, r model.Resources) (corev1.ResourceRequirements, err
 	return corev1.ResourceRequirements{Requests: req, Limits: lim}, nil
 }
 
-// credentialEnv is how DataSurface reads a credential's key from the
-// environment: <credential>_<KEY>, the credential's name with '_' for '-'.
-func credentialEnv(credential, key string) corev1.EnvVar {
-	return corev1.EnvVar{
-		Name: model.PythonName(credential) + "_" + key,
-		ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
-			LocalObjectReference: corev1.LocalObjectReference{Name: model.K8sName(credential)},
-			Key:                  key,
-		}},
+// CredentialEnv returns how DataSurface reads a credential from the
+// environment: one variable <credential>_<KEY> per key of the credential's
+// Secret (the credential's name with '_' for '-'), with the keys its kind has
+// in this DataSurface release.
+func CredentialEnv(credential string, kind credentials.Kind, version string) ([]corev1.EnvVar, error) {
+	layout, err := credentials.LayoutOf(kind, version)
+	if err != nil {
+		return nil, err
 	}
+	var out []corev1.EnvVar
+	for _, k := range layout.Keys {
+		out = append(out, corev1.EnvVar{
+			Name: model.PythonName(credential) + "_" + strings.ToUpper(k.Name),
+			ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: model.K8sName(credential)},
+				Key:                  k.Name,
+			}},
+		})
+	}
+	return out, nil
 }
-
-// Secret keys DataSurface 1.x reads (USER_PASSWORD and API_TOKEN).
-const (
-	keyUser     = "USER"
-	keyPassword = "PASSWORD"
-	keyToken    = "TOKEN"
-)
 
 // commonEnv is what every DataSurface container gets: a writable HOME for
 // git, and its namespace.

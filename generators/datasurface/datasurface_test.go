@@ -12,6 +12,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 
+	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/schema"
@@ -332,5 +333,32 @@ func TestGitCacheClaim(t *testing.T) {
 		!slices.Equal(c.Spec.AccessModes, []corev1.PersistentVolumeAccessMode{corev1.ReadWriteMany}) ||
 		c.Spec.Resources.Requests.Storage().String() != "5Gi" {
 		t.Errorf("claim %s class %s modes %v size %s", c.Name, *c.Spec.StorageClassName, c.Spec.AccessModes, c.Spec.Resources.Requests.Storage())
+	}
+}
+
+func TestCredentialEnv(t *testing.T) {
+	for _, tc := range []struct {
+		cred    string
+		kind    credentials.Kind
+		version string
+		want    []string // variable=secret/key
+	}{
+		{"postgres", credentials.UserPassword, "1.8.4", []string{"postgres_USER=postgres/USER", "postgres_PASSWORD=postgres/PASSWORD"}},
+		{"mask_dt-cred", credentials.UserPassword, "1.8.4", []string{"mask_dt_cred_USER=mask-dt-cred/USER", "mask_dt_cred_PASSWORD=mask-dt-cred/PASSWORD"}},
+		{"git", credentials.APIToken, "1.8.4", []string{"git_TOKEN=git/TOKEN"}},
+		// Releases before 1.0 keep the token under a lowercase key.
+		{"git", credentials.APIToken, "0.9.0", []string{"git_TOKEN=git/token"}},
+	} {
+		vars, err := CredentialEnv(tc.cred, tc.kind, tc.version)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, v := range vars {
+			got = append(got, v.Name+"="+v.ValueFrom.SecretKeyRef.Name+"/"+v.ValueFrom.SecretKeyRef.Key)
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("CredentialEnv(%s, %s, %s) = %v, want %v", tc.cred, tc.kind, tc.version, got, tc.want)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators/labels"
 	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/model"
@@ -115,10 +116,18 @@ func (j job) build(env *model.Environment, n Names) (*batchv1.Job, error) {
 	}
 	env1 := commonEnv()
 	if j.mergeDB {
-		env1 = append(env1, credentialEnv(ds.MergeDatabase.Credential, keyUser), credentialEnv(ds.MergeDatabase.Credential, keyPassword))
+		vars, err := CredentialEnv(ds.MergeDatabase.Credential, credentials.UserPassword, ds.Version)
+		if err != nil {
+			return nil, err
+		}
+		env1 = append(env1, vars...)
 	}
 	if ds.Model.Credential != "" {
-		env1 = append(env1, credentialEnv(ds.Model.Credential, keyToken))
+		vars, err := CredentialEnv(ds.Model.Credential, credentials.APIToken, ds.Version)
+		if err != nil {
+			return nil, err
+		}
+		env1 = append(env1, vars...)
 	}
 	l := labels.For(env, j.name, j.component)
 	return &batchv1.Job{

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
+	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators/labels"
 	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/model"
@@ -50,7 +51,11 @@ func mcpServer(env *model.Environment, n Names) ([]objset.Object, error) {
 		corev1.EnvVar{Name: "GIT_CACHE_PATH", Value: GitCacheMountPath},
 	)
 	if ds.Model.Credential != "" {
-		env1 = append(env1, credentialEnv(ds.Model.Credential, keyToken))
+		vars, err := CredentialEnv(ds.Model.Credential, credentials.APIToken, ds.Version)
+		if err != nil {
+			return nil, err
+		}
+		env1 = append(env1, vars...)
 	}
 
 	// The server speaks SSE, which never ends a response: probes check that

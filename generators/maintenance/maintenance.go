@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/generators/datasurface"
 	"github.com/ydpgen/ydpgen/generators/labels"
@@ -170,14 +171,16 @@ func gitCacheRefresh(env *model.Environment) (*batchv1.CronJob, error) {
 		{Name: "GIT_CONFIG_VALUE_0", Value: "*"},
 	}
 	if cred := ds.Model.Credential; cred != "" {
+		token, err := datasurface.CredentialEnv(cred, credentials.APIToken, ds.Version)
+		if err != nil {
+			return nil, err
+		}
+		token[0].Name = "GIT_TOKEN"
 		vars[2].Value = "2"
 		vars = append(vars,
 			corev1.EnvVar{Name: "GIT_CONFIG_KEY_1", Value: "credential.helper"},
 			corev1.EnvVar{Name: "GIT_CONFIG_VALUE_1", Value: `!f() { echo username=x-access-token; echo "password=$GIT_TOKEN"; }; f`},
-			corev1.EnvVar{Name: "GIT_TOKEN", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
-				LocalObjectReference: corev1.LocalObjectReference{Name: model.K8sName(cred)},
-				Key:                  "TOKEN",
-			}}},
+			token[0],
 		)
 	}
 	pod := corev1.PodSpec{
