@@ -225,8 +225,11 @@ func node(v any) (*yaml.Node, error) {
 		return n, nil
 	case string:
 		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
-		if strings.Contains(v, "\n") {
+		switch {
+		case strings.Contains(v, "\n"):
 			n.Style = yaml.LiteralStyle
+		case yaml11NonString(v):
+			n.Style = yaml.DoubleQuotedStyle
 		}
 		return n, nil
 	case json.Number:
@@ -264,4 +267,28 @@ func File(v any, comments ...string) ([]byte, error) {
 	}
 	b.Write(body)
 	return b.Bytes(), nil
+}
+
+// yaml11NonString reports whether a plain scalar would not be a string to a
+// YAML 1.1 reader: kubectl, Helm and Argo CD read manifests and values with
+// YAML 1.1 parsers, where off, yes or y are booleans and 1:20 a number,
+// although YAML 1.2 (and this encoder) takes them as strings and would leave
+// them unquoted. An annotation "off" written plain fails to decode there.
+func yaml11NonString(s string) bool {
+	switch s {
+	case "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO",
+		"on", "On", "ON", "off", "Off", "OFF":
+		return true
+	}
+	// Sexagesimal numbers: digits, then one or more :NN groups.
+	parts := strings.Split(s, ":")
+	if len(parts) < 2 {
+		return false
+	}
+	for i, p := range parts {
+		if p == "" || strings.Trim(p, "0123456789") != "" || (i > 0 && len(p) > 2) {
+			return false
+		}
+	}
+	return true
 }

@@ -41,3 +41,17 @@ func TestNoEmptyStatus(t *testing.T) {
 		}
 	}
 }
+
+// Strings a YAML 1.1 reader would take for booleans or numbers are quoted.
+func TestYAML11Quoting(t *testing.T) {
+	got, err := Marshal(map[string]any{
+		"a": "off", "b": "yes", "c": "Y", "d": "1:20", "e": "plain", "f": "10.0.0.1:80", "g": "ON", "h": "a:b",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "a: \"off\"\nb: \"yes\"\nc: \"Y\"\nd: \"1:20\"\ne: plain\nf: 10.0.0.1:80\ng: \"ON\"\nh: a:b\n"
+	if string(got) != want {
+		t.Errorf("Marshal:\n%s\nwant:\n%s", got, want)
+	}
+}
