@@ -35,6 +35,10 @@ type Environment struct {
 type Namespace struct {
 	Name        string `json:"name"`
 	PodSecurity string `json:"podSecurity"`
+	// The guard rails are in namespace.go.
+	NetworkPolicy NetworkPolicy `json:"networkPolicy"`
+	LimitRange    LimitRange    `json:"limitRange"`
+	ResourceQuota ResourceQuota `json:"resourceQuota"`
 }
 
 // Cluster holds the facts about the target cluster that the spec declares.
@@ -151,6 +155,9 @@ type Airflow struct {
 	Admin            Admin                        `json:"admin"`
 	Components       Components                   `json:"components"`
 	Config           map[string]map[string]string `json:"config,omitempty"`
+	// Broker and PgBouncer are in airflow.go.
+	Broker    Broker    `json:"broker"`
+	PgBouncer PgBouncer `json:"pgbouncer"`
 }
 
 // Chart pins the official Airflow Helm chart.
@@ -174,7 +181,8 @@ type MetadataDatabase struct {
 
 // DAGs is how DAG files reach Airflow.
 type DAGs struct {
-	GitSync GitSync `json:"gitSync"`
+	GitSync GitSync   `json:"gitSync"`
+	Volume  DAGVolume `json:"volume"`
 }
 
 // GitSync configures the chart's git-sync v4 sidecar.
@@ -192,6 +200,7 @@ type GitSync struct {
 // Logs is where task logs are kept.
 type Logs struct {
 	Persistence Persistence `json:"persistence"`
+	Groomer     LogGroomer  `json:"groomer"`
 }
 
 // Persistence is a volume claim the chart makes.
@@ -209,8 +218,10 @@ type APIServer struct {
 
 // Ingress exposes a service under a host name.
 type Ingress struct {
-	Host        string            `json:"host"`
-	TLSSecret   string            `json:"tlsSecret,omitempty"`
+	Host      string `json:"host"`
+	TLSSecret string `json:"tlsSecret,omitempty"`
+	// Issuer is a cert-manager ClusterIssuer.
+	Issuer      string            `json:"issuer,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
