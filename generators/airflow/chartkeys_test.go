@@ -14,10 +14,13 @@ import (
 )
 
 // chartKeys is every values path ydpgen may write, checked by hand against
-// the official chart's values.schema.json: the release before 1.19 and a
-// release after 1.21 both have each of them with the shape noted (except
-// workers.celery.*, which 1.19 introduced). The chart's schema is closed
-// section by section, so a path missing here would fail `helm template`.
+// the official chart's values.schema.json: every key in a version from
+// after 1.21, the top level and the workers section also in one from before
+// 1.19; workers.celery.replicas and .persistence are the keys 1.19
+// introduced. Keys the next chart line drops (webserver.*) are not used,
+// nor deprecated ones except where 1.19 has no replacement. The chart's
+// schema is closed section by section, so a path missing here would fail
+// `helm template`.
 //
 // One path a line; '*' stands for any map key, '[]' for the items of a
 // list. "k8s" marks a subtree the chart types as a Kubernetes object
