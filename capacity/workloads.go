@@ -238,25 +238,45 @@ type chartComponent struct {
 	component model.Component
 	// gitSync says the chart adds the git-sync sidecar to this pod.
 	gitSync bool
+	// groomer says the chart adds the log groomer sidecar to this pod.
+	groomer bool
+	// sidecars are the pod's other containers, as name, spec path, size.
+	sidecars []sidecar
 	// transient components are the chart's Jobs.
 	transient bool
+	// path is the spec path of the component when it is not under
+	// airflow.components.
+	path string
+}
+
+type sidecar struct {
+	name, path string
+	resources  model.Resources
 }
 
 func chartComponents(env *model.Environment) []chartComponent {
 	a := env.Airflow
 	c := a.Components
 	celery := strings.Contains(a.Executor, "Celery")
+	// The scheduler runs the tasks, and so mounts the DAGs, under
+	// LocalExecutor.
+	local := strings.Contains(a.Executor, "Local")
 	list := []chartComponent{
-		{name: "scheduler", component: c.Scheduler},
-		{name: "dagProcessor", component: c.DAGProcessor, gitSync: true},
-		{name: "triggerer", component: c.Triggerer, gitSync: true},
+		{name: "scheduler", component: c.Scheduler, gitSync: local, groomer: true},
+		{name: "dagProcessor", component: c.DAGProcessor, gitSync: true, groomer: true},
+		{name: "triggerer", component: c.Triggerer, gitSync: true, groomer: true},
 		{name: "apiServer", component: c.APIServer},
 		{name: "statsd", component: c.StatsD},
 	}
 	if celery {
-		list = append(list,
-			chartComponent{name: "workers", component: c.Workers, gitSync: true},
-			chartComponent{name: "redis", component: c.Redis})
+		list = append(list, chartComponent{name: "workers", component: c.Workers, gitSync: true, groomer: true})
+		if a.Broker != model.BrokerExternal {
+			list = append(list, chartComponent{name: "redis", component: c.Redis})
+		}
+	}
+	if p := a.PgBouncer; p.Enabled {
+		list = append(list, chartComponent{name: "pgbouncer", path: "airflow.pgbouncer", component: model.Component{Enabled: true, Replicas: p.Replicas, Resources: p.Resources},
+			sidecars: []sidecar{{"metrics-exporter", "airflow.pgbouncer.exporterResources", p.ExporterResources}}})
 	}
 	list = append(list, chartComponent{name: "jobs", component: c.Jobs, transient: true})
 	return list
@@ -269,6 +289,9 @@ func chartWorkloads(env *model.Environment) []Workload {
 			continue
 		}
 		path := "airflow.components." + cc.name
+		if cc.path != "" {
+			path = cc.path
+		}
 		replicas := cc.component.Replicas
 		if replicas == 0 {
 			replicas = 1
@@ -277,6 +300,12 @@ func chartWorkloads(env *model.Environment) []Workload {
 		w.Containers = append(w.Containers, modelContainer(cc.name, path+".resources", cc.component.Resources))
 		if cc.gitSync && env.Airflow.DAGs.GitSync.Enabled {
 			w.Containers = append(w.Containers, modelContainer("git-sync", "airflow.dags.gitSync.resources", env.Airflow.DAGs.GitSync.Resources))
+		}
+		if cc.groomer && env.Maintenance.LogCleanup.Enabled {
+			w.Containers = append(w.Containers, modelContainer("log-groomer", "airflow.logs.groomer.resources", env.Airflow.Logs.Groomer.Resources))
+		}
+		for _, sc := range cc.sidecars {
+			w.Containers = append(w.Containers, modelContainer(sc.name, sc.path, sc.resources))
 		}
 		out = append(out, w)
 	}

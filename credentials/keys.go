@@ -25,7 +25,9 @@ const (
 )
 
 // The Secrets of the Airflow chart. A spec never declares these; every
-// environment has the first four, Celery environments all six.
+// environment has the first four, Celery environments the broker URL (and
+// the Redis password with the built-in Redis), and environments with
+// PgBouncer its configuration and the exporter's connection.
 const (
 	FernetKey          Kind = "AIRFLOW_FERNET_KEY"
 	APISecretKey       Kind = "AIRFLOW_API_SECRET_KEY"
@@ -33,6 +35,8 @@ const (
 	MetadataConnection Kind = "AIRFLOW_METADATA_CONNECTION"
 	BrokerURL          Kind = "AIRFLOW_BROKER_URL"
 	RedisPassword      Kind = "AIRFLOW_REDIS_PASSWORD"
+	PgBouncerConfig    Kind = "AIRFLOW_PGBOUNCER_CONFIG"
+	PgBouncerStats     Kind = "AIRFLOW_PGBOUNCER_STATS"
 )
 
 // SpecKinds are the credential types a spec may write, in the schema's order.
@@ -157,6 +161,16 @@ func LayoutOf(kind Kind, version string) (Layout, error) {
 		return opaque(Key{Name: "connection", Placeholder: "<redis-url>"}), nil
 	case RedisPassword:
 		return opaque(Key{Name: "password", Placeholder: "<redis-password>", Generate: "openssl rand -hex 24"}), nil
+	case PgBouncerConfig:
+		// The chart builds these two files from data.metadataConnection,
+		// which a connection Secret leaves at its defaults; they are
+		// written by hand instead.
+		return opaque(
+			Key{Name: "pgbouncer.ini", File: true, Placeholder: "<path/to/pgbouncer.ini>"},
+			Key{Name: "users.txt", File: true, Placeholder: "<path/to/users.txt>"},
+		), nil
+	case PgBouncerStats:
+		return opaque(Key{Name: "connection", Placeholder: "<pgbouncer-stats-url>"}), nil
 	}
 	return Layout{}, fmt.Errorf("unknown credential type %q", kind)
 }

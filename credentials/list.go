@@ -31,13 +31,22 @@ type ChartSecrets struct {
 	APISecretKey string
 	JWTSecret    string
 	Metadata     string
-	// BrokerURL and RedisPassword are empty unless the executor is Celery.
+	// BrokerURL is empty unless the executor is Celery; RedisPassword
+	// unless it is Celery with the chart's built-in Redis.
 	BrokerURL     string
 	RedisPassword string
+	// PgBouncerConfig and PgBouncerStats are empty unless PgBouncer runs.
+	PgBouncerConfig string
+	PgBouncerStats  string
 }
 
-// Celery reports whether the environment runs the chart's Celery broker.
+// Celery reports whether the environment runs Celery and so needs a broker.
 func Celery(env *model.Environment) bool { return env.Airflow.Executor == "CeleryExecutor" }
+
+// BuiltInRedis reports whether the chart runs Redis as Celery's broker.
+func BuiltInRedis(env *model.Environment) bool {
+	return Celery(env) && env.Airflow.Broker != model.BrokerExternal
+}
 
 // Chart returns the names of the chart's Secrets: the release name and a
 // fixed suffix, so that renders are stable and a GitOps engine never sees
@@ -52,7 +61,13 @@ func Chart(env *model.Environment) ChartSecrets {
 	}
 	if Celery(env) {
 		c.BrokerURL = r + "-broker-url"
+	}
+	if BuiltInRedis(env) {
 		c.RedisPassword = r + "-redis-password"
+	}
+	if env.Airflow.PgBouncer.Enabled {
+		c.PgBouncerConfig = r + "-pgbouncer-config"
+		c.PgBouncerStats = r + "-pgbouncer-stats"
 	}
 	return c
 }
@@ -72,9 +87,15 @@ func chartSecrets(env *model.Environment) []chartSecret {
 		{c.Metadata, "Airflow chart: data.metadataSecretName (every Airflow component's metadata database connection)", MetadataConnection},
 	}
 	if c.BrokerURL != "" {
+		out = append(out, chartSecret{c.BrokerURL, "Airflow chart: data.brokerUrlSecretName (Celery broker URL of the scheduler and workers)", BrokerURL})
+	}
+	if c.RedisPassword != "" {
+		out = append(out, chartSecret{c.RedisPassword, "Airflow chart: redis.passwordSecretName (the built-in Redis broker's password)", RedisPassword})
+	}
+	if c.PgBouncerConfig != "" {
 		out = append(out,
-			chartSecret{c.BrokerURL, "Airflow chart: data.brokerUrlSecretName (Celery broker URL of the scheduler and workers)", BrokerURL},
-			chartSecret{c.RedisPassword, "Airflow chart: redis.passwordSecretName (the built-in Redis broker's password)", RedisPassword},
+			chartSecret{c.PgBouncerConfig, "Airflow chart: pgbouncer.configSecretName (PgBouncer's pgbouncer.ini and users.txt)", PgBouncerConfig},
+			chartSecret{c.PgBouncerStats, "Airflow chart: pgbouncer.metricsExporterSidecar.statsSecretName (the PgBouncer exporter's connection)", PgBouncerStats},
 		)
 	}
 	return out

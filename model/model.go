@@ -35,6 +35,10 @@ type Environment struct {
 type Namespace struct {
 	Name        string `json:"name"`
 	PodSecurity string `json:"podSecurity"`
+	// The guard rails are in namespace.go.
+	NetworkPolicy NetworkPolicy `json:"networkPolicy"`
+	LimitRange    LimitRange    `json:"limitRange"`
+	ResourceQuota ResourceQuota `json:"resourceQuota"`
 }
 
 // Cluster holds the facts about the target cluster that the spec declares.
@@ -150,6 +154,9 @@ type Airflow struct {
 	Admin            Admin                        `json:"admin"`
 	Components       Components                   `json:"components"`
 	Config           map[string]map[string]string `json:"config,omitempty"`
+	// Broker and PgBouncer are in airflow.go.
+	Broker    Broker    `json:"broker"`
+	PgBouncer PgBouncer `json:"pgbouncer"`
 }
 
 // Chart pins the official Airflow Helm chart.
@@ -173,7 +180,8 @@ type MetadataDatabase struct {
 
 // DAGs is how DAG files reach Airflow.
 type DAGs struct {
-	GitSync GitSync `json:"gitSync"`
+	GitSync GitSync   `json:"gitSync"`
+	Volume  DAGVolume `json:"volume"`
 }
 
 // GitSync configures the chart's git-sync v4 sidecar.
@@ -191,6 +199,7 @@ type GitSync struct {
 // Logs is where task logs are kept.
 type Logs struct {
 	Persistence Persistence `json:"persistence"`
+	Groomer     LogGroomer  `json:"groomer"`
 }
 
 // Persistence is a volume claim the chart makes.
@@ -210,7 +219,7 @@ type APIServer struct {
 type Ingress struct {
 	Host      string `json:"host"`
 	TLSSecret string `json:"tlsSecret,omitempty"`
-	// Issuer is a cert-manager ClusterIssuer (the MCP server's ingress only).
+	// Issuer is a cert-manager ClusterIssuer that signs the host's certificate.
 	Issuer      string            `json:"issuer,omitempty"`
 	Annotations map[string]string `json:"annotations,omitempty"`
 }

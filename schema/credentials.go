@@ -76,6 +76,7 @@ func checkCredentials(env *model.Environment) diag.List {
 	chartNames := []struct{ name, what string }{
 		{chart.FernetKey, "fernet key"}, {chart.APISecretKey, "API secret key"}, {chart.JWTSecret, "JWT secret"},
 		{chart.Metadata, "metadata connection"}, {chart.BrokerURL, "Celery broker URL"}, {chart.RedisPassword, "Redis password"},
+		{chart.PgBouncerConfig, "PgBouncer configuration"}, {chart.PgBouncerStats, "PgBouncer exporter connection"},
 	}
 	for _, n := range names {
 		k := model.K8sName(n)

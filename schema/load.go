@@ -84,6 +84,8 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 			}
 			findings = append(findings, checkCredentials(env)...)
 			findings = append(findings, checkDataSurface(env)...)
+			findings = append(findings, checkAirflow(env)...)
+			findings = append(findings, checkNamespace(env)...)
 			p.Environments = append(p.Environments, *env)
 		}
 		all = append(all, findings...)
@@ -420,10 +422,21 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 	environment["name"] = name
 	origins["environment.name"] = originOf(filename, doc, envPath)
 	for _, f := range []string{"profile", "namespace", "podSecurity", "cluster", "lint"} {
-		if v, ok := envData[f]; ok {
-			mergeData(environment, map[string]any{f: v}, []string{"environment"}, []string{"spec", "environments", name},
-				func(dst, src string) { origins[dst] = docOrigins[src] })
+		v, ok := envData[f]
+		if !ok {
+			continue
 		}
+		if n, isName := v.(string); isName && f == "namespace" {
+			// A namespace written as a name keeps the profile's guard rails.
+			v = map[string]any{"name": n}
+			src := dataPath([]string{"spec", "environments", name, "namespace"})
+			origins["environment.namespace"] = docOrigins[src]
+			origins["environment.namespace.name"] = docOrigins[src]
+			mergeData(environment, map[string]any{f: v}, []string{"environment"}, nil, nil)
+			continue
+		}
+		mergeData(environment, map[string]any{f: v}, []string{"environment"}, []string{"spec", "environments", name},
+			func(dst, src string) { origins[dst] = docOrigins[src] })
 	}
 
 	value := s.ctx.Encode(merged)
@@ -559,7 +572,7 @@ func decode(v cue.Value) (*model.Environment, error) {
 	env := &model.Environment{
 		Name:        r.Environment.Name,
 		Profile:     r.Environment.Profile,
-		Namespace:   model.Namespace{Name: r.Environment.Namespace, PodSecurity: r.Environment.PodSecurity},
+		Namespace:   r.Environment.Namespace,
 		Cluster:     r.Environment.Cluster,
 		Lint:        r.Environment.Lint,
 		DataSurface: r.DataSurface,
@@ -569,6 +582,7 @@ func decode(v cue.Value) (*model.Environment, error) {
 		Maintenance: r.Maintenance,
 		GitOps:      r.GitOps,
 	}
+	env.Namespace.PodSecurity = r.Environment.PodSecurity
 	for name, c := range r.Credentials {
 		env.Credentials = append(env.Credentials, model.Credential{Name: name, Type: c.Type})
 	}
@@ -588,11 +602,11 @@ type resolvedDoc struct {
 	Databases   []model.Database `json:"databases"`
 	GitOps      model.GitOps     `json:"gitops"`
 	Environment struct {
-		Name        string        `json:"name"`
-		Profile     string        `json:"profile"`
-		Namespace   string        `json:"namespace"`
-		PodSecurity string        `json:"podSecurity"`
-		Cluster     model.Cluster `json:"cluster"`
-		Lint        model.Lint    `json:"lint"`
+		Name        string          `json:"name"`
+		Profile     string          `json:"profile"`
+		Namespace   model.Namespace `json:"namespace"`
+		PodSecurity string          `json:"podSecurity"`
+		Cluster     model.Cluster   `json:"cluster"`
+		Lint        model.Lint      `json:"lint"`
 	} `json:"environment"`
 }

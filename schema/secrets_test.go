@@ -26,9 +26,9 @@ func TestSecretChecks(t *testing.T) {
 	}{
 		{"unchanged", "", "", ""},
 		{"annotation naming a Secret is fine",
-			"alb.ingress.kubernetes.io/target-type: ip", "alb.ingress.kubernetes.io/target-type: ip\n          nginx.ingress.kubernetes.io/auth-secret: basic-auth", ""},
+			"alb.ingress.kubernetes.io/group.name: yellow", "alb.ingress.kubernetes.io/group.name: yellow\n          nginx.ingress.kubernetes.io/auth-secret: basic-auth", ""},
 		{"annotation holding a token",
-			"alb.ingress.kubernetes.io/target-type: ip", "alb.ingress.kubernetes.io/target-type: ip\n          example.com/token: glpat-abcdefghij0123456789", "holds a GitLab token"},
+			"alb.ingress.kubernetes.io/group.name: yellow", "alb.ingress.kubernetes.io/group.name: yellow\n          example.com/token: glpat-abcdefghij0123456789", "holds a GitLab token"},
 		{"azure preset with an ecosystem Key Vault refuses",
 			"remoteKeyTemplate: datasurface/{namespace}/{ecosystem}/{credential}", "remoteKeyTemplate: azure\n      ecosystem: Yellow_Eco", `spec.secrets.externalSecrets.ecosystem: Azure Key Vault secret name "datasurface--yellow--Yellow_Eco--airflow-admin--credentials" holds "_"`},
 		{"azure preset", "remoteKeyTemplate: datasurface/{namespace}/{ecosystem}/{credential}", "remoteKeyTemplate: azure", ""},

@@ -26,26 +26,35 @@ func (Generator) Name() string { return "airflow" }
 // SecretNames are the Secrets the chart is pointed at. Each holds what its
 // name says; ydpgen never writes their values.
 type SecretNames struct {
-	FernetKey    string // key fernet-key
-	APISecretKey string // key api-secret-key
-	JWTSecret    string // key jwt-secret
-	Metadata     string // key connection: a SQLAlchemy URL
-	BrokerURL    string // key connection (Celery only)
-	RedisPass    string // key password (Celery only)
+	FernetKey       string // key fernet-key
+	APISecretKey    string // key api-secret-key
+	JWTSecret       string // key jwt-secret
+	Metadata        string // key connection: a SQLAlchemy URL
+	BrokerURL       string // key connection (Celery only)
+	RedisPass       string // key password (Celery with the built-in Redis only)
+	PgBouncerConfig string // keys pgbouncer.ini and users.txt (PgBouncer only)
+	PgBouncerStats  string // key connection (PgBouncer only)
 }
 
 // Secrets returns the names of the chart's Secrets for an environment.
 func Secrets(env *model.Environment) SecretNames {
-	r := env.Airflow.ReleaseName
+	a := env.Airflow
+	r := a.ReleaseName
 	s := SecretNames{
 		FernetKey:    r + "-fernet-key",
 		APISecretKey: r + "-api-secret-key",
 		JWTSecret:    r + "-jwt-secret",
 		Metadata:     r + "-metadata",
 	}
-	if env.Airflow.Executor == "CeleryExecutor" {
+	if a.Executor == "CeleryExecutor" {
 		s.BrokerURL = r + "-broker-url"
-		s.RedisPass = r + "-redis-password"
+		if a.Broker != model.BrokerExternal {
+			s.RedisPass = r + "-redis-password"
+		}
+	}
+	if a.PgBouncer.Enabled {
+		s.PgBouncerConfig = r + "-pgbouncer-config"
+		s.PgBouncerStats = r + "-pgbouncer-stats"
 	}
 	return s
 }
@@ -66,6 +75,10 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 		fmt.Sprintf("release %q in namespace %q, environment %q of platform %q.", a.ReleaseName, env.Namespace.Name, env.Name, env.Platform),
 		"Secrets named here must exist before the release is installed; none of their values is in this file.",
 	}
+	if a.PgBouncer.Enabled {
+		comments = append(comments, fmt.Sprintf("PgBouncer is on: the connection in Secret %s points at %s-pgbouncer:6543, database %s-metadata.",
+			Secrets(env).Metadata, a.ReleaseName, a.ReleaseName))
+	}
 	data, err := objset.File(v, comments...)
 	if err != nil {
 		return generators.Artifacts{}, err
@@ -74,20 +87,29 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 }
 
 // Build returns the typed values for an environment.
+// Build returns the typed values for an environment.
 func Build(env *model.Environment) (*Values, error) {
 	a := env.Airflow
 	comp := a.Components
 	secrets := Secrets(env)
-	celery := a.Executor == "CeleryExecutor"
-
-	res := func(name string, r model.Resources) (corev1.ResourceRequirements, error) {
-		rr, err := Resources(r)
-		if err != nil {
-			return rr, fmt.Errorf("airflow.components.%s.resources: %w", name, err)
+	b := &builder{}
+	// Migrations run in the chart's Job unless the spec switches the Jobs
+	// off; components wait for them only when someone runs them.
+	migrate := comp.Jobs.Enabled
+	jobs := b.res("airflow.components.jobs.resources", comp.Jobs.Resources)
+	groomerRes := b.res("airflow.logs.groomer.resources", a.Logs.Groomer.Resources)
+	groomer := func() LogGroomer {
+		lc := env.Maintenance.LogCleanup
+		if !lc.Enabled {
+			return LogGroomer{Enabled: false}
 		}
-		return rr, nil
+		return LogGroomer{Enabled: true, RetentionDays: lc.RetentionDays, Resources: ptr.To(groomerRes)}
 	}
-	var err error
+	component := func(name string, c model.Component, enabled *bool) Component {
+		return Component{Enabled: enabled, Replicas: c.Replicas, Resources: b.res("airflow.components."+name+".resources", c.Resources),
+			WaitForMigrations: WaitForMigrations{Enabled: migrate}}
+	}
+
 	v := &Values{
 		AirflowVersion:           a.Version,
 		DefaultAirflowRepository: a.Image.Repository,
@@ -99,140 +121,85 @@ func Build(env *model.Environment) (*Values, error) {
 		FernetKeySecretName:    secrets.FernetKey,
 		APISecretKeySecretName: secrets.APISecretKey,
 		JWTSecretName:          secrets.JWTSecret,
-		SecurityContexts:       restricted(),
+		SecurityContexts:       GlobalSecurityContexts{Pod: podContext(airflowUID, 0), Containers: containerContext()},
 		Data:                   Data{MetadataSecretName: secrets.Metadata, BrokerURLSecretName: secrets.BrokerURL},
 		// Never the chart's Bitnami subchart: its images are frozen and
 		// amd64-centred; an in-cluster database is rendered separately.
 		PostgreSQL: Toggle{Enabled: false},
-		PgBouncer:  Toggle{Enabled: false},
-		Redis:      Redis{Enabled: celery},
+		PgBouncer:  PgBouncer{Enabled: false},
+		Redis:      Redis{Enabled: false},
 		StatsD:     StatsD{Enabled: comp.StatsD.Enabled},
+		Scheduler:  Scheduler{Component: component("scheduler", comp.Scheduler, nil), LogGroomerSidecar: groomer()},
+		DAGProcessor: DAGProcessor{Component: component("dagProcessor", comp.DAGProcessor, ptr.To(comp.DAGProcessor.Enabled)),
+			LogGroomerSidecar: groomer()},
+		// The chart claims 100Gi per triggerer for logs unless told
+		// otherwise; logs go to the shared logs volume or stay ephemeral.
+		Triggerer: Triggerer{Component: component("triggerer", comp.Triggerer, ptr.To(comp.Triggerer.Enabled)),
+			Persistence: Persistence{Enabled: false}, LogGroomerSidecar: groomer()},
+		APIServer: APIServer{Component: component("apiServer", comp.APIServer, nil), Service: Service{Type: a.APIServer.ServiceType}},
 		MigrateDatabaseJob: MigrateDatabaseJob{
 			// Hooks do not run as Helm runs them under Argo CD or Flux:
 			// with hooks on, migrations never happen and every component
 			// waits for them forever.
-			Enabled: true, UseHelmHooks: false, ApplyCustomEnv: false, TTLSecondsAfterFinished: 3600,
+			Enabled: migrate, UseHelmHooks: false, ApplyCustomEnv: false, TTLSecondsAfterFinished: 3600, Resources: jobs,
 		},
-		CreateUserJob: CreateUserJob{
-			UseHelmHooks: false, ApplyCustomEnv: false, TTLSecondsAfterFinished: 3600,
-			DefaultUser: DefaultUser{
-				Enabled: true, Role: a.Admin.Role, Username: a.Admin.Username, Email: a.Admin.Email,
-				FirstName: a.Admin.FirstName, LastName: a.Admin.LastName,
-			},
-			// The chart passes the password as a literal argument from the
-			// values; read it from the admin credential's Secret instead.
-			Args: []string{
-				"bash", "-c",
-				`exec airflow users create "$@" --password "$` + AdminPasswordEnv + `"`,
-				"--",
-				"--role", a.Admin.Role,
-				"--username", a.Admin.Username,
-				"--email", a.Admin.Email,
-				"--firstname", a.Admin.FirstName,
-				"--lastname", a.Admin.LastName,
-			},
-			Env: []corev1.EnvVar{{
-				Name: AdminPasswordEnv,
-				ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
-					LocalObjectReference: corev1.LocalObjectReference{Name: model.K8sName(a.Admin.Credential)},
-					Key:                  "PASSWORD",
-				}},
-			}},
-		},
-		DAGs: DAGs{Persistence: Persistence{Enabled: false}},
-		Logs: Logs{Persistence: LogPersistence{Enabled: a.Logs.Persistence.Enabled}},
-		DatabaseCleanup: DatabaseCleanup{
-			Enabled:       env.Maintenance.DatabaseCleanup.Enabled,
-			Schedule:      env.Maintenance.DatabaseCleanup.Schedule,
-			RetentionDays: env.Maintenance.DatabaseCleanup.RetentionDays,
-		},
+		CreateUserJob:   createUserJob(env, migrate, jobs),
+		Logs:            Logs{Persistence: LogPersistence{Enabled: false}},
+		DatabaseCleanup: DatabaseCleanup{Enabled: false},
+	}
+	if env.GitOps.Engine == "argocd" {
+		// Argo CD recreates a Sync hook on every sync, which re-runs the
+		// migrations of a new image (a plain Job is immutable).
+		v.MigrateDatabaseJob.JobAnnotations = map[string]string{"argocd.argoproj.io/hook": "Sync"}
 	}
 	if a.PullSecret != "" {
 		v.ImagePullSecrets = []corev1.LocalObjectReference{{Name: model.K8sName(a.PullSecret)}}
 	}
-	if a.Logs.Persistence.Enabled {
-		v.Logs.Persistence.Size = a.Logs.Persistence.Size
-		v.Logs.Persistence.StorageClassName = a.Logs.Persistence.StorageClass
-	}
-	if !v.DatabaseCleanup.Enabled {
-		v.DatabaseCleanup = DatabaseCleanup{Enabled: false}
-	}
-	if v.MigrateDatabaseJob.Resources, err = res("jobs", comp.Jobs.Resources); err != nil {
-		return nil, err
-	}
-	v.CreateUserJob.Resources = v.MigrateDatabaseJob.Resources
 
-	if v.Scheduler, err = component("scheduler", comp.Scheduler, nil); err != nil {
-		return nil, err
-	}
-	if v.DAGProcessor, err = component("dagProcessor", comp.DAGProcessor, ptr.To(true)); err != nil {
-		return nil, err
-	}
-	if v.APIServer.Component, err = component("apiServer", comp.APIServer, nil); err != nil {
-		return nil, err
-	}
-	v.APIServer.Service = Service{Type: a.APIServer.ServiceType}
-	if v.Triggerer.Component, err = component("triggerer", comp.Triggerer, ptr.To(comp.Triggerer.Enabled)); err != nil {
-		return nil, err
-	}
-	// The chart claims 100Gi per triggerer and per worker for logs unless
-	// told otherwise; logs go to the shared logs volume or stay ephemeral.
-	v.Triggerer.Persistence = Persistence{Enabled: false}
-
-	workerRes, err := res("workers", comp.Workers.Resources)
-	if err != nil {
-		return nil, err
-	}
+	// The chart's scheduler runs tasks under LocalExecutor and then, like
+	// Celery workers, claims 100Gi for their logs unless this is off; it is
+	// read under workers.celery from 1.19 on, whatever the executor.
+	v.Workers.Celery.Persistence = Persistence{Enabled: false}
 	switch a.Executor {
 	case "CeleryExecutor":
-		v.Workers = &Workers{Resources: workerRes, Celery: &CeleryWorkers{Replicas: comp.Workers.Replicas}}
+		v.Workers.Resources = ptr.To(b.res("airflow.components.workers.resources", comp.Workers.Resources))
+		v.Workers.Celery.Replicas = comp.Workers.Replicas
+		v.Workers.WaitForMigrations = &WaitForMigrations{Enabled: migrate}
+		v.Workers.LogGroomerSidecar = ptr.To(groomer())
+		if a.Broker != model.BrokerExternal {
+			v.Redis = builtInRedis(env, secrets, b.res("airflow.components.redis.resources", comp.Redis.Resources))
+		}
 	case "KubernetesExecutor":
 		// Task pods are built from the workers' pod template.
-		v.Workers = &Workers{Resources: workerRes}
-	default:
-		// LocalExecutor runs tasks in the scheduler, which then takes the
-		// workers' log claim unless it is switched off.
-		v.Workers = &Workers{Resources: workerRes}
+		v.Workers.Resources = ptr.To(b.res("airflow.components.workers.resources", comp.Workers.Resources))
 	}
-	if celery {
-		if v.Redis.Resources, err = resPtr("redis", comp.Redis.Resources); err != nil {
-			return nil, err
+
+	if p := a.PgBouncer; p.Enabled {
+		v.PgBouncer = PgBouncer{
+			Enabled: true, Replicas: p.Replicas, MaxClientConn: p.MaxClientConn, MetadataPoolSize: p.MetadataPoolSize,
+			ConfigSecretName: secrets.PgBouncerConfig,
+			Resources:        ptr.To(b.res("airflow.pgbouncer.resources", p.Resources)),
+			// PgBouncer's image runs as nobody.
+			SecurityContexts: &SecurityContexts{Pod: podContext(nobodyUID, nobodyUID), Container: containerContext()},
+			MetricsExporterSidecar: &MetricsExporter{StatsSecretName: secrets.PgBouncerStats,
+				Resources:        ptr.To(b.res("airflow.pgbouncer.exporterResources", p.ExporterResources)),
+				SecurityContexts: &SecurityContexts{Container: containerContext()}},
 		}
-		v.Redis.PasswordSecretName = secrets.RedisPass
-		v.Redis.SecurityContexts = &SecurityContexts{Pod: restricted().Pod, Container: restricted().Containers}
 	}
 	if comp.StatsD.Enabled {
-		if v.StatsD.Resources, err = resPtr("statsd", comp.StatsD.Resources); err != nil {
-			return nil, err
-		}
-		v.StatsD.SecurityContexts = &SecurityContexts{Pod: restricted().Pod, Container: restricted().Containers}
+		v.StatsD.Resources = ptr.To(b.res("airflow.components.statsd.resources", comp.StatsD.Resources))
+		// The statsd-exporter image runs as nobody.
+		v.StatsD.SecurityContexts = &SecurityContexts{Pod: podContext(nobodyUID, nobodyUID), Container: containerContext()}
 	}
 
-	if ing := a.APIServer.Ingress; ing != nil {
-		host := IngressHost{Name: ing.Host}
-		if ing.TLSSecret != "" {
-			host.TLS = &IngressTLS{Enabled: true, SecretName: ing.TLSSecret}
-		}
-		v.Ingress = &Ingress{APIServer: APIServerIngress{
-			Enabled: true, IngressClassName: env.Cluster.IngressClass, Annotations: ing.Annotations,
-			Path: "/", PathType: "Prefix", Hosts: []IngressHost{host},
-		}}
+	if lp := a.Logs.Persistence; lp.Enabled {
+		v.Logs.Persistence = LogPersistence{Enabled: true, Size: lp.Size, StorageClassName: storageClass(env, lp.StorageClass)}
 	}
-
-	gs := a.DAGs.GitSync
-	v.DAGs.GitSync = GitSync{Enabled: gs.Enabled}
-	if gs.Enabled {
-		v.DAGs.GitSync = GitSync{
-			Enabled: true, Repo: gs.Repository, Ref: gs.Ref, Period: gs.Period, SubPath: gs.SubPath, Depth: gs.Depth,
-			SecurityContexts: &SecurityContexts{Container: restricted().Containers},
-		}
-		if gs.Credential != "" {
-			v.DAGs.GitSync.CredentialsSecret = model.K8sName(gs.Credential)
-		}
-		if v.DAGs.GitSync.Resources, err = resPtr("gitSync", gs.Resources); err != nil {
-			return nil, err
-		}
+	if dc := env.Maintenance.DatabaseCleanup; dc.Enabled {
+		v.DatabaseCleanup = DatabaseCleanup{Enabled: true, Schedule: dc.Schedule, RetentionDays: dc.RetentionDays, Resources: ptr.To(jobs)}
 	}
+	v.DAGs = dags(env, b)
+	v.Ingress = ingress(env)
 
 	v.Config = map[string]map[string]string{
 		// Examples would be parsed on every DAG processor loop.
@@ -244,23 +211,98 @@ func Build(env *model.Environment) (*Values, error) {
 		}
 		maps.Copy(v.Config[section], a.Config[section])
 	}
+	if b.err != nil {
+		return nil, b.err
+	}
 	return v, nil
 }
 
-func component(name string, c model.Component, enabled *bool) (Component, error) {
-	r, err := Resources(c.Resources)
-	if err != nil {
-		return Component{}, fmt.Errorf("airflow.components.%s.resources: %w", name, err)
+// builder converts spec quantities and keeps the first error.
+type builder struct{ err error }
+
+func (b *builder) res(path string, r model.Resources) corev1.ResourceRequirements {
+	rr, err := Resources(r)
+	if err != nil && b.err == nil {
+		b.err = fmt.Errorf("%s: %w", path, err)
 	}
-	return Component{Enabled: enabled, Replicas: c.Replicas, Resources: r, WaitForMigrations: WaitForMigrations{Enabled: true}}, nil
+	return rr
 }
 
-func resPtr(name string, r model.Resources) (*corev1.ResourceRequirements, error) {
-	rr, err := Resources(r)
-	if err != nil {
-		return nil, fmt.Errorf("airflow.components.%s.resources: %w", name, err)
+// createUserJob creates the admin user, reading its password from the admin
+// credential's Secret when the Job runs.
+func createUserJob(env *model.Environment, enabled bool, res corev1.ResourceRequirements) CreateUserJob {
+	ad := env.Airflow.Admin
+	return CreateUserJob{
+		UseHelmHooks: false, ApplyCustomEnv: false, TTLSecondsAfterFinished: 3600, Resources: res,
+		DefaultUser: DefaultUser{
+			Enabled: enabled, Role: ad.Role, Username: ad.Username, Email: ad.Email, FirstName: ad.FirstName, LastName: ad.LastName,
+		},
+		// The chart passes the password as a literal argument from the
+		// values; read it from the admin credential's Secret instead.
+		Args: []string{
+			"bash", "-c",
+			`exec airflow users create "$@" --password "$` + AdminPasswordEnv + `"`,
+			"--",
+			"--role", ad.Role,
+			"--username", ad.Username,
+			"--email", ad.Email,
+			"--firstname", ad.FirstName,
+			"--lastname", ad.LastName,
+		},
+		Env: []corev1.EnvVar{{
+			Name: AdminPasswordEnv,
+			ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+				LocalObjectReference: corev1.LocalObjectReference{Name: model.K8sName(ad.Credential)},
+				Key:                  "PASSWORD",
+			}},
+		}},
 	}
-	return &rr, nil
+}
+
+// redisClaim is the built-in broker's claim: small, and explicit so that no
+// chart default decides it.
+const redisClaim = "1Gi"
+
+// builtInRedis is the chart's Redis with a password from a fixed Secret: a
+// generated one would change on every render.
+func builtInRedis(env *model.Environment, s SecretNames, res corev1.ResourceRequirements) Redis {
+	return Redis{
+		Enabled: true, PasswordSecretName: s.RedisPass, Resources: ptr.To(res),
+		Persistence: &RedisPersistence{Enabled: true, Size: redisClaim, StorageClassName: env.Cluster.DefaultStorageClass},
+		// The redis image's own user; the chart would run it as root.
+		SecurityContexts: &SecurityContexts{Pod: podContext(redisUID, redisUID), Container: containerContext()},
+	}
+}
+
+// dags delivers DAG files by git-sync (v4 keys only), a ReadWriteMany
+// volume, or git-sync into that volume.
+func dags(env *model.Environment, b *builder) DAGs {
+	var d DAGs
+	if vol := env.Airflow.DAGs.Volume; vol.Enabled {
+		d.Persistence = DAGPersistence{Enabled: true, Size: vol.Size, StorageClassName: storageClass(env, vol.StorageClass), AccessMode: "ReadWriteMany"}
+	}
+	gs := env.Airflow.DAGs.GitSync
+	if !gs.Enabled {
+		return d
+	}
+	d.GitSync = GitSync{
+		Enabled: true, Repo: gs.Repository, Ref: gs.Ref, Period: gs.Period, SubPath: gs.SubPath, Depth: gs.Depth,
+		Resources: ptr.To(b.res("airflow.dags.gitSync.resources", gs.Resources)),
+		// git-sync's containers do not fall back to the global contexts.
+		SecurityContexts: &SecurityContexts{Container: containerContext()},
+	}
+	if gs.Credential != "" {
+		d.GitSync.CredentialsSecret = model.K8sName(gs.Credential)
+	}
+	return d
+}
+
+// storageClass is the spec's class, or the cluster's default.
+func storageClass(env *model.Environment, class string) string {
+	if class == "" {
+		return env.Cluster.DefaultStorageClass
+	}
+	return class
 }
 
 // Resources converts model quantities into Kubernetes ones.
@@ -287,20 +329,30 @@ func Resources(r model.Resources) (corev1.ResourceRequirements, error) {
 	return corev1.ResourceRequirements{Requests: req, Limits: lim}, nil
 }
 
-// restricted are security contexts that meet the Pod Security "restricted"
-// level with the Airflow image's own user (50000, group 0).
-func restricted() SecurityContexts {
-	return SecurityContexts{
-		Pod: &corev1.PodSecurityContext{
-			RunAsNonRoot:   ptr.To(true),
-			RunAsUser:      ptr.To[int64](50000),
-			RunAsGroup:     ptr.To[int64](0),
-			FSGroup:        ptr.To[int64](0),
-			SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
-		},
-		Containers: &corev1.SecurityContext{
-			AllowPrivilegeEscalation: ptr.To(false),
-			Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
-		},
+// User IDs of the images the chart runs: Airflow's (group 0), nobody (the
+// statsd-exporter and PgBouncer images) and the redis image's redis user.
+const (
+	airflowUID int64 = 50000
+	nobodyUID  int64 = 65534
+	redisUID   int64 = 999
+)
+
+// podContext meets the Pod Security "restricted" level as the given user;
+// files on volumes belong to group fsGroup.
+func podContext(uid, fsGroup int64) *corev1.PodSecurityContext {
+	return &corev1.PodSecurityContext{
+		RunAsNonRoot:   ptr.To(true),
+		RunAsUser:      ptr.To(uid),
+		RunAsGroup:     ptr.To(fsGroup),
+		FSGroup:        ptr.To(fsGroup),
+		SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+// containerContext is the container part of "restricted".
+func containerContext() *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		AllowPrivilegeEscalation: ptr.To(false),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 	}
 }

@@ -2,7 +2,9 @@ package airflow
 
 import corev1 "k8s.io/api/core/v1"
 
-// Values is the subset of the chart's values that ydpgen sets.
+// Values is the subset of the chart's values that ydpgen sets. Every key
+// here is in the chart's closed values schema from 1.19 on; chartkeys_test.go
+// holds the list of paths this file may produce.
 type Values struct {
 	AirflowVersion           string                        `json:"airflowVersion"`
 	DefaultAirflowRepository string                        `json:"defaultAirflowRepository"`
@@ -13,16 +15,16 @@ type Values struct {
 	FernetKeySecretName      string                        `json:"fernetKeySecretName"`
 	APISecretKeySecretName   string                        `json:"apiSecretKeySecretName"`
 	JWTSecretName            string                        `json:"jwtSecretName"`
-	SecurityContexts         SecurityContexts              `json:"securityContexts"`
+	SecurityContexts         GlobalSecurityContexts        `json:"securityContexts"`
 	Data                     Data                          `json:"data"`
 	PostgreSQL               Toggle                        `json:"postgresql"`
-	PgBouncer                Toggle                        `json:"pgbouncer"`
+	PgBouncer                PgBouncer                     `json:"pgbouncer"`
 	Redis                    Redis                         `json:"redis"`
 	StatsD                   StatsD                        `json:"statsd"`
-	Scheduler                Component                     `json:"scheduler"`
-	Workers                  *Workers                      `json:"workers,omitempty"`
+	Scheduler                Scheduler                     `json:"scheduler"`
+	Workers                  Workers                       `json:"workers"`
 	Triggerer                Triggerer                     `json:"triggerer"`
-	DAGProcessor             Component                     `json:"dagProcessor"`
+	DAGProcessor             DAGProcessor                  `json:"dagProcessor"`
 	APIServer                APIServer                     `json:"apiServer"`
 	MigrateDatabaseJob       MigrateDatabaseJob            `json:"migrateDatabaseJob"`
 	CreateUserJob            CreateUserJob                 `json:"createUserJob"`
@@ -46,12 +48,18 @@ type Image struct {
 	PullPolicy string `json:"pullPolicy"`
 }
 
-// SecurityContexts are the chart's pod and container security contexts.
+// GlobalSecurityContexts are the chart's defaults for every Airflow pod and
+// container; the top level names the container part "containers".
+type GlobalSecurityContexts struct {
+	Pod        *corev1.PodSecurityContext `json:"pod,omitempty"`
+	Containers *corev1.SecurityContext    `json:"containers,omitempty"`
+}
+
+// SecurityContexts are a component's own pod and container contexts, for
+// the parts of the chart that do not fall back to the global ones.
 type SecurityContexts struct {
 	Pod       *corev1.PodSecurityContext `json:"pod,omitempty"`
 	Container *corev1.SecurityContext    `json:"container,omitempty"`
-	// Containers is the key the chart's top level uses for containers.
-	Containers *corev1.SecurityContext `json:"containers,omitempty"`
 }
 
 // Data points Airflow at its databases through Secrets.
@@ -65,12 +73,42 @@ type Toggle struct {
 	Enabled bool `json:"enabled"`
 }
 
+// PgBouncer is the chart's connection pooler. Its configuration and the
+// exporter's connection come from Secrets: the chart would otherwise build
+// them from data.metadataConnection, which a connection Secret leaves at
+// its defaults.
+type PgBouncer struct {
+	Enabled                bool                         `json:"enabled"`
+	Replicas               int                          `json:"replicas,omitempty"`
+	MaxClientConn          int                          `json:"maxClientConn,omitempty"`
+	MetadataPoolSize       int                          `json:"metadataPoolSize,omitempty"`
+	ConfigSecretName       string                       `json:"configSecretName,omitempty"`
+	Resources              *corev1.ResourceRequirements `json:"resources,omitempty"`
+	SecurityContexts       *SecurityContexts            `json:"securityContexts,omitempty"`
+	MetricsExporterSidecar *MetricsExporter             `json:"metricsExporterSidecar,omitempty"`
+}
+
+// MetricsExporter is PgBouncer's metrics sidecar.
+type MetricsExporter struct {
+	StatsSecretName  string                       `json:"statsSecretName"`
+	Resources        *corev1.ResourceRequirements `json:"resources,omitempty"`
+	SecurityContexts *SecurityContexts            `json:"securityContexts,omitempty"`
+}
+
 // Redis is the chart's built-in Celery broker.
 type Redis struct {
 	Enabled            bool                         `json:"enabled"`
 	PasswordSecretName string                       `json:"passwordSecretName,omitempty"`
 	Resources          *corev1.ResourceRequirements `json:"resources,omitempty"`
+	Persistence        *RedisPersistence            `json:"persistence,omitempty"`
 	SecurityContexts   *SecurityContexts            `json:"securityContexts,omitempty"`
+}
+
+// RedisPersistence is the broker's claim, sized explicitly.
+type RedisPersistence struct {
+	Enabled          bool   `json:"enabled"`
+	Size             string `json:"size,omitempty"`
+	StorageClassName string `json:"storageClassName,omitempty"`
 }
 
 // StatsD is the chart's metrics exporter.
@@ -93,6 +131,25 @@ type Component struct {
 	WaitForMigrations WaitForMigrations           `json:"waitForMigrations"`
 }
 
+// LogGroomer is a component's sidecar that deletes old task logs.
+type LogGroomer struct {
+	Enabled       bool                         `json:"enabled"`
+	RetentionDays int                          `json:"retentionDays,omitempty"`
+	Resources     *corev1.ResourceRequirements `json:"resources,omitempty"`
+}
+
+// Scheduler schedules tasks (and runs them under LocalExecutor).
+type Scheduler struct {
+	Component
+	LogGroomerSidecar LogGroomer `json:"logGroomerSidecar"`
+}
+
+// DAGProcessor parses DAG files.
+type DAGProcessor struct {
+	Component
+	LogGroomerSidecar LogGroomer `json:"logGroomerSidecar"`
+}
+
 // Persistence is a component's own volume claim.
 type Persistence struct {
 	Enabled bool `json:"enabled"`
@@ -101,21 +158,25 @@ type Persistence struct {
 // Triggerer runs deferred tasks.
 type Triggerer struct {
 	Component
-	Persistence Persistence `json:"persistence"`
+	Persistence       Persistence `json:"persistence"`
+	LogGroomerSidecar LogGroomer  `json:"logGroomerSidecar"`
 }
 
-// Workers are Celery workers (or the pod template for Kubernetes tasks).
+// Workers are Celery workers, or the pod template of Kubernetes tasks.
+// Resources, waitForMigrations and the log groomer stay at the workers
+// level, where chart 1.19 reads them; only replicas and persistence moved
+// under celery in 1.19.
 type Workers struct {
-	Resources corev1.ResourceRequirements `json:"resources"`
-	Celery    *CeleryWorkers              `json:"celery,omitempty"`
-	// Persistence is the claim the chart gives workers, and the scheduler
-	// under LocalExecutor, for task logs.
-	Persistence Persistence `json:"persistence"`
+	Resources         *corev1.ResourceRequirements `json:"resources,omitempty"`
+	Celery            CeleryWorkers                `json:"celery"`
+	WaitForMigrations *WaitForMigrations           `json:"waitForMigrations,omitempty"`
+	LogGroomerSidecar *LogGroomer                  `json:"logGroomerSidecar,omitempty"`
 }
 
-// CeleryWorkers are the chart 1.19+ keys for Celery workers.
+// CeleryWorkers are the chart 1.19+ keys for Celery workers. The scheduler
+// also reads persistence under LocalExecutor, where it runs the tasks.
 type CeleryWorkers struct {
-	Replicas    int         `json:"replicas"`
+	Replicas    int         `json:"replicas,omitempty"`
 	Persistence Persistence `json:"persistence"`
 }
 
@@ -136,6 +197,7 @@ type MigrateDatabaseJob struct {
 	UseHelmHooks            bool                        `json:"useHelmHooks"`
 	ApplyCustomEnv          bool                        `json:"applyCustomEnv"`
 	TTLSecondsAfterFinished int                         `json:"ttlSecondsAfterFinished"`
+	JobAnnotations          map[string]string           `json:"jobAnnotations,omitempty"`
 	Resources               corev1.ResourceRequirements `json:"resources"`
 }
 
@@ -162,8 +224,17 @@ type DefaultUser struct {
 
 // DAGs is how DAG files reach the components.
 type DAGs struct {
-	Persistence Persistence `json:"persistence"`
-	GitSync     GitSync     `json:"gitSync"`
+	Persistence DAGPersistence `json:"persistence"`
+	GitSync     GitSync        `json:"gitSync"`
+}
+
+// DAGPersistence is the DAG volume. Every component mounts it at once, so
+// it is always ReadWriteMany.
+type DAGPersistence struct {
+	Enabled          bool   `json:"enabled"`
+	Size             string `json:"size,omitempty"`
+	StorageClassName string `json:"storageClassName,omitempty"`
+	AccessMode       string `json:"accessMode,omitempty"`
 }
 
 // GitSync is the chart's git-sync (v4) sidecar.
@@ -193,9 +264,10 @@ type LogPersistence struct {
 
 // DatabaseCleanup is the chart's `airflow db clean` CronJob.
 type DatabaseCleanup struct {
-	Enabled       bool   `json:"enabled"`
-	Schedule      string `json:"schedule,omitempty"`
-	RetentionDays int    `json:"retentionDays,omitempty"`
+	Enabled       bool                         `json:"enabled"`
+	Schedule      string                       `json:"schedule,omitempty"`
+	RetentionDays int                          `json:"retentionDays,omitempty"`
+	Resources     *corev1.ResourceRequirements `json:"resources,omitempty"`
 }
 
 // Ingress is the chart's ingress section; only the API server's is used.
@@ -219,8 +291,9 @@ type IngressHost struct {
 	TLS  *IngressTLS `json:"tls,omitempty"`
 }
 
-// IngressTLS names the certificate Secret of a host.
+// IngressTLS says a host is served over TLS, and from which Secret. An ALB
+// reads no Secret: its certificate is found in ACM by host name.
 type IngressTLS struct {
 	Enabled    bool   `json:"enabled"`
-	SecretName string `json:"secretName"`
+	SecretName string `json:"secretName,omitempty"`
 }

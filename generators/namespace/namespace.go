@@ -10,7 +10,7 @@ import (
 	"github.com/ydpgen/ydpgen/model"
 )
 
-// Generator renders the Namespace.
+// Generator renders the Namespace and its guard rails.
 type Generator struct{}
 
 // Name implements generators.Generator.
@@ -28,5 +28,9 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 		ObjectMeta: metav1.ObjectMeta{Name: env.Namespace.Name, Labels: l},
 	}
-	return generators.Artifacts{Objects: []objset.Object{ns}}, nil
+	rails, err := guardRails(env)
+	if err != nil {
+		return generators.Artifacts{}, err
+	}
+	return generators.Artifacts{Objects: append([]objset.Object{ns}, rails...)}, nil
 }

@@ -62,6 +62,10 @@ func kindName(k credentials.Kind) string {
 		return "Celery broker URL"
 	case credentials.RedisPassword:
 		return "Redis password"
+	case credentials.PgBouncerConfig:
+		return "PgBouncer configuration"
+	case credentials.PgBouncerStats:
+		return "PgBouncer exporter connection"
 	}
 	return string(k)
 }
@@ -84,9 +88,20 @@ func placeholder(env *model.Environment, s credentials.Secret, k credentials.Key
 		if host == "" {
 			host = "<postgres-host>"
 		}
+		if env.Airflow.PgBouncer.Enabled {
+			// Every component goes through PgBouncer, which names the
+			// metadata database <release>-metadata.
+			r := env.Airflow.ReleaseName
+			return fmt.Sprintf("postgresql://<user>:<password>@%s-pgbouncer:6543/%s-metadata?sslmode=disable", r, r)
+		}
 		return fmt.Sprintf("postgresql://<user>:<password>@%s:%d/%s?sslmode=%s", host, m.Port, m.Name, m.SSLMode)
 	case credentials.BrokerURL:
+		if !credentials.BuiltInRedis(env) {
+			return "<broker-url>"
+		}
 		return fmt.Sprintf("redis://:<redis-password>@%s-redis:6379/0", env.Airflow.ReleaseName)
+	case credentials.PgBouncerStats:
+		return "postgresql://<user>:<password>@127.0.0.1:6543/pgbouncer?sslmode=disable"
 	}
 	return k.Placeholder
 }
@@ -102,7 +117,24 @@ func notes(env *model.Environment, s credentials.Secret) []string {
 		}
 		return out
 	case credentials.BrokerURL:
+		if !credentials.BuiltInRedis(env) {
+			return []string{"`<broker-url>` is the URL of the external Celery broker, such as `rediss://:<password>@<host>:6379/0`."}
+		}
 		return []string{fmt.Sprintf("`<redis-password>` is the value stored in Secret %s.", code(chart.RedisPassword))}
+	case credentials.PgBouncerConfig:
+		m := env.Airflow.MetadataDatabase
+		host := m.Host
+		if host == "" {
+			host = "<postgres-host>"
+		}
+		r := env.Airflow.ReleaseName
+		return []string{
+			fmt.Sprintf("`pgbouncer.ini` maps database `%s-metadata` to `host=%s port=%d dbname=%s`, listens on port 6543 and reads `auth_file = /etc/pgbouncer/users.txt`; pool sizes: max_client_conn %d, default_pool_size %d.",
+				r, host, m.Port, m.Name, env.Airflow.PgBouncer.MaxClientConn, env.Airflow.PgBouncer.MetadataPoolSize),
+			fmt.Sprintf("`users.txt` holds `\"<user>\" \"<password>\"` of credential %s.", code(m.Credential)),
+		}
+	case credentials.PgBouncerStats:
+		return []string{"`<user>` must be one of PgBouncer's `stats_users` in `pgbouncer.ini`."}
 	case credentials.RedisPassword:
 		return []string{fmt.Sprintf("The same password goes into the broker URL of Secret %s.", code(chart.BrokerURL))}
 	case credentials.FernetKey:

@@ -36,6 +36,12 @@ func exampleEnvs(t *testing.T) []*model.Environment {
 		}
 		for i := range p.Environments {
 			out = append(out, &p.Environments[i])
+			// The same with PgBouncer and an external Celery broker, whose
+			// Secrets the examples do not need.
+			v := p.Environments[i]
+			v.Airflow.PgBouncer.Enabled = true
+			v.Airflow.Executor, v.Airflow.Broker = "CeleryExecutor", model.BrokerExternal
+			out = append(out, &v)
 		}
 	}
 	return out
@@ -59,8 +65,8 @@ func secretsByName(t *testing.T, env *model.Environment) map[string]credentials.
 func TestChartSecretNamesAgree(t *testing.T) {
 	for _, env := range exampleEnvs(t) {
 		a, c := airflow.Secrets(env), credentials.Chart(env)
-		got := []string{a.FernetKey, a.APISecretKey, a.JWTSecret, a.Metadata, a.BrokerURL, a.RedisPass}
-		want := []string{c.FernetKey, c.APISecretKey, c.JWTSecret, c.Metadata, c.BrokerURL, c.RedisPassword}
+		got := []string{a.FernetKey, a.APISecretKey, a.JWTSecret, a.Metadata, a.BrokerURL, a.RedisPass, a.PgBouncerConfig, a.PgBouncerStats}
+		want := []string{c.FernetKey, c.APISecretKey, c.JWTSecret, c.Metadata, c.BrokerURL, c.RedisPassword, c.PgBouncerConfig, c.PgBouncerStats}
 		if !slices.Equal(got, want) {
 			t.Errorf("%s/%s: airflow.Secrets %v, credentials.Chart %v", env.Platform, env.Name, got, want)
 		}
@@ -97,6 +103,10 @@ func TestAirflowValuesReferenceListedSecrets(t *testing.T) {
 		check("data.metadataSecretName", v.Data.MetadataSecretName, "connection")
 		check("data.brokerUrlSecretName", v.Data.BrokerURLSecretName, "connection")
 		check("redis.passwordSecretName", v.Redis.PasswordSecretName, "password")
+		check("pgbouncer.configSecretName", v.PgBouncer.ConfigSecretName, "pgbouncer.ini", "users.txt")
+		if e := v.PgBouncer.MetricsExporterSidecar; e != nil {
+			check("pgbouncer.metricsExporterSidecar.statsSecretName", e.StatsSecretName, "connection")
+		}
 		check("dags.gitSync.credentialsSecret", v.DAGs.GitSync.CredentialsSecret, "GIT_SYNC_USERNAME", "GIT_SYNC_PASSWORD", "GITSYNC_USERNAME", "GITSYNC_PASSWORD")
 		for _, ps := range v.ImagePullSecrets {
 			check("imagePullSecrets", ps.Name, credentials.DockerConfigKey)
