@@ -8,6 +8,7 @@ import (
 	"github.com/ydpgen/ydpgen/capacity"
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/generators/airflow"
+	"github.com/ydpgen/ydpgen/generators/database"
 	"github.com/ydpgen/ydpgen/generators/namespace"
 	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/generators/rbac"
@@ -23,6 +24,7 @@ func Generators() []generators.Generator {
 		namespace.Generator{},
 		secrets.Generator{},
 		rbac.Generator{},
+		database.Generator{},
 		airflow.Generator{},
 	}
 }

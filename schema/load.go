@@ -83,6 +83,7 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 				env.Secrets.ExternalSecrets.Ecosystem = p.Name
 			}
 			findings = append(findings, checkCredentials(env)...)
+			findings = append(findings, checkDatabases(env)...)
 			p.Environments = append(p.Environments, *env)
 		}
 		all = append(all, findings...)
@@ -567,6 +568,11 @@ func decode(v cue.Value) (*model.Environment, error) {
 		Databases:   r.Databases,
 		Maintenance: r.Maintenance,
 		GitOps:      r.GitOps,
+	}
+	if env.Airflow.MetadataDatabase.Mode == model.InCluster {
+		// The Service ydpgen renders is the address: Airflow's connection
+		// and DataSurface's model both point at it.
+		env.Airflow.MetadataDatabase.Host = model.InClusterDatabaseHost(env.Namespace.Name)
 	}
 	for name, c := range r.Credentials {
 		env.Credentials = append(env.Credentials, model.Credential{Name: name, Type: c.Type})
