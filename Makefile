@@ -27,8 +27,10 @@ unit:
 e2e: tools
 	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 -v -run 'TestKube|TestE2E' ./internal/kubetest/ ./e2e/...
 
-## tools: build (or reuse from ~/.cache/ydpgen) the servers the tests start.
+## tools: install missing Debian packages (PostgreSQL) and build (or reuse from
+## ~/.cache/ydpgen) the servers the tests start.
 tools:
+	hack/deps.sh
 	hack/kube/build.sh
 
 ## demo: render an example into ./demo and build one overlay with kubectl.

@@ -146,6 +146,12 @@ func References(env *model.Environment) []Reference {
 	add(ds.MergeDatabase.Credential, UserPassword, "DataSurface: merge database "+ds.MergeDatabase.Name, "datasurface", "mergeDatabase", "credential")
 	add(af.PullSecret, Registry, "Airflow chart: imagePullSecrets for image "+af.Image.Repository, "airflow", "pullSecret")
 	add(af.MetadataDatabase.Credential, UserPassword, "Airflow: user of the metadata database "+af.MetadataDatabase.Name, "airflow", "metadataDatabase", "credential")
+	switch md := af.MetadataDatabase; {
+	case md.Mode == model.InCluster:
+		add(md.Server.AdminCredential, UserPassword, "in-cluster PostgreSQL: its superuser, and the bootstrap Job's connection", "airflow", "metadataDatabase", "server", "adminCredential")
+	case md.Bootstrap.Enabled:
+		add(md.Server.AdminCredential, UserPassword, "database bootstrap: administrator of the server "+md.Host, "airflow", "metadataDatabase", "server", "adminCredential")
+	}
 	if af.DAGs.GitSync.Enabled {
 		add(af.DAGs.GitSync.Credential, GitSync, "Airflow chart: dags.gitSync.credentialsSecret for "+af.DAGs.GitSync.Repository, "airflow", "dags", "gitSync", "credential")
 	}

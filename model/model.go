@@ -170,12 +170,16 @@ type Chart struct {
 type MetadataDatabase struct {
 	// Mode is "in-cluster" (a PostgreSQL rendered next to Airflow) or
 	// "external" (a server the spec points at).
-	Mode       string `json:"mode"`
-	Host       string `json:"host,omitempty"`
-	Port       int    `json:"port"`
-	Name       string `json:"name"`
-	Credential string `json:"credential"`
-	SSLMode    string `json:"sslMode"`
+	Mode string `json:"mode"`
+	// Host is the server's address. For an in-cluster server the loader
+	// sets it to the Service's name (InClusterDatabaseHost).
+	Host       string            `json:"host,omitempty"`
+	Port       int               `json:"port"`
+	Name       string            `json:"name"`
+	Credential string            `json:"credential"`
+	SSLMode    string            `json:"sslMode"`
+	Server     DatabaseServer    `json:"server"`
+	Bootstrap  DatabaseBootstrap `json:"bootstrap"`
 }
 
 // DAGs is how DAG files reach Airflow.

@@ -8,6 +8,7 @@ import (
 	"github.com/ydpgen/ydpgen/capacity"
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/generators/airflow"
+	"github.com/ydpgen/ydpgen/generators/database"
 	"github.com/ydpgen/ydpgen/generators/datasurface"
 	"github.com/ydpgen/ydpgen/generators/maintenance"
 	"github.com/ydpgen/ydpgen/generators/namespace"
@@ -25,6 +26,7 @@ func Generators() []generators.Generator {
 		namespace.Generator{},
 		secrets.Generator{},
 		rbac.Generator{},
+		database.Generator{},
 		airflow.Generator{},
 		datasurface.Generator{},
 		maintenance.Generator{},

@@ -86,6 +86,7 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 			findings = append(findings, checkDataSurface(env)...)
 			findings = append(findings, checkAirflow(env)...)
 			findings = append(findings, checkNamespace(env)...)
+			findings = append(findings, checkDatabases(env)...)
 			p.Environments = append(p.Environments, *env)
 		}
 		all = append(all, findings...)
@@ -583,6 +584,11 @@ func decode(v cue.Value) (*model.Environment, error) {
 		GitOps:      r.GitOps,
 	}
 	env.Namespace.PodSecurity = r.Environment.PodSecurity
+	if env.Airflow.MetadataDatabase.Mode == model.InCluster {
+		// The Service ydpgen renders is the address: Airflow's connection
+		// and DataSurface's model both point at it.
+		env.Airflow.MetadataDatabase.Host = model.InClusterDatabaseHost(env.Namespace.Name)
+	}
 	for name, c := range r.Credentials {
 		env.Credentials = append(env.Credentials, model.Credential{Name: name, Type: c.Type})
 	}

@@ -74,6 +74,7 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 		fmt.Sprintf("Helm values for chart %s %s from %s,", a.Chart.Name, a.Chart.Version, a.Chart.Repository),
 		fmt.Sprintf("release %q in namespace %q, environment %q of platform %q.", a.ReleaseName, env.Namespace.Name, env.Name, env.Platform),
 		"Secrets named here must exist before the release is installed; none of their values is in this file.",
+		metadataComment(env),
 	}
 	if a.PgBouncer.Enabled {
 		comments = append(comments, fmt.Sprintf("PgBouncer is on: the connection in Secret %s points at %s-pgbouncer:6543, database %s-metadata.",
@@ -355,4 +356,17 @@ func containerContext() *corev1.SecurityContext {
 		AllowPrivilegeEscalation: ptr.To(false),
 		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
 	}
+}
+
+// metadataComment says where the metadata connection Secret must point: the
+// values name only the Secret, and a wrong host there crash-loops every
+// component.
+func metadataComment(env *model.Environment) string {
+	m := env.Airflow.MetadataDatabase
+	where := "the external server"
+	if m.Mode == model.InCluster {
+		where = "the in-cluster PostgreSQL ydpgen renders"
+	}
+	return fmt.Sprintf("Metadata database: Secret %s (key connection) points at %s:%d/%s, %s.",
+		Secrets(env).Metadata, m.Host, m.Port, m.Name, where)
 }

@@ -104,8 +104,16 @@ func NewEntry(o Object) (Entry, error) {
 	if err := dec.Decode(&m); err != nil {
 		return Entry{}, err
 	}
-	if st, ok := m["status"].(map[string]any); ok && emptyTree(st) {
-		delete(m, "status")
+	dropZeroStatus(m)
+	// A StatefulSet's claim templates carry a PersistentVolumeClaim's status.
+	if spec, ok := m["spec"].(map[string]any); ok {
+		if tmpls, ok := spec["volumeClaimTemplates"].([]any); ok {
+			for _, t := range tmpls {
+				if tm, ok := t.(map[string]any); ok {
+					dropZeroStatus(tm)
+				}
+			}
+		}
 	}
 	if md, ok := m["metadata"].(map[string]any); ok {
 		if ts, ok := md["creationTimestamp"]; ok && ts == nil {
@@ -115,16 +123,37 @@ func NewEntry(o Object) (Entry, error) {
 	return Entry{GVK: gvk, Namespace: o.GetNamespace(), Name: o.GetName(), Content: m}, nil
 }
 
-// emptyTree reports whether a map holds nothing but empty maps, as the
-// status of a Service or Ingress not yet created does (loadBalancer: {}).
-func emptyTree(m map[string]any) bool {
-	for _, v := range m {
-		sub, ok := v.(map[string]any)
-		if !ok || !emptyTree(sub) {
-			return false
-		}
+// dropZeroStatus removes a status that says nothing: the zero value of a
+// status struct, as typed objects encode it (a Service's loadBalancer: {},
+// a StatefulSet's replicas: 0).
+func dropZeroStatus(m map[string]any) {
+	if st, ok := m["status"]; ok && zeroTree(st) {
+		delete(m, "status")
 	}
-	return true
+}
+
+// zeroTree reports whether v holds nothing but zero values.
+func zeroTree(v any) bool {
+	switch v := v.(type) {
+	case nil:
+		return true
+	case map[string]any:
+		for _, x := range v {
+			if !zeroTree(x) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		return len(v) == 0
+	case json.Number:
+		return v == "0"
+	case string:
+		return v == ""
+	case bool:
+		return !v
+	}
+	return false
 }
 
 // kindOrder is the order in which kinds are applied and listed: what others

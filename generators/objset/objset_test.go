@@ -123,6 +123,42 @@ func TestNewEntryDropsServerFields(t *testing.T) {
 	}
 }
 
+func TestNewEntryDropsZeroStatus(t *testing.T) {
+	sts := &appsv1.StatefulSet{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
+		ObjectMeta: metav1.ObjectMeta{Namespace: "a", Name: "db"},
+		Spec: appsv1.StatefulSetSpec{VolumeClaimTemplates: []corev1.PersistentVolumeClaim{{
+			ObjectMeta: metav1.ObjectMeta{Name: "data"},
+		}}},
+	}
+	svc := &corev1.Service{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Service"}, ObjectMeta: metav1.ObjectMeta{Name: "db"}}
+	for _, o := range []Object{sts, svc} {
+		e, err := NewEntry(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, ok := e.Content["status"]; ok {
+			t.Errorf("%s: zero status kept: %v", e.GVK.Kind, st)
+		}
+	}
+	e, err := NewEntry(sts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := e.Content["spec"].(map[string]any)["volumeClaimTemplates"].([]any)[0].(map[string]any)
+	if _, ok := tmpl["status"]; ok {
+		t.Error("claim template status kept")
+	}
+	// A status that says something stays.
+	sts.Status.Replicas = 1
+	if e, err = NewEntry(sts); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := e.Content["status"]; !ok {
+		t.Error("status with replicas: 1 dropped")
+	}
+}
+
 func TestFileNameAndHeader(t *testing.T) {
 	e, err := NewEntry(configMap("a", "Airflow-Logging"))
 	if err != nil {

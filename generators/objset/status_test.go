@@ -1,6 +1,7 @@
 package objset
 
 import (
+	"encoding/json"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -8,7 +9,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-func TestEmptyTree(t *testing.T) {
+func TestZeroTree(t *testing.T) {
 	for _, tc := range []struct {
 		m    map[string]any
 		want bool
@@ -17,10 +18,12 @@ func TestEmptyTree(t *testing.T) {
 		{map[string]any{"loadBalancer": map[string]any{}}, true},
 		{map[string]any{"a": map[string]any{"b": map[string]any{}}}, true},
 		{map[string]any{"phase": "Pending"}, false},
-		{map[string]any{"loadBalancer": map[string]any{"ingress": []any{}}}, false},
+		{map[string]any{"loadBalancer": map[string]any{"ingress": []any{}}}, true},
+		{map[string]any{"replicas": json.Number("0")}, true},
+		{map[string]any{"replicas": json.Number("1")}, false},
 	} {
-		if got := emptyTree(tc.m); got != tc.want {
-			t.Errorf("emptyTree(%v) = %v, want %v", tc.m, got, tc.want)
+		if got := zeroTree(tc.m); got != tc.want {
+			t.Errorf("zeroTree(%v) = %v, want %v", tc.m, got, tc.want)
 		}
 	}
 }

@@ -112,8 +112,9 @@ func notes(env *model.Environment, s credentials.Secret) []string {
 	switch s.Kind {
 	case credentials.MetadataConnection:
 		out := []string{fmt.Sprintf("`<user>` and `<password>` are those of credential %s, URL-encoded.", code(env.Airflow.MetadataDatabase.Credential))}
-		if env.Airflow.MetadataDatabase.Host == "" {
-			out = append(out, fmt.Sprintf("`<postgres-host>` is the in-cluster PostgreSQL Service of namespace %s.", code(env.Namespace.Name)))
+		if env.Airflow.MetadataDatabase.Mode == model.InCluster {
+			out = append(out, fmt.Sprintf("The host is the in-cluster PostgreSQL's Service %s of namespace %s, which ydpgen renders.",
+				code(model.InClusterDatabaseService), code(env.Namespace.Name)))
 		}
 		return out
 	case credentials.BrokerURL:
