@@ -65,10 +65,15 @@ func NamesFor(env *model.Environment) Names {
 }
 
 // ServiceAccount is the account DataSurface's pods run as: the chart's
-// worker account, which the secret-reader Role is bound to, as in
-// DataSurface's own Job templates.
+// worker account, as in DataSurface's own Job templates, which the
+// secret-reader Role is bound to. The chart creates that account only for
+// the Celery and Kubernetes executors; under LocalExecutor tasks run in the
+// scheduler, so its account (also bound to the Role) takes the place.
 func ServiceAccount(env *model.Environment) string {
-	return rbac.ServiceAccountName(env.Airflow.ReleaseName, "worker")
+	if ex := env.Airflow.Executor; strings.Contains(ex, "Celery") || strings.Contains(ex, "Kubernetes") {
+		return rbac.ServiceAccountName(env.Airflow.ReleaseName, "worker")
+	}
+	return rbac.ServiceAccountName(env.Airflow.ReleaseName, "scheduler")
 }
 
 // Generator renders DataSurface's workloads.

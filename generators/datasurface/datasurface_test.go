@@ -362,3 +362,19 @@ func TestCredentialEnv(t *testing.T) {
 		}
 	}
 }
+
+// The chart creates the worker account only for the executors that have
+// workers; DataSurface's pods must not name an account that does not exist.
+func TestServiceAccountFollowsExecutor(t *testing.T) {
+	for _, tt := range []struct{ executor, want string }{
+		{"LocalExecutor", "airflow-scheduler"},
+		{"CeleryExecutor", "airflow-worker"},
+		{"KubernetesExecutor", "airflow-worker"},
+		{"CeleryExecutor,KubernetesExecutor", "airflow-worker"},
+	} {
+		env := &model.Environment{Airflow: model.Airflow{ReleaseName: "airflow", Executor: tt.executor}}
+		if got := ServiceAccount(env); got != tt.want {
+			t.Errorf("%s: ServiceAccount = %q, want %q", tt.executor, got, tt.want)
+		}
+	}
+}
