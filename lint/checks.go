@@ -444,3 +444,51 @@ func nodesHave(n int) string {
 	}
 	return fmt.Sprintf("%d nodes have", n)
 }
+
+func checkMigrationWait(in *Input, r *Report) {
+	v := in.Values
+	if v == nil {
+		return
+	}
+	migrate := lookupBool(v, "migrateDatabaseJob", "enabled")
+	if migrate == nil || *migrate {
+		if hooks := lookupBool(v, "migrateDatabaseJob", "useHelmHooks"); hooks != nil && *hooks && in.Env.GitOps.Engine != "none" {
+			r.At("gitops.engine", "the migration Job runs as a Helm hook, which "+in.Env.GitOps.Engine+" does not run", "render with migrateDatabaseJob.useHelmHooks: false")
+		}
+		return
+	}
+	var waiting []string
+	components := []string{"scheduler", "triggerer", "dagProcessor", "apiServer"}
+	if strings.Contains(in.Env.Airflow.Executor, "Celery") {
+		components = append(components, "workers") // only Celery runs worker pods
+	}
+	for _, c := range components {
+		if w := lookupBool(v, c, "waitForMigrations", "enabled"); w == nil || *w {
+			// The chart waits unless told not to.
+			waiting = append(waiting, c)
+		}
+	}
+	if len(waiting) > 0 {
+		r.At("airflow.components.jobs.enabled", fmt.Sprintf("the migration Job is disabled but %s still wait for migrations, forever", strings.Join(waiting, ", ")),
+			"enable the migration Job, or turn the waits off")
+		return
+	}
+	r.Warn("airflow.components.jobs.enabled", "the migration Job is disabled: nothing migrates the database when the Airflow version changes", "keep it enabled, or migrate by hand before each upgrade")
+}
+
+// lookupBool reads a boolean at a path of the values; nil when unset.
+func lookupBool(v map[string]any, path ...string) *bool {
+	var cur any = v
+	for _, k := range path {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[k]
+	}
+	b, ok := cur.(bool)
+	if !ok {
+		return nil
+	}
+	return &b
+}

@@ -28,6 +28,9 @@ type Rule struct {
 type Input struct {
 	Env     *model.Environment
 	Objects []objset.Entry
+	// Values are the rendered Helm values of the Airflow chart (nil when
+	// the caller has none).
+	Values map[string]any
 	// Workloads and Capacity are derived once from Env and Objects.
 	Workloads []capacity.Workload
 	Capacity  *capacity.Report
@@ -73,18 +76,26 @@ func (r *Report) add(sev diag.Severity, path, message, fix string) {
 	r.findings = append(r.findings, f)
 }
 
-// Run checks every environment of a rendered platform: objects[i] are the
-// rendered objects of p.Environments[i]. Suppressed rules are skipped; a
-// suppression of an unknown rule is itself an error.
-func Run(p *model.Platform, objects [][]objset.Entry) (diag.List, error) {
+// Rendered is what rules see of one rendered environment.
+type Rendered struct {
+	Objects []objset.Entry
+	// Values are the Airflow chart's values as rendered.
+	Values map[string]any
+}
+
+// Run checks every environment of a rendered platform: rendered[i] belongs
+// to p.Environments[i]. Suppressed rules are skipped; a suppression of an
+// unknown rule is itself an error.
+func Run(p *model.Platform, rendered []Rendered) (diag.List, error) {
 	var out diag.List
 	rules := Rules()
 	for i := range p.Environments {
 		env := &p.Environments[i]
-		in, err := NewInput(env, objects[i])
+		in, err := NewInput(env, rendered[i].Objects)
 		if err != nil {
 			return nil, err
 		}
+		in.Values = rendered[i].Values
 		out = append(out, checkSuppressions(env, rules)...)
 		for _, rule := range rules {
 			if suppressed(env, rule.ID) {

@@ -1,6 +1,7 @@
 package lint
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -150,7 +151,7 @@ func TestRunSkipsSuppressedRules(t *testing.T) {
 	e.Profile = "k3s-pi"
 	e.Airflow.MetadataDatabase.Mode = "external"
 	p := &model.Platform{Name: "x", Environments: []model.Environment{*e}}
-	l, err := Run(p, [][]objset.Entry{nil})
+	l, err := Run(p, []Rendered{{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,7 +159,7 @@ func TestRunSkipsSuppressedRules(t *testing.T) {
 		t.Fatalf("YDP015 did not fire: %v", l)
 	}
 	p.Environments[0].Lint.Suppress = []model.Suppression{{Rule: "YDP015", Reason: "measured: 0.2 ms"}}
-	l, err = Run(p, [][]objset.Entry{nil})
+	l, err = Run(p, []Rendered{{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -202,5 +203,46 @@ func TestPath(t *testing.T) {
 		if got := path(tt.parts...); got != tt.want {
 			t.Errorf("path(%v) = %q, want %q", tt.parts, got, tt.want)
 		}
+	}
+}
+
+func TestMigrationWait(t *testing.T) {
+	values := func(migrate bool, waits ...string) map[string]any {
+		v := map[string]any{"migrateDatabaseJob": map[string]any{"enabled": migrate, "useHelmHooks": false}}
+		for _, c := range []string{"scheduler", "triggerer", "dagProcessor", "apiServer", "workers"} {
+			v[c] = map[string]any{"waitForMigrations": map[string]any{"enabled": slices.Contains(waits, c)}}
+		}
+		return v
+	}
+	all := []string{"scheduler", "triggerer", "dagProcessor", "apiServer", "workers"}
+	for _, tt := range []struct {
+		name   string
+		values map[string]any
+		want   string
+		sev    diag.Severity
+	}{
+		{"migrations on, waits on", values(true, all...), "", ""},
+		{"seed 000: job off, waits on", values(false, "scheduler", "triggerer"), "scheduler, triggerer still wait for migrations", diag.Error},
+		{"job off, waits off", values(false), "nothing migrates the database", diag.Warning},
+		{"job off, waits unset", map[string]any{"migrateDatabaseJob": map[string]any{"enabled": false}}, "scheduler, triggerer, dagProcessor, apiServer, workers still wait", diag.Error},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := env()
+			e.GitOps.Engine = "none"
+			e.Airflow.Executor = "CeleryExecutor"
+			rule, _ := Lookup("YDP007")
+			rep := &Report{rule: rule, env: e}
+			rule.check(&Input{Env: e, Values: tt.values}, rep)
+			got := rep.findings
+			if tt.want == "" {
+				if len(got) > 0 {
+					t.Errorf("unexpected: %v", got)
+				}
+				return
+			}
+			if len(got) != 1 || !strings.Contains(got[0].Message, tt.want) || got[0].Severity != tt.sev {
+				t.Errorf("got %v, want one %s containing %q", got, tt.sev, tt.want)
+			}
+		})
 	}
 }

@@ -87,6 +87,25 @@ airflow.components.apiServer.resources.limits.memory to at least 512Mi plus
 			check: checkAPIServer,
 		},
 		{
+			ID: "YDP007", Name: "migration-wait", Severity: diag.Error,
+			Summary: "components wait for database migrations that no Job runs",
+			Explanation: `Airflow's scheduler, triggerer, DAG processor, API server and workers start
+with an init container that waits until the database schema is migrated.
+The chart's migration Job does the migrating; with it disabled and the waits
+left on, every component waits forever and nothing in the logs says why
+(seed 000). Under Argo CD or Flux the Job must also run without Helm hooks,
+or it never runs at all.
+
+ydpgen ties every wait to the migration Job, so this fires only when the
+rendered values disagree with themselves; a warning says when the
+migration Job is off, because then nothing upgrades the schema when the
+Airflow version changes.
+
+Fix: keep airflow.components.jobs.enabled: true, or migrate the database
+yourself before every Airflow upgrade.`,
+			check: checkMigrationWait,
+		},
+		{
 			ID: "YDP008", Name: "image-tag", Severity: diag.Error,
 			Summary: "an image is not pinned: tag latest, or no tag",
 			Explanation: `An image tagged latest, or without a tag, changes under the deployment: two

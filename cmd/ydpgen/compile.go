@@ -1,8 +1,12 @@
 package main
 
 import (
+	"fmt"
+
+	"sigs.k8s.io/yaml"
+
 	"github.com/ydpgen/ydpgen/diag"
-	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/generators/airflow"
 	"github.com/ydpgen/ydpgen/lint"
 	"github.com/ydpgen/ydpgen/render"
 )
@@ -23,19 +27,32 @@ func (a *app) compile(path string, opts render.Options) (*render.Result, diag.Li
 	if err != nil {
 		return nil, nil, err
 	}
-	findings, err := lint.Run(res.Platform, environmentObjects(res))
+	rendered, err := lintInput(res)
+	if err != nil {
+		return nil, nil, err
+	}
+	findings, err := lint.Run(res.Platform, rendered)
 	if err != nil {
 		return nil, nil, err
 	}
 	return res, findings, nil
 }
 
-func environmentObjects(res *render.Result) [][]objset.Entry {
-	out := make([][]objset.Entry, len(res.Environments))
+// lintInput hands lint each environment's objects and Airflow values.
+func lintInput(res *render.Result) ([]lint.Rendered, error) {
+	out := make([]lint.Rendered, len(res.Environments))
 	for i, e := range res.Environments {
-		out[i] = e.Objects
+		out[i].Objects = e.Objects
+		for _, f := range e.Files {
+			if f.Path != airflow.ValuesPath {
+				continue
+			}
+			if err := yaml.Unmarshal(f.Data, &out[i].Values); err != nil {
+				return nil, fmt.Errorf("environment %s: reading the rendered values: %w", e.Name, err)
+			}
+		}
 	}
-	return out
+	return out, nil
 }
 
 // warn prints findings that do not stop a command (warnings) before its
