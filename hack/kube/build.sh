@@ -33,9 +33,36 @@ export GOWORK=off
 export GO111MODULE=on
 
 work=""
+ticker=""
 cleanup() {
+	stop_ticker
 	if [[ -n "$work" && -d "$work" ]]; then
 		rm -rf "$work"
+	fi
+}
+
+# start_ticker WHAT: a progress line every 30 s while a long step runs, so
+# that a cold build is never silent for minutes.
+start_ticker() {
+	local what="$1" start=$SECONDS
+	(
+		# sleep must not hold stderr open: a caller reading it to EOF would
+		# wait for the last sleep after the build is done.
+		trap 'kill "$nap" 2>/dev/null; exit 0' TERM
+		while :; do
+			sleep 30 </dev/null >/dev/null 2>&1 &
+			nap=$!
+			wait "$nap"
+			log "still $what ($((SECONDS - start)) s so far)"
+		done
+	) 9>&- &
+	ticker=$!
+}
+stop_ticker() {
+	if [[ -n "$ticker" ]]; then
+		kill "$ticker" 2>/dev/null || true
+		wait "$ticker" 2>/dev/null || true
+		ticker=""
 	fi
 }
 trap cleanup EXIT
@@ -135,11 +162,14 @@ GOMOD
 	log "resolving and compiling k8s.io/kubernetes/cmd/kube-apiserver (go build -mod=mod -trimpath)"
 	local tmpbin="$cache_dir/.kube-apiserver.tmp.$$"
 	rm -f "$tmpbin"
+	start_ticker "downloading and compiling kube-apiserver"
 	if ! (cd "$mod" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "$ldflags" \
 		-o "$tmpbin" k8s.io/kubernetes/cmd/kube-apiserver 9>&-); then
+		stop_ticker
 		rm -f "$tmpbin"
 		die "building kube-apiserver failed"
 	fi
+	stop_ticker
 	if ! apiserver_ok "$tmpbin"; then
 		rm -f "$tmpbin"
 		die "the built kube-apiserver does not report Kubernetes $KUBE_VERSION with --version"
@@ -163,11 +193,14 @@ require go.etcd.io/etcd/server/v3 $ETCD_VERSION
 GOMOD
 	local tmpbin="$cache_dir/.etcd.tmp.$$"
 	rm -f "$tmpbin"
+	start_ticker "downloading and compiling etcd"
 	if ! (cd "$mod" && CGO_ENABLED=0 go build -mod=mod -trimpath -ldflags "-s -w" \
 		-o "$tmpbin" go.etcd.io/etcd/server/v3 9>&-); then
+		stop_ticker
 		rm -f "$tmpbin"
 		die "building etcd failed"
 	fi
+	stop_ticker
 	if ! etcd_ok "$tmpbin"; then
 		rm -f "$tmpbin"
 		die "the built etcd does not report $ETCD_VERSION with --version"

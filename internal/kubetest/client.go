@@ -49,6 +49,14 @@ type ApplyOptions struct {
 	// server answers 500 "field not declared in schema" while building the
 	// typed patch); Strict also turns duplicate fields into errors.
 	FieldValidation string
+	// NoForce makes a field that another field manager owns a conflict
+	// (HTTP 409) instead of taking it over. A second apply of the same
+	// objects under the same manager never conflicts, so this proves that.
+	NoForce bool
+	// KeepGoing sends every object even after one was rejected, so that a
+	// run reports every rejection at once. Each rejection is in its
+	// ObjectResult.Err, and Apply returns them joined.
+	KeepGoing bool
 }
 
 // ObjectResult tells what the server did with one object.
@@ -77,8 +85,10 @@ type ObjectResult struct {
 	ContentChanged        bool
 	ResourceVersionBefore string // empty if the object did not exist
 	ResourceVersionAfter  string
-	// Object is the object as the server returned it.
+	// Object is the object as the server returned it (nil if rejected).
 	Object *unstructured.Unstructured
+	// Err is why the server rejected the object (only with KeepGoing).
+	Err error
 }
 
 // ApplyResult is what Apply reports.
@@ -101,11 +111,17 @@ func (r ApplyResult) Changed() []ObjectResult {
 	return out
 }
 
-// Apply sends objs with server-side apply (forced, under the field manager
-// from opts) and reports, per object, whether the server changed it, plus
-// every warning it returned. It stops at the first object the server
-// rejects and returns the results so far with an error naming the object.
-// A namespaced object without a namespace goes to "default".
+// Apply sends objs with server-side apply (forced unless opts.NoForce,
+// under the field manager from opts) and reports, per object, whether the
+// server changed it, plus every warning it returned. It stops at the first
+// object the server rejects (unless opts.KeepGoing) and returns the results
+// so far with an error naming the object. A namespaced object without a
+// namespace goes to "default".
+//
+// Server-side apply names only the first schema problem of an object, so
+// when it rejects one, Apply also sends the object as a dry-run create (or
+// update) with strict field validation, which lists every problem, and
+// adds that list to the error.
 func (s *Server) Apply(ctx context.Context, objs []*unstructured.Unstructured, opts ApplyOptions) (ApplyResult, error) {
 	if opts.FieldManager == "" {
 		opts.FieldManager = DefaultFieldManager
@@ -137,16 +153,22 @@ func (s *Server) Apply(ctx context.Context, objs []*unstructured.Unstructured, o
 	}
 
 	var res ApplyResult
+	var errs []error
 	for _, o := range ordered {
 		dry := opts.DryRun && !isNamespace(o)
 		r, err := s.applyOne(ctx, dyn, o, dry, opts)
 		res.Warnings = rec.all()
 		if err != nil {
-			return res, fmt.Errorf("apply %s: %w", describe(o), err)
+			err = fmt.Errorf("apply %s: %w", describe(o), err)
+			if !opts.KeepGoing {
+				return res, err
+			}
+			r.Err = err
+			errs = append(errs, err)
 		}
 		res.Objects = append(res.Objects, r)
 	}
-	return res, nil
+	return res, errors.Join(errs...)
 }
 
 func (s *Server) applyOne(ctx context.Context, dyn dynamic.Interface, obj *unstructured.Unstructured, dry bool, opts ApplyOptions) (ObjectResult, error) {
@@ -188,7 +210,7 @@ func (s *Server) applyOne(ctx context.Context, dyn dynamic.Interface, obj *unstr
 	if err != nil {
 		return r, err
 	}
-	force := true
+	force := !opts.NoForce
 	popts := metav1.PatchOptions{
 		FieldManager:    opts.FieldManager,
 		Force:           &force,
@@ -199,6 +221,12 @@ func (s *Server) applyOne(ctx context.Context, dyn dynamic.Interface, obj *unstr
 	}
 	after, err := ri.Patch(ctx, obj.GetName(), types.ApplyPatchType, body, popts)
 	if err != nil {
+		if apierrors.IsConflict(err) {
+			return r, err
+		}
+		if full := strictDryRun(ctx, ri, obj, before, opts.FieldManager); full != nil && full.Error() != err.Error() {
+			return r, fmt.Errorf("%w\n    every problem, from a strict dry-run create/update: %v", err, full)
+		}
 		return r, err
 	}
 	r.Object = after
@@ -217,6 +245,26 @@ func (s *Server) applyOne(ctx context.Context, dyn dynamic.Interface, obj *unstr
 		r.Changed = r.ResourceVersionBefore != r.ResourceVersionAfter
 	}
 	return r, nil
+}
+
+// strictDryRun sends obj as a dry-run create, or, if it exists (before is
+// not nil), as a dry-run update, with strict field validation. Unlike
+// server-side apply, these list every unknown field and every invalid value
+// in one error.
+func strictDryRun(ctx context.Context, ri dynamic.ResourceInterface, obj, before *unstructured.Unstructured, manager string) error {
+	obj = obj.DeepCopy()
+	var err error
+	if before == nil {
+		_, err = ri.Create(ctx, obj, metav1.CreateOptions{
+			DryRun: []string{metav1.DryRunAll}, FieldManager: manager, FieldValidation: metav1.FieldValidationStrict,
+		})
+	} else {
+		obj.SetResourceVersion(before.GetResourceVersion())
+		_, err = ri.Update(ctx, obj, metav1.UpdateOptions{
+			DryRun: []string{metav1.DryRunAll}, FieldManager: manager, FieldValidation: metav1.FieldValidationStrict,
+		})
+	}
+	return err
 }
 
 // mapping resolves gvk, refreshing discovery once if the kind is unknown
@@ -273,19 +321,122 @@ func (s *Server) List(ctx context.Context, gvk schema.GroupVersionKind, namespac
 	return items, nil
 }
 
-// Delete deletes one object; a missing object is not an error. There is no
-// controller manager, so nothing garbage-collects dependents and a deleted
-// Namespace stays Terminating.
+// Delete deletes one object with background propagation (as kubectl does;
+// the server warns about a Job deleted without a propagation policy); a
+// missing object is not an error. There is no controller manager, so
+// nothing garbage-collects dependents and a deleted Namespace stays
+// Terminating.
 func (s *Server) Delete(ctx context.Context, gvk schema.GroupVersionKind, namespace, name string) error {
 	ri, err := s.resource(gvk, namespace)
 	if err != nil {
 		return err
 	}
-	err = ri.Delete(ctx, name, metav1.DeleteOptions{})
+	return deleteObject(ctx, ri, name)
+}
+
+func deleteObject(ctx context.Context, ri dynamic.ResourceInterface, name string) error {
+	bg := metav1.DeletePropagationBackground
+	err := ri.Delete(ctx, name, metav1.DeleteOptions{PropagationPolicy: &bg})
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
 	return err
+}
+
+// ObjectRef names one object.
+type ObjectRef struct {
+	GVK       schema.GroupVersionKind
+	Namespace string
+	Name      string
+}
+
+func (r ObjectRef) String() string {
+	s := r.GVK.GroupVersion().String() + " " + r.GVK.Kind + " "
+	if r.Namespace != "" {
+		s += r.Namespace + "/"
+	}
+	return s + r.Name
+}
+
+// PruneOptions say what Prune may delete.
+type PruneOptions struct {
+	// Namespaces to look in.
+	Namespaces []string
+	// Kinds to look for. Cluster-scoped kinds are skipped: pruning them
+	// would reach beyond the namespaces.
+	Kinds []schema.GroupVersionKind
+	// Selector is a label selector every pruned object matches, such as
+	// app.kubernetes.io/managed-by=ydpgen. It must not be empty.
+	Selector string
+	// Keep are the objects that stay: the current render.
+	Keep []*unstructured.Unstructured
+}
+
+// Prune deletes the objects of opts.Kinds in opts.Namespaces that match
+// opts.Selector and are not in opts.Keep (compared by group, kind,
+// namespace and name), as a GitOps engine does with objects no longer in
+// git. It waits until each is gone and returns what it deleted, sorted.
+func (s *Server) Prune(ctx context.Context, opts PruneOptions) ([]ObjectRef, error) {
+	if strings.TrimSpace(opts.Selector) == "" {
+		return nil, errors.New("prune needs a label selector")
+	}
+	if _, ok := ctx.Deadline(); !ok {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, defaultWait)
+		defer cancel()
+	}
+	type key struct {
+		gk       schema.GroupKind
+		ns, name string
+	}
+	keep := map[key]bool{}
+	for _, o := range opts.Keep {
+		keep[key{o.GroupVersionKind().GroupKind(), o.GetNamespace(), o.GetName()}] = true
+	}
+	seen := map[schema.GroupKind]bool{}
+	var deleted []ObjectRef
+	for _, gvk := range opts.Kinds {
+		if seen[gvk.GroupKind()] {
+			continue
+		}
+		seen[gvk.GroupKind()] = true
+		m, err := s.mapping(gvk)
+		if err != nil {
+			return deleted, err
+		}
+		if m.Scope.Name() != meta.RESTScopeNameNamespace {
+			continue
+		}
+		for _, ns := range opts.Namespaces {
+			ri := s.dyn.Resource(m.Resource).Namespace(ns)
+			l, err := ri.List(ctx, metav1.ListOptions{LabelSelector: opts.Selector})
+			if err != nil {
+				return deleted, fmt.Errorf("listing %s in %s: %w", m.Resource.Resource, ns, err)
+			}
+			for _, item := range l.Items {
+				if keep[key{gvk.GroupKind(), ns, item.GetName()}] {
+					continue
+				}
+				ref := ObjectRef{GVK: item.GroupVersionKind(), Namespace: ns, Name: item.GetName()}
+				if err := deleteObject(ctx, ri, item.GetName()); err != nil {
+					return deleted, fmt.Errorf("pruning %s: %w", ref, err)
+				}
+				err := poll(ctx, func() (bool, error) {
+					_, err := ri.Get(ctx, item.GetName(), metav1.GetOptions{})
+					if apierrors.IsNotFound(err) {
+						return true, nil
+					}
+					return false, err
+				})
+				if err != nil {
+					return deleted, fmt.Errorf("waiting for pruned %s to be gone: %w", ref, err)
+				}
+				deleted = append(deleted, ref)
+			}
+		}
+	}
+	sort.Slice(deleted, func(i, j int) bool { return deleted[i].String() < deleted[j].String() })
+	return deleted, nil
 }
 
 // InstallCRDs server-side-applies every CustomResourceDefinition found in

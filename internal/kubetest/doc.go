@@ -19,7 +19,10 @@
 // not skipped when the binaries are missing: they are built.
 //
 // Everything listens on 127.0.0.1 only, on ports picked at start. Start
-// registers a t.Cleanup that stops exactly the processes it started.
+// gives one server to one test and stops it in a t.Cleanup; Launch gives a
+// server that a package shares (from TestMain) and stops with Stop. Either
+// way exactly the processes the harness started are stopped, by PID, and an
+// interrupt of the test process (SIGINT, SIGTERM, SIGHUP) stops them too.
 // There is no controller manager and no scheduler: objects are stored and
 // validated, never reconciled.
 package kubetest

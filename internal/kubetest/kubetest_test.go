@@ -1,9 +1,14 @@
 package kubetest
 
 import (
+	"errors"
+	"io/fs"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -22,6 +27,41 @@ func TestKubeAPIServer(t *testing.T) {
 	t.Run("bare namespace settles after one bookkeeping write", func(t *testing.T) { testBareNamespace(t, s) })
 	t.Run("negative controls", func(t *testing.T) { testNegativeControls(t, s) })
 	t.Run("CRDs install and accept minimal instances", func(t *testing.T) { testCRDs(t, s) })
+	t.Run("every problem is reported", func(t *testing.T) { testEveryProblem(t, s) })
+	t.Run("conflicts without force", func(t *testing.T) { testConflicts(t, s) })
+	t.Run("prune", func(t *testing.T) { testPrune(t, s) })
+	t.Run("kubectl through Env", func(t *testing.T) { testKubectlEnv(t, s) })
+}
+
+// Stop ends both processes, removes the run directory, and may be called
+// again.
+func TestKubeStop(t *testing.T) {
+	s, err := Launch(t.Logf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pids := []int{}
+	for _, p := range s.procs {
+		pids = append(pids, p.cmd.Process.Pid)
+	}
+	if len(pids) != 2 {
+		t.Fatalf("server started %d processes, want 2 (etcd, kube-apiserver)", len(pids))
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Errorf("second Stop: %v", err)
+	}
+	for _, pid := range pids {
+		// Signal 0 probes for the process; ours have been reaped by Wait.
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			t.Errorf("process %d still exists after Stop (kill -0: %v)", pid, err)
+		}
+	}
+	if _, err := os.Stat(s.RunDir()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("run directory %s still exists after Stop (stat: %v)", s.RunDir(), err)
+	}
 }
 
 // mustDecode parses YAML test fixtures.
@@ -587,5 +627,215 @@ spec:
 		t.Error("a GitRepository with the undeclared field spec.urll was accepted")
 	} else if !strings.Contains(err.Error(), "urll") {
 		t.Errorf("GitRepository with spec.urll: error does not name the field: %v", err)
+	}
+}
+
+// Server-side apply stops at the first undeclared field; the error Apply
+// returns lists them all, and KeepGoing goes on to the next object.
+func testEveryProblem(t *testing.T, s *Server) {
+	objs := mustDecode(t, `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: kubetest-problems
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: two-unknown-fields
+  namespace: kubetest-problems
+dataz:
+  a: b
+binaryDataz:
+  c: ZA==
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: two-invalid-values
+  namespace: kubetest-problems
+spec:
+  backoffLimit: -1
+  template:
+    spec:
+      restartPolicy: Always
+      containers:
+      - name: main
+        image: busybox:1.36
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: fine
+  namespace: kubetest-problems
+data:
+  a: b
+`)
+	res, err := s.Apply(t.Context(), objs, ApplyOptions{DryRun: true, KeepGoing: true})
+	if err == nil {
+		t.Fatal("the server accepted objects it must reject")
+	}
+	t.Logf("rejected as expected:\n%v", err)
+	for _, want := range []string{"dataz", "binaryDataz", "backoffLimit", "restartPolicy"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("the error does not mention %s", want)
+		}
+	}
+	if len(res.Objects) != 4 {
+		t.Fatalf("KeepGoing reported %d objects, want all 4", len(res.Objects))
+	}
+	for _, o := range res.Objects {
+		wantErr := strings.HasPrefix(o.Name, "two-")
+		if (o.Err != nil) != wantErr {
+			t.Errorf("%s: Err = %v, want an error: %v", o.Name, o.Err, wantErr)
+		}
+	}
+}
+
+// A field another manager owns is a conflict under NoForce, and not under
+// the default forced apply; re-applying one's own objects never conflicts.
+func testConflicts(t *testing.T, s *Server) {
+	ctx := t.Context()
+	cm := func(level string) []*unstructured.Unstructured {
+		return mustDecode(t, `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: kubetest-conflicts
+  labels: {a: b}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: shared
+  namespace: kubetest-conflicts
+data:
+  LEVEL: `+level+`
+`)
+	}
+	if _, err := s.Apply(ctx, cm("info"), ApplyOptions{FieldManager: "first"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(ctx, cm("info"), ApplyOptions{FieldManager: "first", NoForce: true}); err != nil {
+		t.Errorf("re-apply by the owner under NoForce: %v", err)
+	}
+	_, err := s.Apply(ctx, cm("debug"), ApplyOptions{FieldManager: "second", NoForce: true})
+	if !apierrors.IsConflict(err) {
+		t.Errorf("a second manager changing an owned field under NoForce: err = %v, want a conflict", err)
+	}
+	if _, err := s.Apply(ctx, cm("debug"), ApplyOptions{FieldManager: "second"}); err != nil {
+		t.Errorf("forced apply by a second manager: %v", err)
+	}
+}
+
+func testPrune(t *testing.T, s *Server) {
+	ctx := t.Context()
+	objs := mustDecode(t, `
+apiVersion: v1
+kind: Namespace
+metadata:
+  name: kubetest-prune
+  labels: {a: b}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: stays
+  namespace: kubetest-prune
+  labels: {owner: me}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: goes
+  namespace: kubetest-prune
+  labels: {owner: me}
+---
+apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: not-mine
+  namespace: kubetest-prune
+  labels: {owner: someone-else}
+---
+apiVersion: batch/v1
+kind: Job
+metadata:
+  name: old-job
+  namespace: kubetest-prune
+  labels: {owner: me}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers:
+      - name: main
+        image: busybox:1.36
+`)
+	if _, err := s.Apply(ctx, objs, ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before := len(s.Warnings())
+	if _, err := s.Prune(ctx, PruneOptions{Namespaces: []string{"kubetest-prune"}}); err == nil {
+		t.Error("Prune without a selector did not refuse")
+	}
+	cmGVK := schema.GroupVersionKind{Version: "v1", Kind: "ConfigMap"}
+	jobGVK := schema.GroupVersionKind{Group: "batch", Version: "v1", Kind: "Job"}
+	deleted, err := s.Prune(ctx, PruneOptions{
+		Namespaces: []string{"kubetest-prune"},
+		Kinds:      []schema.GroupVersionKind{cmGVK, jobGVK, {Version: "v1", Kind: "Namespace"}},
+		Selector:   "owner=me",
+		Keep:       objs[:2],
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, d := range deleted {
+		got = append(got, d.String())
+	}
+	want := []string{"batch/v1 Job kubetest-prune/old-job", "v1 ConfigMap kubetest-prune/goes"}
+	if !slices.Equal(got, want) {
+		t.Errorf("pruned %q, want %q", got, want)
+	}
+	for _, name := range []string{"stays", "not-mine"} {
+		if _, err := s.Get(ctx, cmGVK, "kubetest-prune", name); err != nil {
+			t.Errorf("ConfigMap %s after prune: %v", name, err)
+		}
+	}
+	if _, err := s.Get(ctx, cmGVK, "kubetest-prune", "goes"); !apierrors.IsNotFound(err) {
+		t.Errorf("ConfigMap goes after prune: err = %v, want NotFound", err)
+	}
+	requireNoWarnings(t, "prune", s.Warnings()[before:])
+}
+
+// kubectl works with nothing but Env: the kubeconfig verifies the server
+// with its own certificate, and the discovery cache lands in the run dir.
+func testKubectlEnv(t *testing.T, s *Server) {
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Fatal("kubectl is not installed; the check that the kubeconfig works outside Go needs it")
+	}
+	cmd := exec.Command(kubectl, "api-resources", "-o", "name")
+	cmd.Env = append(os.Environ(), s.Env()...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl api-resources: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "customresourcedefinitions.apiextensions.k8s.io") {
+		t.Errorf("kubectl api-resources did not list CRDs:\n%s", out)
+	}
+	var cacheDir string
+	for _, kv := range s.Env() {
+		if v, ok := strings.CutPrefix(kv, "KUBECACHEDIR="); ok {
+			cacheDir = v
+		}
+	}
+	if !strings.HasPrefix(cacheDir, s.RunDir()+string(filepath.Separator)) {
+		t.Errorf("KUBECACHEDIR=%q is not inside the run directory %s", cacheDir, s.RunDir())
+	}
+	entries, err := os.ReadDir(filepath.Join(cacheDir, "discovery"))
+	if err != nil || len(entries) == 0 {
+		t.Errorf("kubectl left no discovery cache in %s (err %v)", cacheDir, err)
 	}
 }

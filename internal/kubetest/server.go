@@ -14,6 +14,7 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
+	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -43,63 +44,86 @@ const (
 	logTailLines = 60
 )
 
-// Server is a running kube-apiserver with its etcd, both started by Start
-// and stopped by the t.Cleanup that Start registers.
+// Server is a running kube-apiserver with its etcd, both started by Launch
+// (or Start) and stopped by Stop.
 type Server struct {
-	t          testing.TB
+	logf       func(format string, args ...any)
 	runDir     string
 	kubeconfig string
+	cacheDir   string
 	cfg        *rest.Config
 	warnings   *warningRecorder
 
 	dyn    dynamic.Interface
 	mapper *restmapper.DeferredDiscoveryRESTMapper
+
+	stopOnce sync.Once
+	stopErr  error
+	procs    []*process // in start order; stopped in reverse
 }
 
-// Start builds (or reuses) the binaries, starts etcd and kube-apiserver on
-// free 127.0.0.1 ports, waits until /readyz answers ok, and writes a
-// kubeconfig. It calls t.Fatal if any of that fails, after logging the tail
-// of the process logs. The processes are stopped in t.Cleanup, which also
-// runs when the test fails or panics.
+// Start launches a server for one test (see Launch) and registers a
+// t.Cleanup that stops it, which also runs when the test fails or panics.
+// It calls t.Fatal if the server cannot be started. When the test has
+// failed, the cleanup logs the tail of both process logs first.
 func Start(t testing.TB) *Server {
 	t.Helper()
-	bins, err := findBinaries()
+	s, err := Launch(t.Logf)
 	if err != nil {
-		t.Fatalf("kubetest: getting kube-apiserver and etcd: %v", err)
+		t.Fatalf("kubetest: %v", err)
 	}
-
-	// t.TempDir registers its removal first, so it runs after the process
-	// cleanups registered below (cleanups run last-in, first-out).
-	runDir := t.TempDir()
-	s := &Server{t: t, runDir: runDir, warnings: &warningRecorder{}}
-
-	var procs []*process
 	t.Cleanup(func() {
 		if t.Failed() {
-			for _, p := range procs {
-				t.Logf("kubetest: last lines of %s:\n%s", p.logPath, tailFile(p.logPath, logTailLines))
-			}
+			t.Logf("kubetest: %s", s.LogTails())
+		}
+		if err := s.Stop(); err != nil {
+			t.Errorf("kubetest: %v", err)
 		}
 	})
-	fail := func(format string, args ...any) {
-		t.Helper()
-		for _, p := range procs {
-			t.Logf("kubetest: last lines of %s:\n%s", p.logPath, tailFile(p.logPath, logTailLines))
-		}
-		procs = nil // already logged
-		t.Fatalf("kubetest: "+format, args...)
+	return s
+}
+
+// Launch builds (or reuses) the binaries, starts etcd and kube-apiserver on
+// free 127.0.0.1 ports in a fresh run directory, waits until /readyz
+// answers ok, and writes a kubeconfig. logf (may be nil) receives progress
+// lines. The caller must call Stop; a SIGINT, SIGTERM or SIGHUP to the test
+// process also stops every running server before the process dies, and
+// should the test process be killed outright, the kernel kills the children
+// (Pdeathsig). Launch does not need a testing.TB, so one server can serve a
+// whole package from TestMain.
+func Launch(logf func(format string, args ...any)) (_ *Server, err error) {
+	if logf == nil {
+		logf = func(string, ...any) {}
 	}
+	bins, err := findBinaries()
+	if err != nil {
+		return nil, fmt.Errorf("getting kube-apiserver and etcd: %w", err)
+	}
+	runDir, err := os.MkdirTemp("", "ydpgen-kubetest-")
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{logf: logf, runDir: runDir, warnings: &warningRecorder{}}
+	track(s)
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("%w\n%s", err, s.LogTails())
+			if stopErr := s.Stop(); stopErr != nil {
+				err = errors.Join(err, stopErr)
+			}
+		}
+	}()
 
 	ports, err := freePorts(3)
 	if err != nil {
-		t.Fatalf("kubetest: picking free ports: %v", err)
+		return nil, fmt.Errorf("picking free ports: %w", err)
 	}
 	etcdClientPort, etcdPeerPort, apiPort := ports[0], ports[1], ports[2]
 
 	// etcd.
 	etcdURL := "http://127.0.0.1:" + strconv.Itoa(etcdClientPort)
 	peerURL := "http://127.0.0.1:" + strconv.Itoa(etcdPeerPort)
-	etcd, err := startProcess(t, "etcd", bins.etcd, filepath.Join(runDir, "etcd.log"),
+	etcd, err := s.startProcess("etcd", bins.etcd, filepath.Join(runDir, "etcd.log"),
 		"--name=kubetest",
 		"--data-dir="+filepath.Join(runDir, "etcd-data"),
 		"--listen-client-urls="+etcdURL,
@@ -112,31 +136,30 @@ func Start(t testing.TB) *Server {
 		"--unsafe-no-fsync=true",
 	)
 	if err != nil {
-		fail("starting etcd: %v", err)
+		return nil, fmt.Errorf("starting etcd: %w", err)
 	}
-	procs = append(procs, etcd)
 	if err := waitFor(readyTimeout, etcd, func() error { return etcdHealthy(etcdURL) }); err != nil {
-		fail("etcd did not become healthy: %v", err)
+		return nil, fmt.Errorf("etcd did not become healthy: %w", err)
 	}
 
 	// Credentials: a static admin token and a service-account key pair.
 	token, err := randomHex(32)
 	if err != nil {
-		t.Fatalf("kubetest: %v", err)
+		return nil, err
 	}
 	tokenFile := filepath.Join(runDir, "tokens.csv")
 	tokenLine := fmt.Sprintf("%s,%s,%s,\"system:masters\"\n", token, AdminUser, AdminUser)
 	if err := os.WriteFile(tokenFile, []byte(tokenLine), 0o600); err != nil {
-		t.Fatalf("kubetest: %v", err)
+		return nil, err
 	}
 	saKey, saPub, err := writeServiceAccountKeys(runDir)
 	if err != nil {
-		t.Fatalf("kubetest: service-account keys: %v", err)
+		return nil, fmt.Errorf("service-account keys: %w", err)
 	}
 
 	// kube-apiserver.
 	certDir := filepath.Join(runDir, "certs")
-	apiserver, err := startProcess(t, "kube-apiserver", bins.apiserver, filepath.Join(runDir, "kube-apiserver.log"),
+	apiserver, err := s.startProcess("kube-apiserver", bins.apiserver, filepath.Join(runDir, "kube-apiserver.log"),
 		"--etcd-servers="+etcdURL,
 		"--bind-address=127.0.0.1",
 		"--advertise-address=127.0.0.1",
@@ -150,12 +173,14 @@ func Start(t testing.TB) *Server {
 		"--service-account-issuer=https://kubernetes.default.svc.cluster.local",
 		"--service-cluster-ip-range=10.0.0.0/24",
 		"--endpoint-reconciler-type=none",
+		// As on kubeadm, k3s and managed clusters: privileged containers
+		// are a matter for Pod Security admission, not refused outright.
+		"--allow-privileged=true",
 		"--profiling=false",
 	)
 	if err != nil {
-		fail("starting kube-apiserver: %v", err)
+		return nil, fmt.Errorf("starting kube-apiserver: %w", err)
 	}
-	procs = append(procs, apiserver)
 
 	host := "https://127.0.0.1:" + strconv.Itoa(apiPort)
 	certFile := filepath.Join(certDir, "apiserver.crt")
@@ -182,26 +207,118 @@ func Start(t testing.TB) *Server {
 		return apiserverReady(cfg)
 	})
 	if err != nil {
-		fail("kube-apiserver did not become ready at %s/readyz within %s: %v", host, readyTimeout, err)
+		return nil, fmt.Errorf("kube-apiserver did not become ready at %s/readyz within %s: %w", host, readyTimeout, err)
 	}
 	s.cfg = cfg
 
 	s.kubeconfig = filepath.Join(runDir, "kubeconfig")
 	if err := writeKubeconfig(s.kubeconfig, cfg); err != nil {
-		t.Fatalf("kubetest: writing kubeconfig: %v", err)
+		return nil, fmt.Errorf("writing kubeconfig: %w", err)
+	}
+	// kubectl keeps its discovery and HTTP caches here instead of in
+	// ~/.kube/cache, where a server of the same address from an earlier
+	// run could have left stale discovery.
+	s.cacheDir = filepath.Join(runDir, "kube-cache")
+	if err := os.MkdirAll(s.cacheDir, 0o755); err != nil {
+		return nil, err
 	}
 
 	dc, err := discovery.NewDiscoveryClientForConfig(s.Config())
 	if err != nil {
-		t.Fatalf("kubetest: discovery client: %v", err)
+		return nil, fmt.Errorf("discovery client: %w", err)
 	}
 	s.mapper = restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))
 	s.dyn, err = dynamic.NewForConfig(s.Config())
 	if err != nil {
-		t.Fatalf("kubetest: dynamic client: %v", err)
+		return nil, fmt.Errorf("dynamic client: %w", err)
 	}
-	t.Logf("kubetest: kube-apiserver ready at %s (kubeconfig %s)", host, s.kubeconfig)
-	return s
+	logf("kubetest: kube-apiserver ready at %s (kubeconfig %s; etcd pid %d, kube-apiserver pid %d)",
+		host, s.kubeconfig, etcd.cmd.Process.Pid, apiserver.cmd.Process.Pid)
+	return s, nil
+}
+
+// Stop stops exactly the processes this server started, by PID and in
+// reverse order of start (kube-apiserver, then etcd): SIGTERM, then SIGKILL
+// after a grace period. Then it removes the run directory. It may be called
+// more than once; later calls return the first call's result.
+func (s *Server) Stop() error {
+	s.stopOnce.Do(func() {
+		untrack(s)
+		for i := len(s.procs) - 1; i >= 0; i-- {
+			s.procs[i].stop(s.logf)
+		}
+		if err := os.RemoveAll(s.runDir); err != nil {
+			s.stopErr = fmt.Errorf("removing run directory: %w", err)
+		}
+	})
+	return s.stopErr
+}
+
+// LogTails returns the last lines of each process log, for failure reports.
+func (s *Server) LogTails() string {
+	var b strings.Builder
+	for _, p := range s.procs {
+		fmt.Fprintf(&b, "last lines of %s:\n%s\n", p.logPath, tailFile(p.logPath, logTailLines))
+	}
+	return b.String()
+}
+
+// Env returns the environment variables that point kubectl at this server:
+// KUBECONFIG at the admin kubeconfig and KUBECACHEDIR at a cache directory
+// inside the run directory.
+func (s *Server) Env() []string {
+	return []string{"KUBECONFIG=" + s.kubeconfig, "KUBECACHEDIR=" + s.cacheDir}
+}
+
+// live holds the servers that are running, so that a signal stops them all
+// before the process dies.
+var live struct {
+	sync.Mutex
+	servers  map[*Server]bool
+	watching bool
+}
+
+func track(s *Server) {
+	live.Lock()
+	defer live.Unlock()
+	if live.servers == nil {
+		live.servers = map[*Server]bool{}
+	}
+	live.servers[s] = true
+	if !live.watching {
+		live.watching = true
+		ch := make(chan os.Signal, 1)
+		signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+		go stopOnSignal(ch)
+	}
+}
+
+func untrack(s *Server) {
+	live.Lock()
+	defer live.Unlock()
+	delete(live.servers, s)
+}
+
+// stopOnSignal waits for an interrupt, stops every live server, then lets
+// the signal do what it would have done without the handler: end the
+// process.
+func stopOnSignal(ch chan os.Signal) {
+	sig := <-ch
+	fmt.Fprintf(os.Stderr, "kubetest: %v: stopping kube-apiserver and etcd\n", sig)
+	live.Lock()
+	var servers []*Server
+	for s := range live.servers {
+		servers = append(servers, s)
+	}
+	live.Unlock()
+	for _, s := range servers {
+		_ = s.Stop()
+	}
+	signal.Reset(sig)
+	if ss, ok := sig.(syscall.Signal); ok {
+		_ = syscall.Kill(os.Getpid(), ss)
+	}
+	os.Exit(1)
 }
 
 // Config returns a copy of the client configuration for the admin user. Its
@@ -212,8 +329,8 @@ func (s *Server) Config() *rest.Config { return rest.CopyConfig(s.cfg) }
 // It verifies the server with its own self-signed certificate.
 func (s *Server) KubeconfigPath() string { return s.kubeconfig }
 
-// RunDir returns the directory holding the process logs, certificates and
-// etcd data of this server. It is removed when the test ends.
+// RunDir returns the directory holding the process logs, certificates,
+// kubeconfig, kubectl cache and etcd data of this server. Stop removes it.
 func (s *Server) RunDir() string { return s.runDir }
 
 // Dynamic returns a dynamic client for the admin user. Warnings it receives
@@ -278,9 +395,8 @@ func (p *process) exited() (bool, error) {
 }
 
 // startProcess starts bin with args, its output going to logPath, and
-// registers a t.Cleanup that stops it by PID: SIGTERM, then SIGKILL if it
-// has not exited after stopTimeout.
-func startProcess(t testing.TB, name, bin, logPath string, args ...string) (*process, error) {
+// records it for Stop.
+func (s *Server) startProcess(name, bin, logPath string, args ...string) (*process, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
 		return nil, err
@@ -290,8 +406,13 @@ func startProcess(t testing.TB, name, bin, logPath string, args ...string) (*pro
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
 	cmd.Dir = filepath.Dir(logPath)
-	// Should the test binary itself be killed, take the child with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = &syscall.SysProcAttr{
+		// Should the test process itself be killed, take the child with it.
+		Pdeathsig: syscall.SIGKILL,
+		// A process group of its own: a Ctrl-C at the terminal reaches the
+		// test process only, which then stops the children in order.
+		Setpgid: true,
+	}
 	fmt.Fprintf(logFile, "# %s %s\n", bin, strings.Join(args, " "))
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
@@ -303,26 +424,28 @@ func startProcess(t testing.TB, name, bin, logPath string, args ...string) (*pro
 		logFile.Close()
 		close(p.done)
 	}()
-	t.Cleanup(func() { p.stop(t) })
+	s.procs = append(s.procs, p)
 	return p, nil
 }
 
-func (p *process) stop(t testing.TB) {
+// stop ends the process by its PID: SIGTERM, then SIGKILL if it has not
+// exited after stopTimeout.
+func (p *process) stop(logf func(string, ...any)) {
 	if done, _ := p.exited(); done {
 		return
 	}
 	pid := p.cmd.Process.Pid
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
-		t.Logf("kubetest: SIGTERM %s (pid %d): %v", p.name, pid, err)
+		logf("kubetest: SIGTERM %s (pid %d): %v", p.name, pid, err)
 	}
 	select {
 	case <-p.done:
 		return
 	case <-time.After(stopTimeout):
 	}
-	t.Logf("kubetest: %s (pid %d) still running %s after SIGTERM; sending SIGKILL", p.name, pid, stopTimeout)
+	logf("kubetest: %s (pid %d) still running %s after SIGTERM; sending SIGKILL", p.name, pid, stopTimeout)
 	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-		t.Logf("kubetest: SIGKILL %s (pid %d): %v", p.name, pid, err)
+		logf("kubetest: SIGKILL %s (pid %d): %v", p.name, pid, err)
 	}
 	<-p.done
 }
