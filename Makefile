@@ -16,16 +16,20 @@ build:
 	$(GO) build -o bin/ydpgen ./cmd/ydpgen
 
 ## test: everything .ci/run runs: lint, unit, golden, CLI and e2e suites.
+## The e2e package runs verbosely, so the log shows what it applied.
 test: tools lint
-	$(GO) test -timeout $(TEST_TIMEOUT) ./...
+	$(GO) test -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v '/e2e$$')
+	$(GO) test -timeout $(TEST_TIMEOUT) -v ./e2e/
 
 ## unit: the fast suites only (no API server).
 unit:
 	$(GO) test -short ./...
 
-## e2e: only the suites that start a real kube-apiserver.
+## e2e: only the suites that start a real kube-apiserver. -v shows the object
+## counts per example, environment and engine; -p 1 streams that output as it
+## comes and runs one API server at a time.
 e2e: tools
-	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 -v -run 'TestKube|TestE2E' ./internal/kubetest/ ./e2e/...
+	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 -p 1 -v -run 'TestKube|TestE2E' ./internal/kubetest/ ./e2e/...
 
 ## tools: install missing Debian packages (PostgreSQL) and build (or reuse from
 ## ~/.cache/ydpgen) the servers the tests start.

@@ -1,0 +1,12 @@
+// Package e2e holds the end-to-end suite that proves rendered trees against
+// a real kube-apiserver: every example, every environment and every GitOps
+// engine is rendered in memory, built with kustomize and applied with
+// server-side apply (dry-run, real, and again to show nothing changes), then
+// rendered again after a spec change and applied with pruning.
+//
+// Golden files prove that output is stable; only a real API server proves
+// that a cluster accepts it: built-in validation, CRD schemas, strict field
+// validation, Pod Security admission and the warnings users would see. The
+// suite lives in its own package so that `make e2e` can run it alone; it
+// has no code outside its tests. The server comes from internal/kubetest.
+package e2e
