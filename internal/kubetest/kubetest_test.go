@@ -20,6 +20,7 @@ import (
 
 // One server for all subtests: starting it is the expensive part.
 func TestKubeAPIServer(t *testing.T) {
+	skipIfShort(t)
 	s := Start(t)
 
 	t.Run("kubeconfig", func(t *testing.T) { testKubeconfig(t, s) })
@@ -36,6 +37,7 @@ func TestKubeAPIServer(t *testing.T) {
 // Stop ends both processes, removes the run directory, and may be called
 // again.
 func TestKubeStop(t *testing.T) {
+	skipIfShort(t)
 	s, err := Launch(t.Logf)
 	if err != nil {
 		t.Fatal(err)
@@ -61,6 +63,14 @@ func TestKubeStop(t *testing.T) {
 	}
 	if _, err := os.Stat(s.RunDir()); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("run directory %s still exists after Stop (stat: %v)", s.RunDir(), err)
+	}
+}
+
+// skipIfShort keeps `go test -short` (make unit) free of API servers.
+func skipIfShort(t *testing.T) {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: needs a kube-apiserver")
 	}
 }
 
