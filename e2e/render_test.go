@@ -176,7 +176,10 @@ func renderPlatform(t *testing.T, p *model.Platform) *rendered {
 		}
 		var objs []*unstructured.Unstructured
 		for _, m := range maps {
-			o := &unstructured.Unstructured{Object: m}
+			o, err := toUnstructured(m)
+			if err != nil {
+				t.Fatalf("overlay %s: %v", env.Name, err)
+			}
 			objs = append(objs, o)
 			add(o, overlays.OverlayDir(env.Name))
 		}
@@ -246,7 +249,11 @@ func gitopsObjects(tree *overlays.Tree) ([]*unstructured.Unstructured, error) {
 				if err != nil {
 					return nil, err
 				}
-				out = append(out, &unstructured.Unstructured{Object: m})
+				o, err := toUnstructured(m)
+				if err != nil {
+					return nil, fmt.Errorf("kustomize build %s: %w", dir, err)
+				}
+				out = append(out, o)
 			}
 			continue
 		}
@@ -264,6 +271,21 @@ func gitopsObjects(tree *overlays.Tree) ([]*unstructured.Unstructured, error) {
 		out = append(out, objs...)
 	}
 	return out, nil
+}
+
+// toUnstructured goes through JSON so that numbers become the int64 and
+// float64 values unstructured objects hold (kustomize gives plain ints,
+// which client-go cannot copy).
+func toUnstructured(m map[string]any) (*unstructured.Unstructured, error) {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return nil, err
+	}
+	o := &unstructured.Unstructured{}
+	if err := o.UnmarshalJSON(b); err != nil {
+		return nil, err
+	}
+	return o, nil
 }
 
 // objectKey identifies an object by group, kind, namespace and name: the
