@@ -77,12 +77,18 @@ type ObjectResult struct {
 	// Namespace that sets nothing but its name leaves no managedFields
 	// entry, so the next apply records the existing fields under the
 	// manager "before-first-apply" and bumps the resourceVersion once.
-	// Such a write has Changed true and ContentChanged false.
+	// Such a write has Changed true and ContentChanged false. So has the
+	// write that persists read-time defaults of a custom resource's status
+	// (Flux's CRDs default status.observedGeneration): the status a create
+	// drops is stored by the next apply.
 	Changed bool
 	// ContentChanged is true if the object was created, or if the object
 	// returned by the server differs from the one stored before the apply
 	// in anything but resourceVersion, generation and managedFields.
-	ContentChanged        bool
+	ContentChanged bool
+	// ManagedFieldsChanged is true if the object was created, or if its
+	// managedFields (owners, operations, timestamps) differ from before.
+	ManagedFieldsChanged  bool
 	ResourceVersionBefore string // empty if the object did not exist
 	ResourceVersionAfter  string
 	// Object is the object as the server returned it (nil if rejected).
@@ -235,10 +241,12 @@ func (s *Server) applyOne(ctx context.Context, dyn dynamic.Interface, obj *unstr
 		r.Created = true
 		r.Changed = true
 		r.ContentChanged = true
+		r.ManagedFieldsChanged = true
 		return r, nil
 	}
 	r.ResourceVersionBefore = before.GetResourceVersion()
 	r.ContentChanged = !sameContent(before, after)
+	r.ManagedFieldsChanged = !equality.Semantic.DeepEqual(before.GetManagedFields(), after.GetManagedFields())
 	if dry {
 		r.Changed = r.ContentChanged
 	} else {
