@@ -16,7 +16,9 @@ func TestChangeSpec(t *testing.T) {
 	env := &model.Environment{
 		DataSurface: model.DataSurface{
 			MCPServer: model.MCPServer{Enabled: true, Resources: model.Resources{Limits: model.Resources1{Memory: "1Gi"}}},
-			Jobs:      model.DataSurfaceJobs{Resources: model.Resources{Limits: model.Resources1{Memory: "512Mi"}}},
+			Jobs: model.DataSurfaceJobs{
+				ModelMerge: model.DataSurfaceJob{Resources: model.Resources{Limits: model.Resources1{Memory: "512Mi"}}},
+			},
 		},
 		Airflow:     model.Airflow{Admin: model.Admin{Credential: "admin"}},
 		Maintenance: model.Maintenance{LogCleanup: model.Schedule{Enabled: true}},
@@ -35,8 +37,8 @@ func TestChangeSpec(t *testing.T) {
 	if m := env.DataSurface.MCPServer.Resources.Limits.Memory; m != "1088Mi" {
 		t.Errorf("MCP server memory limit = %s, want 1088Mi", m)
 	}
-	if m := env.DataSurface.Jobs.Resources.Limits.Memory; m != "576Mi" {
-		t.Errorf("Jobs memory limit = %s, want 576Mi", m)
+	if m := env.DataSurface.Jobs.ModelMerge.Resources.Limits.Memory; m != "576Mi" {
+		t.Errorf("model-merge Job memory limit = %s, want 576Mi", m)
 	}
 	var names []string
 	for _, c := range env.Credentials {
@@ -115,4 +117,20 @@ metadata: {name: proj, namespace: argocd}
 			t.Errorf("gitops objects %q, want %q", names, want)
 		}
 	})
+}
+
+func TestHashSuffixed(t *testing.T) {
+	for name, want := range map[string]bool{
+		"postgres-bootstrap-c890747548": true,
+		"ring1-init-4k2x7qbm":           true,
+		"demo-psp-ring1-init":           false,
+		"reconcile-views-job":           false,
+		"nodash":                        false,
+		"job-abcdefgh":                  false, // no digit: a word
+		"job-ABCDEF12":                  false,
+	} {
+		if got := hashSuffixed(name); got != want {
+			t.Errorf("hashSuffixed(%q) = %v, want %v", name, got, want)
+		}
+	}
 }

@@ -124,10 +124,11 @@ func (r ApplyResult) Changed() []ObjectResult {
 // so far with an error naming the object. A namespaced object without a
 // namespace goes to "default".
 //
-// Server-side apply names only the first schema problem of an object, so
-// when it rejects one, Apply also sends the object as a dry-run create (or
-// update) with strict field validation, which lists every problem, and
-// adds that list to the error.
+// Server-side apply names only the first schema problem (an unknown field,
+// a wrong type) of an object, so when it rejects one for such a reason,
+// Apply also sends the object as a dry-run create (or update) with strict
+// field validation, which lists every problem, and adds that list to the
+// error. Invalid answers (422) already list every field error.
 func (s *Server) Apply(ctx context.Context, objs []*unstructured.Unstructured, opts ApplyOptions) (ApplyResult, error) {
 	if opts.FieldManager == "" {
 		opts.FieldManager = DefaultFieldManager
@@ -227,7 +228,9 @@ func (s *Server) applyOne(ctx context.Context, dyn dynamic.Interface, obj *unstr
 	}
 	after, err := ri.Patch(ctx, obj.GetName(), types.ApplyPatchType, body, popts)
 	if err != nil {
-		if apierrors.IsConflict(err) {
+		// An Invalid answer already lists every field error; a strict
+		// dry-run update would add noise (fields the server defaults).
+		if apierrors.IsConflict(err) || apierrors.IsInvalid(err) {
 			return r, err
 		}
 		if full := strictDryRun(ctx, ri, obj, before, opts.FieldManager); full != nil && full.Error() != err.Error() {
