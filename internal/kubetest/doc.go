@@ -22,7 +22,8 @@
 // gives one server to one test and stops it in a t.Cleanup; Launch gives a
 // server that a package shares (from TestMain) and stops with Stop. Either
 // way exactly the processes the harness started are stopped, by PID, and an
-// interrupt of the test process (SIGINT, SIGTERM, SIGHUP) stops them too.
+// interrupt of the test process (SIGINT, SIGTERM, SIGHUP, SIGPIPE) stops
+// them too.
 // There is no controller manager and no scheduler: objects are stored and
 // validated, never reconciled.
 package kubetest

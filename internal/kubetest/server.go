@@ -86,11 +86,13 @@ func Start(t testing.TB) *Server {
 // Launch builds (or reuses) the binaries, starts etcd and kube-apiserver on
 // free 127.0.0.1 ports in a fresh run directory, waits until /readyz
 // answers ok, and writes a kubeconfig. logf (may be nil) receives progress
-// lines. The caller must call Stop; a SIGINT, SIGTERM or SIGHUP to the test
-// process also stops every running server before the process dies, and
-// should the test process be killed outright, the kernel kills the children
-// (Pdeathsig). Launch does not need a testing.TB, so one server can serve a
-// whole package from TestMain.
+// lines. The caller must call Stop; a SIGINT, SIGTERM, SIGHUP or SIGPIPE
+// (output nobody reads any more) to the test process also stops every
+// running server before the process dies, and should the test process be
+// killed outright (SIGKILL, or the panic of go test's -timeout), the kernel
+// kills the children (Pdeathsig), leaving only the run directory behind.
+// Launch does not need a testing.TB, so one server can serve a whole
+// package from TestMain.
 func Launch(logf func(format string, args ...any)) (_ *Server, err error) {
 	if logf == nil {
 		logf = func(string, ...any) {}
@@ -288,7 +290,10 @@ func track(s *Server) {
 	if !live.watching {
 		live.watching = true
 		ch := make(chan os.Signal, 1)
-		signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+		// SIGPIPE too: when whoever reads the test output goes away (go
+		// test piped into head), the next write would end the process
+		// without a cleanup.
+		signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGPIPE)
 		go stopOnSignal(ch)
 	}
 }
