@@ -79,6 +79,11 @@ func variants(t testing.TB) []variant {
 		if other := otherEngine(p.Environments[0].GitOps.Engine); other != "" {
 			out = append(out, variant{example: name, engine: other, dir: name + "+" + other})
 		}
+		// The plain tree (engine none, README with kubectl and helm
+		// commands) once, on the smallest example.
+		if name == "pi-lab" {
+			out = append(out, variant{example: name, engine: model.EngineNone, dir: name + "+" + model.EngineNone})
+		}
 	}
 	return out
 }
