@@ -3,6 +3,7 @@ package gitops
 import (
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -46,18 +47,18 @@ const ChartSource = "airflow"
 // Intervals and timeouts. Stages are small and quick, except the Airflow
 // release (images pulled on small nodes, migrations) and Jobs.
 const (
-	sourceInterval    = time.Minute
-	chartInterval     = 24 * time.Hour
-	stageInterval     = 10 * time.Minute
-	stageRetry        = time.Minute
-	stageTimeout      = 5 * time.Minute
-	jobStageTimeout   = 30 * time.Minute
-	releaseTimeout    = 20 * time.Minute
-	releaseInterval   = 30 * time.Minute
-	releaseRetries    = 3
-	kustomizeConfig   = "kustomizeconfig.yaml"
-	valuesConfigKey   = "values.yaml"
-	stageDeletePatchN = "not-in-this-stage"
+	sourceInterval  = time.Minute
+	chartInterval   = 24 * time.Hour
+	stageInterval   = 10 * time.Minute
+	stageRetry      = time.Minute
+	stageTimeout    = 5 * time.Minute
+	jobStageTimeout = 30 * time.Minute
+	releaseTimeout  = 20 * time.Minute
+	releaseInterval = 30 * time.Minute
+	releaseRetries  = 3
+	kustomizeConfig = "kustomizeconfig.yaml"
+	valuesConfigKey = "values.yaml"
+	notInStage      = "not-in-this-stage"
 )
 
 func dur(d time.Duration) metav1.Duration   { return metav1.Duration{Duration: d} }
@@ -89,7 +90,7 @@ func buildFlux(out *Output, env *model.Environment, r overlays.Environment) erro
 
 	// The release wrapper belongs to stage airflow: it always exists.
 	present := stages.Present(r.Objects)
-	if !containsStage(present, stages.Airflow) {
+	if !slices.Contains(present, stages.Airflow) {
 		present = insertStage(present, stages.Airflow)
 	}
 	var previous string
@@ -124,20 +125,11 @@ func buildFlux(out *Output, env *model.Environment, r overlays.Environment) erro
 	return release(out, env)
 }
 
-func containsStage(l []stages.Stage, s stages.Stage) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 // insertStage puts s into l at its place in the apply order.
 func insertStage(l []stages.Stage, s stages.Stage) []stages.Stage {
 	var out []stages.Stage
 	for _, x := range stages.All() {
-		if x == s || containsStage(l, x) {
+		if x == s || slices.Contains(l, x) {
 			out = append(out, x)
 		}
 	}
@@ -162,7 +154,7 @@ func stageFilter(s stages.Stage) types.Patch {
 			"apiVersion: v1",
 			"kind: Object",
 			"metadata:",
-			"  name: " + stageDeletePatchN,
+			"  name: " + notInStage,
 		}, "\n") + "\n",
 	}
 }
@@ -184,8 +176,8 @@ func gitReference(rev string) *sourcev1.GitRepositoryRef {
 // fluxGitURL writes an scp-like address (git@host:owner/repo.git), which
 // Flux does not accept, as the ssh:// URL it means.
 func fluxGitURL(u string) string {
-	if rest, ok := strings.CutPrefix(u, "git@"); ok && !strings.Contains(strings.SplitN(rest, "/", 2)[0], "://") {
-		if host, p, ok := strings.Cut(rest, ":"); ok {
+	if rest, ok := strings.CutPrefix(u, "git@"); ok {
+		if host, p, ok := strings.Cut(rest, ":"); ok && !strings.Contains(host, "/") {
 			return "ssh://git@" + host + "/" + p
 		}
 	}

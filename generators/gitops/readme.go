@@ -206,7 +206,8 @@ func deployFlux(d *doc, env *model.Environment, r overlays.Environment) {
 	if doc := secretsDoc(env, r); doc != "" {
 		d.line("Provide the Secrets' values as %s says before the first sync.", doc)
 	}
-	d.line("Bootstrap the environment's cluster with:")
+	d.line("Bootstrap the cluster's Flux with the path %s of the repository, so that Flux keeps these objects in sync too,", code(g.TreePath(dir)))
+	d.line("or apply them once (again after each change to them):")
 	d.blank()
 	d.line("```sh")
 	d.line("kubectl apply -k %s", dir)
