@@ -156,9 +156,8 @@ func applicationSet(env *model.Environment) *argocd.ApplicationSet {
 
 // airflowApp installs the official chart at its pinned version with the
 // environment's values file, read from the GitOps repository through a
-// second source. The chart's migration Job becomes a Sync hook (as the
-// chart documents for Argo CD): it has a fixed name and a TTL, so as a
-// plain object it could neither change nor stay in sync.
+// second source. (The values make the chart's migration Job a Sync hook
+// under Argo CD; see package airflow.)
 func airflowApp(env *model.Environment) *argocd.Application {
 	g := env.GitOps
 	a := env.Airflow
@@ -171,13 +170,7 @@ func airflowApp(env *model.Environment) *argocd.Application {
 			Sources: []argocd.ApplicationSource{
 				{
 					RepoURL: chartRepoURL(a.Chart.Repository), Chart: a.Chart.Name, TargetRevision: a.Chart.Version,
-					Helm: &argocd.Helm{
-						ReleaseName: a.ReleaseName,
-						ValueFiles:  []string{values},
-						ValuesObject: map[string]any{"migrateDatabaseJob": map[string]any{
-							"jobAnnotations": map[string]any{argocd.Hook: "Sync"},
-						}},
-					},
+					Helm: &argocd.Helm{ReleaseName: a.ReleaseName, ValueFiles: []string{values}},
 				},
 				{RepoURL: g.RepoURL, TargetRevision: g.Revision, Ref: ValuesRef},
 			},

@@ -55,7 +55,7 @@ func readme(p *model.Platform, envs []overlays.Environment) []byte {
 	d.blank()
 	d.line("Every object carries the label %s with its stage. The stages run in this order, each after the one before is ready:", code(stages.Label+"=<stage>"))
 	d.line("the namespace and its guard rails, RBAC, Secrets, the database server, the database bootstrap, what Airflow mounts and Airflow itself,")
-	d.line("ring1-init (the platform tables; it runs as Airflow's worker service account), the model merge, then the rest.")
+	d.line("ring1-init (the platform tables; it runs as a service account the chart creates), the model merge, then the rest.")
 	d.line("Jobs are named after a hash of what they run: a changed Job is a new Job, an unchanged one keeps its name and does not run again.")
 	if g.Engine == model.EngineArgoCD {
 		d.blank()
@@ -70,7 +70,7 @@ func readme(p *model.Platform, envs []overlays.Environment) []byte {
 		d.line("The chart comes from its repository at the pinned version; its values file from this repository.")
 		d.line("Each object's sync wave is its stage's place in the order above, from 0; Jobs are Sync hooks, run once per sync.")
 		d.line("The two Applications converge on their own: the chart's sync is retried until the namespace, Secrets and databases exist,")
-		d.line("and ring1-init's pods start once the chart has created Airflow's worker service account.")
+		d.line("and ring1-init's pods start once the chart has created the service account they run as.")
 		d.line("Register the repository with Argo CD if it is private, then:")
 		d.blank()
 		d.line("```sh")

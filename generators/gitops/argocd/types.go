@@ -51,9 +51,8 @@ type ApplicationSource struct {
 
 // Helm are the options of a chart source.
 type Helm struct {
-	ReleaseName  string         `json:"releaseName,omitempty"`
-	ValueFiles   []string       `json:"valueFiles,omitempty"`
-	ValuesObject map[string]any `json:"valuesObject,omitempty"`
+	ReleaseName string   `json:"releaseName,omitempty"`
+	ValueFiles  []string `json:"valueFiles,omitempty"`
 }
 
 // Destination is a cluster and a namespace.
@@ -165,7 +164,8 @@ func (a *AppProject) DeepCopyObject() runtime.Object { return deepCopy(a, &AppPr
 func (a *ApplicationSet) DeepCopyObject() runtime.Object { return deepCopy(a, &ApplicationSet{}) }
 
 // deepCopy copies through JSON: the types hold only data (strings, numbers,
-// maps and lists of those), which always survives the round trip.
+// booleans, and maps and lists of those), which always survives the round
+// trip.
 func deepCopy[T runtime.Object](from, to T) runtime.Object {
 	b, err := json.Marshal(from)
 	if err == nil {
