@@ -22,6 +22,7 @@ import (
 	"github.com/ydpgen/ydpgen/fsys"
 	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/internal/crdschema"
+	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/render"
 	ydschema "github.com/ydpgen/ydpgen/schema"
@@ -45,7 +46,49 @@ func examples(t testing.TB) []string {
 	return out
 }
 
-func renderExample(t testing.TB, name string) *render.Result {
+// variant is one committed tree: an example rendered as its spec says
+// (dir golden/<example>), or with the other GitOps engine (dir
+// golden/<example>+<engine>; not "@", which kustomize reads as a git URL), so that every example is covered for both
+// engines without a second spec to keep in step.
+type variant struct {
+	example string
+	engine  string // empty: the spec's own
+	dir     string
+}
+
+func (v variant) String() string { return v.dir }
+
+// otherEngine is the engine an example's second golden tree uses.
+func otherEngine(engine string) string {
+	switch engine {
+	case model.EngineArgoCD:
+		return model.EngineFlux
+	case model.EngineFlux:
+		return model.EngineArgoCD
+	}
+	return ""
+}
+
+// variants lists every example with its own engine and with the other one.
+func variants(t testing.TB) []variant {
+	t.Helper()
+	var out []variant
+	for _, name := range examples(t) {
+		out = append(out, variant{example: name, dir: name})
+		p := loadExample(t, name)
+		if other := otherEngine(p.Environments[0].GitOps.Engine); other != "" {
+			out = append(out, variant{example: name, engine: other, dir: name + "+" + other})
+		}
+		// The plain tree (engine none, README with kubectl and helm
+		// commands) once, on the smallest example.
+		if name == "pi-lab" {
+			out = append(out, variant{example: name, engine: model.EngineNone, dir: name + "+" + model.EngineNone})
+		}
+	}
+	return out
+}
+
+func loadExample(t testing.TB, name string) *model.Platform {
 	t.Helper()
 	s, err := ydschema.New()
 	if err != nil {
@@ -55,9 +98,24 @@ func renderExample(t testing.TB, name string) *render.Result {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := render.Spec(s, "examples/"+name+"/platform.yaml", src, render.Options{Verify: true})
+	p, err := s.Load("examples/"+name+"/platform.yaml", src)
 	if err != nil {
-		t.Fatalf("rendering %s: %v", name, err)
+		t.Fatalf("loading %s: %v", name, err)
+	}
+	return p
+}
+
+func renderVariant(t testing.TB, v variant) *render.Result {
+	t.Helper()
+	p := loadExample(t, v.example)
+	if v.engine != "" {
+		for i := range p.Environments {
+			p.Environments[i].GitOps.Engine = v.engine
+		}
+	}
+	res, err := render.Platform(p, render.Options{Verify: true})
+	if err != nil {
+		t.Fatalf("rendering %s: %v", v, err)
 	}
 	return res
 }
@@ -87,9 +145,10 @@ func withManifest(t testing.TB, tr *overlays.Tree) map[string][]byte {
 // TestGolden compares every rendered example with its committed tree, byte
 // for byte. YDPGEN_UPDATE=1 rewrites the committed trees instead.
 func TestGolden(t *testing.T) {
-	for _, name := range examples(t) {
+	for _, v := range variants(t) {
+		name := v.dir
 		t.Run(name, func(t *testing.T) {
-			res := renderExample(t, name)
+			res := renderVariant(t, v)
 			dir := name
 			if os.Getenv("YDPGEN_UPDATE") == "1" {
 				if err := os.RemoveAll(dir); err != nil {
@@ -157,8 +216,9 @@ func TestObjectsDecodeStrictly(t *testing.T) {
 		t.Fatal(err)
 	}
 	n := 0
-	for _, name := range examples(t) {
-		res := renderExample(t, name)
+	for _, v := range variants(t) {
+		name := v.dir
+		res := renderVariant(t, v)
 		for _, env := range res.Environments {
 			for _, e := range env.Objects {
 				n++
@@ -217,8 +277,9 @@ func TestKubectlKustomize(t *testing.T) {
 	if err != nil {
 		t.Fatal("kubectl is not installed; the cross-check with real kustomize needs it (make deps installs it)")
 	}
-	for _, name := range examples(t) {
-		res := renderExample(t, name)
+	for _, v := range variants(t) {
+		name := v.dir
+		res := renderVariant(t, v)
 		for _, env := range res.Environments {
 			t.Run(name+"/"+env.Name, func(t *testing.T) {
 				dir := filepath.Join(name, filepath.FromSlash(overlays.OverlayDir(env.Name)))
@@ -278,9 +339,10 @@ func stderrOf(err error) error {
 // compares the bytes; the CLI suite does the same across processes, working
 // directories and time zones.
 func TestRenderIsDeterministic(t *testing.T) {
-	for _, name := range examples(t) {
-		a := withManifest(t, renderExample(t, name).Tree)
-		b := withManifest(t, renderExample(t, name).Tree)
+	for _, v := range variants(t) {
+		name := v.dir
+		a := withManifest(t, renderVariant(t, v).Tree)
+		b := withManifest(t, renderVariant(t, v).Tree)
 		if d := cmp.Diff(a, b); d != "" {
 			t.Errorf("%s renders differently twice:\n%s", name, d)
 		}

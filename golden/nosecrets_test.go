@@ -20,8 +20,9 @@ import (
 // base64 blob.
 func TestNoSecretMaterial(t *testing.T) {
 	n := 0
-	for _, name := range examples(t) {
-		files := withManifest(t, renderExample(t, name).Tree)
+	for _, v := range variants(t) {
+		name := v.dir
+		files := withManifest(t, renderVariant(t, v).Tree)
 		for _, p := range slices.Sorted(maps.Keys(files)) {
 			n++
 			for _, problem := range scanFile(p, files[p]) {

@@ -54,8 +54,9 @@ func typed(t *testing.T, e objset.Entry) any {
 // object.
 func TestWorkloadQuality(t *testing.T) {
 	workloads := 0
-	for _, name := range examples(t) {
-		res := renderExample(t, name)
+	for _, v := range variants(t) {
+		name := v.dir
+		res := renderVariant(t, v)
 		for _, env := range res.Environments {
 			for _, e := range env.Objects {
 				id := name + "/" + env.Name + ": " + e.ID()

@@ -311,6 +311,9 @@ type GitOps struct {
 	RepoURL  string `json:"repoURL,omitempty"`
 	Revision string `json:"revision,omitempty"`
 	Path     string `json:"path,omitempty"`
+	// The engines' own settings are in gitops.go.
+	ArgoCD ArgoCD `json:"argocd"`
+	Flux   Flux   `json:"flux"`
 }
 
 // Lint holds an environment's lint settings.

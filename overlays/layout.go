@@ -25,10 +25,14 @@ type Environment struct {
 	Files     []File
 }
 
-// BaseDir and OverlaysDir are the tree's top-level directories.
+// BaseDir, OverlaysDir and GitOpsDir are the tree's top-level directories.
+// gitops/ holds the engine's objects (Argo CD Applications, Flux
+// Kustomizations); they are files of the tree like any other (owned, written
+// atomically, pruned) but no overlay includes them.
 const (
 	BaseDir     = "base"
 	OverlaysDir = "overlays"
+	GitOpsDir   = "gitops"
 )
 
 // OverlayDir is the directory of an environment's overlay.
@@ -113,8 +117,8 @@ func Layout(envs []Environment) (*Tree, error) {
 				Name: base.Name,
 			}}})
 		}
-		t.add(dir+"/"+namespaceFile, namespaceTransformer(env.Namespace))
-		k.Transformers = []string{namespaceFile}
+		t.add(dir+"/"+NamespaceFile, namespaceTransformer(env.Namespace))
+		k.Transformers = []string{NamespaceFile}
 		addKustomization(t, dir, k)
 		for _, f := range env.Files {
 			t.addRaw(dir+"/"+f.Path, f.Data)
@@ -123,7 +127,9 @@ func Layout(envs []Environment) (*Tree, error) {
 	return t.encode()
 }
 
-const namespaceFile = "set-namespace.yaml"
+// NamespaceFile is the overlay's namespace transformer config, whose
+// metadata.namespace is the environment's namespace.
+const NamespaceFile = "set-namespace.yaml"
 
 func addKustomization(t *pending, dir string, k *types.Kustomization) {
 	k.APIVersion = types.KustomizationVersion

@@ -10,11 +10,14 @@ import (
 	"github.com/ydpgen/ydpgen/generators/airflow"
 	"github.com/ydpgen/ydpgen/generators/database"
 	"github.com/ydpgen/ydpgen/generators/datasurface"
+	"github.com/ydpgen/ydpgen/generators/gitops"
+	"github.com/ydpgen/ydpgen/generators/jobhash"
 	"github.com/ydpgen/ydpgen/generators/maintenance"
 	"github.com/ydpgen/ydpgen/generators/namespace"
 	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/generators/rbac"
 	"github.com/ydpgen/ydpgen/generators/secrets"
+	"github.com/ydpgen/ydpgen/generators/stages"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/schema"
@@ -37,7 +40,9 @@ func Generators() []generators.Generator {
 type Result struct {
 	Platform     *model.Platform
 	Environments []overlays.Environment
-	Tree         *overlays.Tree
+	// GitOps is the engine's wiring (also in Tree), for tests and review.
+	GitOps *gitops.Output
+	Tree   *overlays.Tree
 }
 
 // Options change how a platform is rendered.
@@ -61,13 +66,17 @@ func Spec(s *schema.Schema, filename string, src []byte, opts Options) (*Result,
 
 // Platform renders a loaded platform.
 func Platform(p *model.Platform, opts Options) (*Result, error) {
+	return platform(p, opts, Generators())
+}
+
+func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Result, error) {
 	res := &Result{Platform: p, Environments: make([]overlays.Environment, len(p.Environments))}
 	// Environments render independently; each goroutine writes only its
 	// own slot, so the result does not depend on scheduling.
 	errs := make([]error, len(p.Environments))
 	var wg sync.WaitGroup
 	for i := range p.Environments {
-		wg.Go(func() { res.Environments[i], errs[i] = Environment(&p.Environments[i]) })
+		wg.Go(func() { res.Environments[i], errs[i] = environment(&p.Environments[i], gens) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
@@ -77,6 +86,25 @@ func Platform(p *model.Platform, opts Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("laying out the tree: %w", err)
 	}
+	wiring, err := gitops.Build(p, res.Environments)
+	if err != nil {
+		return nil, fmt.Errorf("gitops: %w", err)
+	}
+	for _, o := range wiring.Objects {
+		data, err := objset.File(o.Entry.Content)
+		if err != nil {
+			return nil, err
+		}
+		if err := t.Add(o.Path, data); err != nil {
+			return nil, fmt.Errorf("gitops: %w", err)
+		}
+	}
+	for _, f := range wiring.Files {
+		if err := t.Add(f.Path, f.Data); err != nil {
+			return nil, fmt.Errorf("gitops: %w", err)
+		}
+	}
+	res.GitOps = wiring
 	if opts.Verify {
 		if err := overlays.Verify(t, res.Environments); err != nil {
 			return nil, err
@@ -88,9 +116,13 @@ func Platform(p *model.Platform, opts Options) (*Result, error) {
 
 // Environment runs every generator for one environment.
 func Environment(env *model.Environment) (overlays.Environment, error) {
+	return environment(env, Generators())
+}
+
+func environment(env *model.Environment, gens []generators.Generator) (overlays.Environment, error) {
 	var set objset.Set
 	out := overlays.Environment{Name: env.Name, Namespace: env.Namespace.Name}
-	for _, g := range Generators() {
+	for _, g := range gens {
 		a, err := g.Generate(env)
 		if err != nil {
 			return out, fmt.Errorf("environment %s: generator %s: %w", env.Name, g.Name(), err)
@@ -102,13 +134,34 @@ func Environment(env *model.Environment) (overlays.Environment, error) {
 			out.Files = append(out.Files, overlays.File{Path: f.Path, Data: f.Data})
 		}
 	}
-	out.Objects = set.Entries()
+	entries := set.Entries()
 	// The capacity chart sits next to the overlay so that a reviewer sees
-	// in the pull request what a change does to the nodes' memory.
-	plan, err := capacity.Plan(env, out.Objects, capacity.DefaultOptions())
+	// in the pull request what a change does to the nodes' memory. It is
+	// drawn before Jobs get their hashed names, which mean nothing there.
+	plan, err := capacity.Plan(env, entries, capacity.DefaultOptions())
 	if err != nil {
 		return out, fmt.Errorf("environment %s: capacity: %w", env.Name, err)
 	}
-	out.Files = append(out.Files, overlays.File{Path: "capacity.svg", Data: plan.SVG()})
+	chart := plan.SVG()
+
+	// Passes over the whole set, so that every generator's objects get
+	// them: immutable Job names, stage labels, the engine's annotations.
+	renames, err := jobhash.Apply(entries)
+	if err != nil {
+		return out, fmt.Errorf("environment %s: naming Jobs: %w", env.Name, err)
+	}
+	stages.LabelAll(entries)
+	gitops.Annotate(env, entries)
+	var final objset.Set
+	for _, e := range entries {
+		if err := final.AddEntry(e); err != nil {
+			return out, fmt.Errorf("environment %s: %w", env.Name, err)
+		}
+	}
+	out.Objects = final.Entries()
+	for i := range out.Files {
+		out.Files[i].Data = jobhash.RewriteText(out.Files[i].Data, renames)
+	}
+	out.Files = append(out.Files, overlays.File{Path: "capacity.svg", Data: chart})
 	return out, nil
 }

@@ -87,6 +87,9 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 			findings = append(findings, checkAirflow(env)...)
 			findings = append(findings, checkNamespace(env)...)
 			findings = append(findings, checkDatabases(env)...)
+			if len(p.Environments) == 0 {
+				findings = append(findings, checkGitOps(env)...)
+			}
 			p.Environments = append(p.Environments, *env)
 		}
 		all = append(all, findings...)

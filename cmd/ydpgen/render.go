@@ -20,8 +20,9 @@ func newRenderCommand(a *app) *cobra.Command {
 		Use:   "render SPEC -o DIR",
 		Short: "Render a spec into a GitOps tree",
 		Long: `render validates a spec, renders every environment and writes the tree:
-base/, overlays/<env>/ (with the Airflow Helm values in overlays/<env>/airflow/)
-and .ydpgen/manifest.json. With --verify, every overlay is first built with
+base/, overlays/<env>/ (with the Airflow Helm values in overlays/<env>/airflow/),
+gitops/ (the Argo CD or Flux objects of gitops.engine), README.md (the apply
+order) and .ydpgen/manifest.json. With --verify, every overlay is first built with
 kustomize in memory and compared with its environment's render. The write
 is atomic: if it fails or is interrupted, DIR keeps the previous render
 (--durable extends that to a power loss, at the cost of flushing the

@@ -1,9 +1,6 @@
 package database
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
-	"encoding/json"
 	"strconv"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -110,29 +107,13 @@ func bootstrap(env *model.Environment) (*corev1.ConfigMap, *batchv1.Job, error) 
 			},
 		},
 	}
-	name, err := jobName(spec, sql)
-	if err != nil {
-		return nil, nil, err
-	}
+	// Named without a suffix: render's pass (package jobhash) appends the
+	// hash of this spec and of the SQL ConfigMap it mounts, so a changed
+	// bootstrap is a new Job rather than an apply that fails.
 	job := &batchv1.Job{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
-		ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: env.Namespace.Name, Labels: l},
+		ObjectMeta: metav1.ObjectMeta{Name: BootstrapName, Namespace: env.Namespace.Name, Labels: l},
 		Spec:       spec,
 	}
 	return cm, job, nil
-}
-
-// jobName gives the Job a suffix from its content. A Job's pod template
-// cannot change once it exists, so a changed spec is a new Job (the GitOps
-// engine prunes the old one) rather than an apply that fails.
-func jobName(spec batchv1.JobSpec, sql string) (string, error) {
-	b, err := json.Marshal(spec)
-	if err != nil {
-		return "", err
-	}
-	h := sha256.New()
-	h.Write(b)
-	h.Write([]byte{0})
-	h.Write([]byte(sql))
-	return BootstrapName + "-" + hex.EncodeToString(h.Sum(nil))[:10], nil
 }

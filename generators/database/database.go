@@ -16,8 +16,8 @@ import (
 const (
 	// ServerName names the in-cluster server's StatefulSet and Service.
 	ServerName = model.InClusterDatabaseService
-	// BootstrapName names the bootstrap's ConfigMap, and its Job with a
-	// suffix.
+	// BootstrapName names the bootstrap's ConfigMap and its Job (to which
+	// render adds the hash suffix every Job gets).
 	BootstrapName = "postgres-bootstrap"
 	// SQLKey is the ConfigMap key that holds the bootstrap SQL.
 	SQLKey = "bootstrap.sql"

@@ -142,6 +142,11 @@ func (s *Set) Validate(gvk schema.GroupVersionKind, obj map[string]any) []error 
 			rest[k] = v
 		}
 	}
+	// Checked above; an empty stand-in satisfies CRDs that require it
+	// (Argo CD's) without matching ObjectMeta against their bare schema.
+	if _, ok := obj["metadata"]; ok {
+		rest["metadata"] = map[string]any{}
+	}
 	s.check(root, rest, "", &errs)
 	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
 	return errs
