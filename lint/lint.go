@@ -111,15 +111,11 @@ func Run(p *model.Platform, rendered []Rendered) (diag.List, error) {
 
 // NewInput derives what rules need from an environment and its objects.
 func NewInput(env *model.Environment, objects []objset.Entry) (*Input, error) {
-	ws, err := capacity.Workloads(env, objects)
-	if err != nil {
-		return nil, err
-	}
 	plan, err := capacity.Plan(env, objects, capacity.DefaultOptions())
 	if err != nil {
 		return nil, err
 	}
-	return &Input{Env: env, Objects: objects, Workloads: ws, Capacity: plan}, nil
+	return &Input{Env: env, Objects: objects, Workloads: plan.Workloads, Capacity: plan}, nil
 }
 
 func suppressed(env *model.Environment, id string) bool {
