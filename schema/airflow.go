@@ -34,9 +34,8 @@ var tagVersion = regexp.MustCompile(`^v?([0-9]+\.[0-9]+\.[0-9]+)`)
 // another; no volume falls back to the chart's 100Gi default; the broker
 // setting fits the executor; ALB ingresses take no certificate Secret.
 func checkAirflow(env *model.Environment) diag.List {
-	c := &credChecker{env: env}
-	where := fmt.Sprintf(" in environment %s (profile %s)", env.Name, env.Profile)
-	add := func(path, msg, allowed, fix string) { c.add(cue.ParsePath(path), msg+where, allowed, fix) }
+	c := &envChecker{env: env}
+	add := func(path, msg, allowed, fix string) { c.addIn(cue.ParsePath(path), msg, allowed, fix) }
 	a := env.Airflow
 
 	if versionLess(a.Chart.Version, minChartVersion) {
@@ -128,9 +127,8 @@ func checkRWXClass(env *model.Environment, add func(path, msg, allowed, fix stri
 // default requests exceed its default limits is refused by the API server,
 // and a quota that limits nothing is a mistake.
 func checkNamespace(env *model.Environment) diag.List {
-	c := &credChecker{env: env}
-	where := fmt.Sprintf(" in environment %s (profile %s)", env.Name, env.Profile)
-	add := func(path, msg, allowed, fix string) { c.add(cue.ParsePath(path), msg+where, allowed, fix) }
+	c := &envChecker{env: env}
+	add := func(path, msg, allowed, fix string) { c.addIn(cue.ParsePath(path), msg, allowed, fix) }
 	ns := env.Namespace
 
 	if lr := ns.LimitRange; lr.Enabled {

@@ -17,7 +17,7 @@ import (
 // credentials, and no credential and a Secret of the Airflow chart, share a
 // Kubernetes Secret name; the remote key template parses.
 func checkCredentials(env *model.Environment) diag.List {
-	c := &credChecker{env: env}
+	c := &envChecker{env: env}
 	declared := map[string]model.CredentialType{}
 	var names []string
 	for _, cr := range env.Credentials {
@@ -115,14 +115,16 @@ func checkCredentials(env *model.Environment) diag.List {
 	return c.out
 }
 
-type credChecker struct {
+// envChecker collects the findings of the checks that run on a resolved
+// environment, each placed where the spec wrote the value.
+type envChecker struct {
 	env *model.Environment
 	out diag.List
 }
 
 // add reports at where path was written, or at the environment when the
 // value came from a default.
-func (c *credChecker) add(path cue.Path, msg, allowed, fix string) {
+func (c *envChecker) add(path cue.Path, msg, allowed, fix string) {
 	o := c.origin(path)
 	p := o.Path
 	if p == "" {
@@ -132,14 +134,20 @@ func (c *credChecker) add(path cue.Path, msg, allowed, fix string) {
 		Path: p, Message: msg, Allowed: allowed, Fix: fix})
 }
 
-func (c *credChecker) origin(path cue.Path) model.Origin {
+// addIn is add for checks of one resolved environment: the message says
+// which environment and profile it is about.
+func (c *envChecker) addIn(path cue.Path, msg, allowed, fix string) {
+	c.add(path, fmt.Sprintf("%s in environment %s (profile %s)", msg, c.env.Name, c.env.Profile), allowed, fix)
+}
+
+func (c *envChecker) origin(path cue.Path) model.Origin {
 	if o, ok := c.env.Origins.Lookup(path.String()); ok && o.File != "" {
 		return o
 	}
 	return c.env.Origins["environment.name"]
 }
 
-func (c *credChecker) compareOrigins(a, b cue.Path) int {
+func (c *envChecker) compareOrigins(a, b cue.Path) int {
 	oa, ob := c.origin(a), c.origin(b)
 	if oa.Line != ob.Line {
 		return oa.Line - ob.Line

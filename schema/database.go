@@ -19,19 +19,8 @@ import (
 // database named twice has one owner; requests fit under limits; the
 // in-cluster server's storage class is one the cluster declares.
 func checkDatabases(env *model.Environment) diag.List {
-	var out diag.List
-	add := func(path cue.Path, msg, allowed, fix string) {
-		o, ok := env.Origins.Lookup(path.String())
-		if !ok || o.File == "" {
-			o = env.Origins["environment.name"]
-		}
-		p := o.Path
-		if p == "" {
-			p = path.String()
-		}
-		out = append(out, diag.Finding{Severity: diag.Error, File: o.File, Line: o.Line, Col: o.Col, Path: p,
-			Message: fmt.Sprintf("%s in environment %s (profile %s)", msg, env.Name, env.Profile), Allowed: allowed, Fix: fix})
-	}
+	c := &envChecker{env: env}
+	add := c.addIn
 	md := env.Airflow.MetadataDatabase
 	mdPath := func(sels ...string) cue.Path {
 		all := []cue.Selector{cue.Str("airflow"), cue.Str("metadataDatabase")}
@@ -102,7 +91,7 @@ func checkDatabases(env *model.Environment) diag.List {
 		owners[d.Name] = d.Owner
 		firstAt[d.Name] = fmt.Sprintf("databases[%d].owner", i)
 	}
-	return out
+	return c.out
 }
 
 // checkRequests reports requests above their limits, which the API server

@@ -15,19 +15,8 @@ import (
 // MCP server's ingress is one the profile's ingress controller can serve.
 // That the git cache is on a ReadWriteMany class is lint rule YDP002.
 func checkDataSurface(env *model.Environment) diag.List {
-	var out diag.List
-	add := func(path cue.Path, msg, allowed, fix string) {
-		o, ok := env.Origins.Lookup(path.String())
-		if !ok || o.File == "" {
-			o = env.Origins["environment.name"]
-		}
-		p := o.Path
-		if p == "" {
-			p = path.String()
-		}
-		out = append(out, diag.Finding{Severity: diag.Error, File: o.File, Line: o.Line, Col: o.Col,
-			Path: p, Message: msg + " in environment " + env.Name + " (profile " + env.Profile + ")", Allowed: allowed, Fix: fix})
-	}
+	c := &envChecker{env: env}
+	add := c.addIn
 	ds := env.DataSurface
 
 	if _, _, ok := model.RepoOwnerName(ds.Model.Repository); !ok {
@@ -52,5 +41,5 @@ func checkDataSurface(env *model.Environment) diag.List {
 			}
 		}
 	}
-	return out
+	return c.out
 }

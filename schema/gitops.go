@@ -17,7 +17,7 @@ func checkGitOps(env *model.Environment) diag.List {
 	if g.Engine == model.EngineNone || g.RepoURL != "" {
 		return nil
 	}
-	c := &credChecker{env: env}
+	c := &envChecker{env: env}
 	c.add(cue.MakePath(cue.Str("gitops"), cue.Str("engine")),
 		fmt.Sprintf("gitops engine %s needs the repository it syncs from, and gitops.repoURL is not set", g.Engine),
 		"a git URL starting with https://, ssh:// or git@ in gitops.repoURL",

@@ -3,6 +3,7 @@ package airflow
 import (
 	"maps"
 
+	controller "github.com/ydpgen/ydpgen/generators/ingress"
 	"github.com/ydpgen/ydpgen/model"
 )
 
@@ -31,7 +32,7 @@ func ingress(env *model.Environment) *Ingress {
 	case tlsSecret != "":
 		host.TLS = &IngressTLS{Enabled: true, SecretName: tlsSecret}
 	}
-	ann := profileAnnotations(env.Profile, host.TLS != nil)
+	ann := controller.ControllerAnnotations(env.Profile, host.TLS != nil)
 	if ing.Issuer != "" {
 		ann[IssuerAnnotation] = ing.Issuer
 	}
@@ -43,28 +44,4 @@ func ingress(env *model.Environment) *Ingress {
 		Enabled: true, IngressClassName: env.Cluster.IngressClass, Annotations: ann,
 		Path: "/", PathType: "Prefix", Hosts: []IngressHost{host},
 	}}
-}
-
-// profileAnnotations are what each profile's ingress controller needs in
-// front of the API server: Traefik on k3s-pi, ingress-nginx on kubeadm
-// (nothing beyond its defaults), the AWS Load Balancer Controller on eks.
-func profileAnnotations(profile string, tls bool) map[string]string {
-	switch profile {
-	case "k3s-pi":
-		if tls {
-			return map[string]string{
-				"traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
-				"traefik.ingress.kubernetes.io/router.tls":         "true",
-			}
-		}
-		return map[string]string{"traefik.ingress.kubernetes.io/router.entrypoints": "web"}
-	case "eks":
-		return map[string]string{
-			// Private by default; a spec annotation can make it internet-facing.
-			"alb.ingress.kubernetes.io/scheme":       "internal",
-			"alb.ingress.kubernetes.io/target-type":  "ip",
-			"alb.ingress.kubernetes.io/listen-ports": `[{"HTTPS":443}]`,
-		}
-	}
-	return map[string]string{}
 }

@@ -7,6 +7,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/ydpgen/ydpgen/generators/ingress"
 	"github.com/ydpgen/ydpgen/generators/labels"
 	"github.com/ydpgen/ydpgen/model"
 )
@@ -65,41 +66,24 @@ func Ingress(env *model.Environment, name, service, portName, defaultTLSSecret s
 	}
 }
 
-// ProfileAnnotations are the annotations a profile's ingress controller
-// needs in front of a streaming (SSE) backend: Traefik on k3s-pi, ingress-nginx
-// on kubeadm, the AWS Load Balancer Controller on eks.
+// ProfileAnnotations are the profile's controller annotations plus what it
+// needs in front of a streaming (SSE) backend.
 func ProfileAnnotations(profile string, tls bool) map[string]string {
+	ann := ingress.ControllerAnnotations(profile, tls)
 	switch profile {
-	case "k3s-pi":
-		// Traefik streams responses as they come; it only needs to know
-		// which entry point (and whether TLS) serves the route.
-		if tls {
-			return map[string]string{
-				"traefik.ingress.kubernetes.io/router.entrypoints": "websecure",
-				"traefik.ingress.kubernetes.io/router.tls":         "true",
-			}
-		}
-		return map[string]string{"traefik.ingress.kubernetes.io/router.entrypoints": "web"}
 	case "kubeadm":
 		// ingress-nginx buffers responses and drops connections idle for
 		// 60 s: both break an event stream.
-		return map[string]string{
-			"nginx.ingress.kubernetes.io/proxy-buffering":    "off",
-			"nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
-			"nginx.ingress.kubernetes.io/proxy-send-timeout": "3600",
-		}
+		ann["nginx.ingress.kubernetes.io/proxy-buffering"] = "off"
+		ann["nginx.ingress.kubernetes.io/proxy-read-timeout"] = "3600"
+		ann["nginx.ingress.kubernetes.io/proxy-send-timeout"] = "3600"
 	case "eks":
-		return map[string]string{
-			// Private by default; a spec annotation can make it internet-facing.
-			"alb.ingress.kubernetes.io/scheme":       "internal",
-			"alb.ingress.kubernetes.io/target-type":  "ip",
-			"alb.ingress.kubernetes.io/listen-ports": `[{"HTTPS":443}]`,
-			// The ALB closes idle connections after 60 s by default.
-			"alb.ingress.kubernetes.io/load-balancer-attributes": "idle_timeout.timeout_seconds=3600",
-			// The server has no health path ydpgen knows of, and /sse never
-			// answers completely: any HTTP answer on / shows it serves.
-			"alb.ingress.kubernetes.io/success-codes": "200-499",
-		}
+		// The ALB closes idle connections after 60 s by default.
+		ann["alb.ingress.kubernetes.io/load-balancer-attributes"] = "idle_timeout.timeout_seconds=3600"
+		// The server has no health path ydpgen knows of, and /sse never
+		// answers completely: any HTTP answer on / shows it serves.
+		ann["alb.ingress.kubernetes.io/success-codes"] = "200-499"
 	}
-	return map[string]string{}
+	// Traefik streams responses as they come: the entry point is enough.
+	return ann
 }
