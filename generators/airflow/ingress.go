@@ -7,9 +7,6 @@ import (
 	"github.com/ydpgen/ydpgen/model"
 )
 
-// IssuerAnnotation asks cert-manager for a certificate from a ClusterIssuer.
-const IssuerAnnotation = "cert-manager.io/cluster-issuer"
-
 // ingress exposes the API server through the cluster's ingress class, with
 // what the profile's controller needs; the spec's annotations win. With an
 // issuer and no Secret, cert-manager writes the certificate to
@@ -34,7 +31,7 @@ func ingress(env *model.Environment) *Ingress {
 	}
 	ann := controller.ControllerAnnotations(env.Profile, host.TLS != nil)
 	if ing.Issuer != "" {
-		ann[IssuerAnnotation] = ing.Issuer
+		ann[controller.IssuerAnnotation] = ing.Issuer
 	}
 	maps.Copy(ann, ing.Annotations)
 	if len(ann) == 0 {

@@ -12,9 +12,6 @@ import (
 	"github.com/ydpgen/ydpgen/model"
 )
 
-// IssuerAnnotation asks cert-manager for a certificate from a ClusterIssuer.
-const IssuerAnnotation = "cert-manager.io/cluster-issuer"
-
 // Ingress exposes a Service port under the spec's host through the
 // cluster's ingress class, with the annotations the profile's controller
 // needs for a long-lived event stream (SSE) and for TLS. The spec's own
@@ -27,7 +24,7 @@ func Ingress(env *model.Environment, name, service, portName, defaultTLSSecret s
 	}
 	ann := ProfileAnnotations(env.Profile, tlsSecret != "")
 	if ing.Issuer != "" {
-		ann[IssuerAnnotation] = ing.Issuer
+		ann[ingress.IssuerAnnotation] = ing.Issuer
 	}
 	maps.Copy(ann, ing.Annotations)
 

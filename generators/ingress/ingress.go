@@ -4,6 +4,9 @@
 // server's values and the MCP server's Ingress both start from these.
 package ingress
 
+// IssuerAnnotation asks cert-manager for a certificate from a ClusterIssuer.
+const IssuerAnnotation = "cert-manager.io/cluster-issuer"
+
 // ControllerAnnotations are the annotations the profile's controller needs
 // to serve a host, with or without TLS.
 func ControllerAnnotations(profile string, tls bool) map[string]string {
