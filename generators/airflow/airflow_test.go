@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	controller "github.com/ydpgen/ydpgen/generators/ingress"
 	"github.com/ydpgen/ydpgen/model"
 )
 
@@ -106,7 +107,7 @@ func TestIngress(t *testing.T) {
 			Enabled: true, IngressClassName: "traefik", Path: "/", PathType: "Prefix",
 			Annotations: map[string]string{
 				"traefik.ingress.kubernetes.io/router.entrypoints": "websecure", "traefik.ingress.kubernetes.io/router.tls": "true",
-				IssuerAnnotation: "le",
+				controller.IssuerAnnotation: "le",
 			},
 			Hosts: []IngressHost{{Name: "a.example.com", TLS: &IngressTLS{Enabled: true, SecretName: "airflow-api-server-tls"}}},
 		}},
