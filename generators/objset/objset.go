@@ -5,12 +5,9 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"slices"
-	"strconv"
 	"strings"
 
-	"go.yaml.in/yaml/v3"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -192,9 +189,7 @@ func Compare(a, b Entry) int {
 
 // Marshal is the one YAML encoder: keys sorted by byte order, two-space
 // indent, no document separator, multi-line strings as literal blocks.
-// Every rendered file goes through it. It builds the YAML node tree itself
-// so that numbers stay numbers and key order does not depend on the
-// encoder's own sorting.
+// Every rendered file goes through it (see emitter).
 func Marshal(v any) ([]byte, error) {
 	// Typed values (kustomize's types, JSON patches) go through their JSON
 	// form so that their json tags name the fields, as for objects.
@@ -213,68 +208,11 @@ func Marshal(v any) ([]byte, error) {
 		}
 		v = generic
 	}
-	n, err := node(v)
-	if err != nil {
+	var e emitter
+	if err := e.top(v); err != nil {
 		return nil, err
 	}
-	var b bytes.Buffer
-	enc := yaml.NewEncoder(&b)
-	enc.SetIndent(2)
-	enc.CompactSeqIndent()
-	if err := enc.Encode(n); err != nil {
-		return nil, err
-	}
-	if err := enc.Close(); err != nil {
-		return nil, err
-	}
-	return b.Bytes(), nil
-}
-
-func node(v any) (*yaml.Node, error) {
-	switch v := v.(type) {
-	case map[string]any:
-		n := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map"}
-		for _, k := range slices.Sorted(maps.Keys(v)) {
-			val, err := node(v[k])
-			if err != nil {
-				return nil, err
-			}
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k}, val)
-		}
-		return n, nil
-	case []any:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Tag: "!!seq"}
-		for _, e := range v {
-			val, err := node(e)
-			if err != nil {
-				return nil, err
-			}
-			n.Content = append(n.Content, val)
-		}
-		return n, nil
-	case string:
-		n := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v}
-		switch {
-		case strings.Contains(v, "\n"):
-			n.Style = yaml.LiteralStyle
-		case yaml11NonString(v):
-			n.Style = yaml.DoubleQuotedStyle
-		}
-		return n, nil
-	case json.Number:
-		if _, err := v.Int64(); err == nil {
-			return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!int", Value: v.String()}, nil
-		}
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: v.String()}, nil
-	case bool:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!bool", Value: strconv.FormatBool(v)}, nil
-	case nil:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!null", Value: "null"}, nil
-	case float64:
-		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: strconv.FormatFloat(v, 'g', -1, 64)}, nil
-	default:
-		return nil, fmt.Errorf("objset: cannot encode %T as YAML", v)
-	}
+	return e.b.Bytes(), nil
 }
 
 // File renders content with the header and, optionally, extra comment lines
