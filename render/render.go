@@ -52,6 +52,10 @@ type Options struct {
 	// The test suite does this for every example; users turn it on to
 	// prove the layout of their own spec.
 	Verify bool
+	// ObjectsOnly stops after the generators: Result.Tree stays nil. The
+	// commands that only read objects (validate, lint, capacity) skip the
+	// layout and its encoding, most of a render's work.
+	ObjectsOnly bool
 }
 
 // Spec loads, validates and renders a spec. Problems with the spec come back
@@ -81,6 +85,9 @@ func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Re
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if opts.ObjectsOnly {
+		return res, nil
 	}
 	t, err := overlays.Layout(res.Environments)
 	if err != nil {

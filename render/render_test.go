@@ -2,6 +2,7 @@ package render
 
 import (
 	"os"
+	"reflect"
 	"testing"
 
 	"github.com/ydpgen/ydpgen/schema"
@@ -22,5 +23,31 @@ func TestRenderPiLab(t *testing.T) {
 	}
 	for _, f := range res.Tree.Files() {
 		t.Logf("== %s\n%s", f.Path, f.Data)
+	}
+}
+
+// ObjectsOnly gives the same environments without laying out a tree.
+func TestObjectsOnly(t *testing.T) {
+	s, err := schema.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("../examples/cloud/platform.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full, err := Spec(s, "platform.yaml", src, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := Spec(s, "platform.yaml", src, Options{ObjectsOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if objs.Tree != nil || full.Tree == nil {
+		t.Fatalf("trees: objects-only %v, full %v", objs.Tree != nil, full.Tree != nil)
+	}
+	if !reflect.DeepEqual(objs.Environments, full.Environments) {
+		t.Error("environments differ between a full and an objects-only render")
 	}
 }

@@ -71,7 +71,7 @@ same chart as overlays/<env>/capacity.svg.`,
 					opts.Schedules = append(opts.Schedules, dur)
 				}
 			}
-			res, findings, err := a.compile(args[0], render.Options{})
+			res, findings, err := a.compile(args[0], render.Options{ObjectsOnly: true})
 			if err != nil {
 				return err
 			}

@@ -37,7 +37,7 @@ Exit code 1 when any spec has errors; warnings alone exit 0.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var all diag.List
 			for _, p := range args {
-				_, findings, err := a.compile(p, render.Options{})
+				_, findings, err := a.compile(p, render.Options{ObjectsOnly: true})
 				var invalid diag.List
 				switch {
 				case errors.As(err, &invalid):

@@ -22,7 +22,7 @@ but do not fail validation.`,
   ydpgen validate --output json platform.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, findings, err := a.compile(args[0], render.Options{})
+			res, findings, err := a.compile(args[0], render.Options{ObjectsOnly: true})
 			if err != nil {
 				return err
 			}
