@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Refreshes testdata/crds/ with the CustomResourceDefinitions of the custom
-# kinds ydpgen emits. The CRDs are not written by hand: each one is copied
+# kinds ydpgen emits, and testdata/crds/flux/ with the remaining kinds that
+# Flux's source-controller and kustomize-controller watch (the GitOps loop in
+# e2e/flux runs those controllers, and they refuse to start while any kind
+# they watch is missing; kinds already in testdata/crds/ are not repeated). The CRDs are not written by hand: each one is copied
 # verbatim from the Go module zip (fetched through the Go module proxy) of the
 # project that owns it, at a pinned version. Re-running is idempotent.
 #
@@ -54,7 +57,7 @@ module_dir() {
 }
 
 staged="$tmp/crds"
-mkdir -p "$staged"
+mkdir -p "$staged" "$staged/flux"
 
 # take MODULE@VERSION PATH-IN-MODULE DEST-NAME
 take() {
@@ -88,16 +91,36 @@ take "$EXTERNAL_SECRETS" config/crds/bases/external-secrets.io_clustersecretstor
 take "$ARGO_CD" manifests/crds/application-crd.yaml argoproj.io_applications.yaml
 take "$ARGO_CD" manifests/crds/applicationset-crd.yaml argoproj.io_applicationsets.yaml
 take "$ARGO_CD" manifests/crds/appproject-crd.yaml argoproj.io_appprojects.yaml
+# Kinds ydpgen does not emit but the Flux controllers watch.
+take "$SOURCE_CONTROLLER" config/crd/bases/source.toolkit.fluxcd.io_buckets.yaml flux/source.toolkit.fluxcd.io_buckets.yaml
+take "$SOURCE_CONTROLLER" config/crd/bases/source.toolkit.fluxcd.io_externalartifacts.yaml flux/source.toolkit.fluxcd.io_externalartifacts.yaml
+take "$SOURCE_CONTROLLER" config/crd/bases/source.toolkit.fluxcd.io_helmcharts.yaml flux/source.toolkit.fluxcd.io_helmcharts.yaml
+take "$SOURCE_CONTROLLER" config/crd/bases/source.toolkit.fluxcd.io_ocirepositories.yaml flux/source.toolkit.fluxcd.io_ocirepositories.yaml
 
-# Replace the previous set: drop YAML files this script no longer produces,
-# then move the fresh copies in.
-mkdir -p "$out"
+# Every CRD the two Flux controllers ship must now be in one of the two
+# directories, exactly once.
+for mv in "$SOURCE_CONTROLLER" "$KUSTOMIZE_CONTROLLER"; do
+	dir="$(module_dir "$mv")"
+	for f in "$dir"/config/crd/bases/*.yaml; do
+		name="$(basename "$f")"
+		n=0
+		[[ -e "$staged/$name" ]] && n=$((n + 1))
+		[[ -e "$staged/flux/$name" ]] && n=$((n + 1))
+		((n == 1)) || die "$mv ships $name; found it $n times among the staged CRDs (want once)"
+	done
+done
+
+# Replace the previous set, directory by directory: drop YAML files this
+# script no longer produces, then move the fresh copies in.
 shopt -s nullglob
-for f in "$out"/*.yaml; do
-	[[ -e "$staged/$(basename "$f")" ]] || { log "removing stale $(basename "$f")"; rm -f "$f"; }
+for sub in . flux; do
+	mkdir -p "$out/$sub"
+	for f in "$out/$sub"/*.yaml; do
+		[[ -e "$staged/$sub/$(basename "$f")" ]] || { log "removing stale $sub/$(basename "$f")"; rm -f "$f"; }
+	done
+	for f in "$staged/$sub"/*.yaml; do
+		chmod 0644 "$f"
+		mv -f "$f" "$out/$sub/$(basename "$f")"
+	done
 done
-for f in "$staged"/*.yaml; do
-	chmod 0644 "$f"
-	mv -f "$f" "$out/$(basename "$f")"
-done
-log "wrote $(ls "$out"/*.yaml | wc -l) CRD files to $out"
+log "wrote $(ls "$out"/*.yaml | wc -l) CRD files to $out and $(ls "$out"/flux/*.yaml | wc -l) to $out/flux"
