@@ -1,0 +1,154 @@
+package fluxtest
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ydpgen/ydpgen/internal/kubetest"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// TestControllers starts both controllers, checks that they reconcile and
+// that the stand-ins are accepted by the API server, and that every process
+// is gone once the subtest that started them has ended.
+func TestControllers(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts kube-apiserver, etcd and two Flux controllers")
+	}
+	var pids map[string]int
+	t.Run("start", func(t *testing.T) {
+		kube := kubetest.Start(t)
+		c := Start(t, kube)
+		pids = c.PIDs()
+		if len(pids) != 2 {
+			t.Fatalf("PIDs() = %v, want two controllers", pids)
+		}
+		for name := range pids {
+			if b, err := os.ReadFile(c.LogPath(name)); err != nil || !strings.Contains(string(b), "127.0.0.1:") {
+				t.Errorf("%s log: %v (want the command line with loopback addresses first)", name, err)
+			}
+		}
+		testStandIns(t, kube)
+	})
+	for name, pid := range pids {
+		// The cleanup waited for the process; signal 0 only checks that
+		// the PID no longer names a process of ours.
+		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+			if b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline")); strings.Contains(string(b), name) {
+				t.Errorf("%s (pid %d) still runs after its test ended", name, pid)
+			}
+		}
+	}
+}
+
+func testStandIns(t *testing.T, kube *kubetest.Server) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	objs, err := kubetest.DecodeObjects([]byte(`
+apiVersion: v1
+kind: Namespace
+metadata: {name: standin}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: once, namespace: standin}
+spec:
+  template:
+    spec:
+      restartPolicy: Never
+      containers: [{name: c, image: busybox}]
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: standin}
+spec:
+  replicas: 2
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers: [{name: c, image: busybox}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data, namespace: standin}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+---
+apiVersion: helm.toolkit.fluxcd.io/v2
+kind: HelmRelease
+metadata: {name: app, namespace: standin}
+spec:
+  interval: 10m
+  chart:
+    spec:
+      chart: app
+      sourceRef: {kind: HelmRepository, name: repo}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kube.Apply(ctx, objs, kubetest.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	did, err := StandIn(ctx, kube)
+	if err != nil {
+		t.Fatalf("StandIn: %v", err)
+	}
+	if len(did) != 4 {
+		t.Errorf("StandIn changed %d objects, want 4:\n%s", len(did), strings.Join(did, "\n"))
+	}
+	again, err := StandIn(ctx, kube)
+	if err != nil || len(again) != 0 {
+		t.Errorf("a second StandIn changed %v (err %v), want nothing", again, err)
+	}
+	job, err := kube.Get(ctx, JobGVK(), "standin", "once")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, ok := FindCondition(job, "Complete"); !ok || c.Status != "True" {
+		t.Errorf("Job conditions after StandIn: %v", job.Object["status"])
+	}
+	hr, err := kube.Get(ctx, HelmReleaseGVK(), "standin", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, c := IsReady(hr); !ok {
+		t.Errorf("HelmRelease not Ready after StandIn: %+v", c)
+	}
+	// A spec change makes the HelmRelease stale again until the next pass.
+	if _, err := kube.Apply(ctx, []*unstructured.Unstructured{objs[4]}, kubetest.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := unstructured.SetNestedField(objs[4].Object, "20m", "spec", "interval"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kube.Apply(ctx, []*unstructured.Unstructured{objs[4]}, kubetest.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	hr, err = kube.Get(ctx, HelmReleaseGVK(), "standin", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := IsReady(hr); ok {
+		t.Error("HelmRelease still Ready after a spec change (IsReady ignores observedGeneration)")
+	}
+	if err := RequestReconcile(ctx, kube, HelmReleaseGVK(), "standin", "app", "now"); err != nil {
+		t.Fatal(err)
+	}
+	hr, err = kube.Get(ctx, HelmReleaseGVK(), "standin", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := hr.GetAnnotations()[ReconcileRequestAnnotation]; got != "now" {
+		t.Errorf("annotation %s = %q, want now", ReconcileRequestAnnotation, got)
+	}
+}
