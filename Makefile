@@ -8,7 +8,7 @@ DEMO_OUT ?= demo
 # cache is empty; the timeout leaves room for them.
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all build test unit e2e demo bench lint fmt tools clean
+.PHONY: all build test unit e2e e2e-flux demo bench lint fmt tools clean
 
 all: build
 
@@ -16,10 +16,12 @@ build:
 	$(GO) build -o bin/ydpgen ./cmd/ydpgen
 
 ## test: everything .ci/run runs: lint, unit, golden, CLI and e2e suites.
-## The e2e package runs verbosely, so the log shows what it applied.
+## The e2e packages (the API-server suite and the Flux GitOps loop in
+## e2e/flux) run verbosely, so the log shows what they applied and timed.
 test: tools lint
-	$(GO) test -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v '/e2e$$')
+	$(GO) test -timeout $(TEST_TIMEOUT) $$($(GO) list ./... | grep -v -e '/e2e$$' -e '/e2e/flux$$')
 	$(GO) test -timeout $(TEST_TIMEOUT) -v ./e2e/
+	$(GO) test -timeout $(TEST_TIMEOUT) -v ./e2e/flux/
 
 ## unit: the fast suites only (no API server).
 unit:
@@ -31,11 +33,17 @@ unit:
 e2e: tools
 	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 -p 1 -v -run 'TestKube|TestE2E' ./internal/kubetest/ ./e2e/...
 
+## e2e-flux: only the GitOps loop: Flux's source-controller and
+## kustomize-controller sync a committed tree into a real kube-apiserver.
+e2e-flux: tools
+	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 -v -run 'TestE2EFlux' ./e2e/flux/
+
 ## tools: install missing Debian packages (PostgreSQL) and build (or reuse from
-## ~/.cache/ydpgen) the servers the tests start.
+## ~/.cache/ydpgen) the servers and Flux controllers the tests start.
 tools:
 	hack/deps.sh
 	hack/kube/build.sh
+	hack/flux/build.sh
 
 ## demo: render an example into ./demo and build one overlay with kubectl.
 demo:

@@ -45,8 +45,12 @@ func StandIn(ctx context.Context, kube *kubetest.Server) ([]string, error) {
 			if err != nil {
 				return did, fmt.Errorf("standing in for the %s on %s %s/%s: %w", k.controller, k.gvk.Kind, obj.GetNamespace(), obj.GetName(), err)
 			}
-			did = append(did, fmt.Sprintf("standing in for the %s: marked %s %s/%s (generation %d) %s",
-				k.controller, k.gvk.Kind, obj.GetNamespace(), obj.GetName(), obj.GetGeneration(), k.state))
+			gen := ""
+			if g := obj.GetGeneration(); g > 0 {
+				gen = fmt.Sprintf(" (generation %d)", g)
+			}
+			did = append(did, fmt.Sprintf("standing in for the %s: marked %s %s/%s%s %s",
+				k.controller, k.gvk.Kind, obj.GetNamespace(), obj.GetName(), gen, k.state))
 		}
 	}
 	return did, nil

@@ -1,0 +1,24 @@
+// Package flux is the GitOps loop test (make e2e-flux): Flux's own
+// source-controller and kustomize-controller sync a committed ydpgen tree
+// into a real kube-apiserver, and then a second commit that changes a Job,
+// a ConfigMap and drops an object.
+//
+// Why it exists: golden files and a plain apply prove the objects, not the
+// wiring. Only a real GitOps engine shows that the staged Kustomizations
+// apply in their dependsOn order, that health checks pass, that a Job with
+// a changed input is replaced rather than rejected as immutable, and that
+// removed objects are pruned.
+//
+// The tree comes from `ydpgen render` of every example whose spec sets
+// gitops.engine: flux. While no example does, the test syncs the
+// hand-written tree in testdata/tree-v1 and testdata/tree-v2, which has the
+// shape ydpgen's Flux output is asked for: a GitRepository and one
+// Kustomization per stage under gitops/, chained with dependsOn, wait on
+// every stage and force on the Jobs' stage.
+//
+// No kubelet, kube-controller-manager or helm-controller runs. The test
+// stands in for them (fluxtest.StandIn): it marks Jobs Complete, workloads
+// available, claims Bound and HelmReleases Ready through the status
+// subresource once the stage that holds them has applied them, and logs
+// each time it does.
+package flux

@@ -1,0 +1,192 @@
+package flux
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/ydpgen/ydpgen/internal/kubetest"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// The helpers below decide what the loop expects; each must be able to
+// fail, so they are checked on their own without servers.
+
+func decode(t *testing.T, y string) []*unstructured.Unstructured {
+	t.Helper()
+	objs, err := kubetest.DecodeObjects([]byte(y))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return objs
+}
+
+func ks(name string, deps ...string) string {
+	y := "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: " + name + ", namespace: flux-system}\nspec:\n  path: ./" + name + "\n"
+	if len(deps) > 0 {
+		y += "  dependsOn:\n"
+		for _, d := range deps {
+			y += "  - name: " + d + "\n"
+		}
+	}
+	return y
+}
+
+func TestStagesOf(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		docs  []string
+		order string
+		err   string
+	}{
+		{"chain given backwards", []string{ks("c", "b"), ks("b", "a"), ks("a")}, "a,b,c", ""},
+		{"diamond", []string{ks("d", "b", "c"), ks("c", "a"), ks("b", "a"), ks("a")}, "a,b,c,d", ""},
+		{"independent by name", []string{ks("z"), ks("m")}, "m,z", ""},
+		{"other kinds ignored", []string{"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n", ks("a")}, "a", ""},
+		{"cycle", []string{ks("a", "b"), ks("b", "a")}, "", "cycle"},
+		{"unknown dependency", []string{ks("a", "ghost")}, "", "ghost"},
+		{"none", []string{"apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n"}, "", "no Flux Kustomization"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			stages, err := stagesOf(decode(t, strings.Join(tc.docs, "---\n")))
+			if tc.err != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.err) {
+					t.Fatalf("error %v, want one containing %q", err, tc.err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			var names []string
+			for _, s := range stages {
+				names = append(names, s.name)
+			}
+			if got := strings.Join(names, ","); got != tc.order {
+				t.Errorf("order %s, want %s", got, tc.order)
+			}
+		})
+	}
+}
+
+func TestNotIn(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		want, got any
+		diffs     int
+	}{
+		{"extra live fields ignored", map[string]any{"a": "x"}, map[string]any{"a": "x", "b": "y"}, 0},
+		{"changed value", map[string]any{"a": "x"}, map[string]any{"a": "z"}, 1},
+		{"missing key", map[string]any{"a": "x"}, map[string]any{}, 1},
+		{"quantity normalised", map[string]any{"cpu": "1000m"}, map[string]any{"cpu": "1"}, 0},
+		{"quantity differs", map[string]any{"cpu": "500m"}, map[string]any{"cpu": "1"}, 1},
+		{"numbers by value", map[string]any{"n": float64(3)}, map[string]any{"n": int64(3)}, 0},
+		{"list length", map[string]any{"l": []any{"a"}}, map[string]any{"l": []any{"a", "b"}}, 1},
+		{"list items as subsets", []any{map[string]any{"name": "c"}}, []any{map[string]any{"name": "c", "defaulted": true}}, 0},
+		{"type mismatch", map[string]any{"m": map[string]any{}}, map[string]any{"m": "s"}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if d := notIn(tc.want, tc.got, ""); len(d) != tc.diffs {
+				t.Errorf("notIn gave %d differences %v, want %d", len(d), d, tc.diffs)
+			}
+		})
+	}
+}
+
+func TestHashBase(t *testing.T) {
+	for in, want := range map[string]string{
+		"demo-psp-ring1-init-e9fe2cc5": "demo-psp-ring1-init",
+		"plain":                        "plain",
+		"-x":                           "-x",
+	} {
+		if got := hashBase(in); got != want {
+			t.Errorf("hashBase(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestParseID(t *testing.T) {
+	ns, name, gk, err := parseID("datasurface_airflow_helm.toolkit.fluxcd.io_HelmRelease")
+	if err != nil || ns != "datasurface" || name != "airflow" || gk.Group != "helm.toolkit.fluxcd.io" || gk.Kind != "HelmRelease" {
+		t.Errorf("parseID: %q %q %v %v", ns, name, gk, err)
+	}
+	if _, _, _, err := parseID("_datasurface__Namespace"); err != nil {
+		t.Errorf("cluster-scoped core ID: %v", err)
+	}
+	if _, _, _, err := parseID("too_few"); err == nil {
+		t.Error("parseID accepted an ID with two parts")
+	}
+}
+
+// TestHandWrittenTrees builds both hand-written trees as the loop does, so
+// a broken edit of testdata shows up without servers.
+func TestHandWrittenTrees(t *testing.T) {
+	urls := sourceURLs{git: "http://127.0.0.1:1/platform.git", helm: "http://127.0.0.1:2"}
+	src := handWrittenTree()
+	var stageCount [2]int
+	for v := range 2 {
+		dir := t.TempDir()
+		if err := src.write(dir, v, urls); err != nil {
+			t.Fatal(err)
+		}
+		boot, err := bootstrapObjects(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stages, err := stagesOf(boot)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stageCount[v] = len(stages)
+		for _, s := range stages {
+			set, err := expectedObjects(dir, s, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(set) == 0 {
+				t.Errorf("tree %d: stage %s is empty", v+1, s.key())
+			}
+			for _, o := range set {
+				if strings.Contains(o.GetName(), "placeholder") {
+					t.Errorf("tree %d: %s", v+1, describe(o))
+				}
+			}
+		}
+		for _, o := range boot {
+			b, _ := o.MarshalJSON()
+			if strings.Contains(string(b), "placeholder.invalid") {
+				t.Errorf("tree %d: %s still has a placeholder URL", v+1, describe(o))
+			}
+		}
+	}
+	if stageCount[0] != 5 || stageCount[1] != 5 {
+		t.Errorf("stages per tree %v, want 5 and 5", stageCount)
+	}
+}
+
+// TestHandWrittenChange checks that the hand-written change is the one the
+// loop is meant to exercise.
+func TestHandWrittenChange(t *testing.T) {
+	urls := sourceURLs{git: "http://127.0.0.1:1/platform.git", helm: "http://127.0.0.1:2"}
+	l := &loop{t: t}
+	for v := range l.trees {
+		l.trees[v] = t.TempDir()
+		if err := handWrittenTree().write(l.trees[v], v, urls); err != nil {
+			t.Fatal(err)
+		}
+	}
+	l.plan()
+	d := l.diff()
+	for _, c := range []struct {
+		what string
+		got  []string
+		want string
+	}{
+		{"renamed Jobs", d.renamedJobs, "demo-psp-ring1-init-e9fe2cc5 -> demo-psp-ring1-init-2b79a5a1"},
+		{"changed ConfigMaps", d.changedConfigMaps, "datasurface_datasurface-settings__ConfigMap"},
+		{"removed", d.removed, "datasurface_airflow-values-fgbh2dgchh__ConfigMap,datasurface_demo-psp-model-refresh_batch_CronJob,datasurface_demo-psp-ring1-init-e9fe2cc5_batch_Job"},
+	} {
+		if got := strings.Join(c.got, ","); got != c.want {
+			t.Errorf("%s: %s, want %s", c.what, got, c.want)
+		}
+	}
+}
