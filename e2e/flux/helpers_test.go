@@ -190,3 +190,31 @@ func TestHandWrittenChange(t *testing.T) {
 		}
 	}
 }
+
+func TestNamespacesFirst(t *testing.T) {
+	ns := decode(t, "apiVersion: v1\nkind: Namespace\nmetadata: {name: app}\n")[0]
+	cm := decode(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: app}\n")[0]
+	other := decode(t, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c, namespace: elsewhere}\n")[0]
+	want := map[string]objectSet{
+		"f/ns":  {idOf(ns): ns},
+		"f/mid": {idOf(other): other},
+		"f/cm":  {idOf(cm): cm},
+	}
+	mk := func(name string, deps ...string) stage { return stage{namespace: "f", name: name, dependsOn: deps} }
+	for _, tc := range []struct {
+		name   string
+		stages []stage
+		ok     bool
+	}{
+		{"direct", []stage{mk("ns"), mk("mid"), mk("cm", "f/ns")}, true},
+		{"transitive", []stage{mk("ns"), mk("mid", "f/ns"), mk("cm", "f/mid")}, true},
+		{"missing", []stage{mk("ns"), mk("mid", "f/ns"), mk("cm")}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := namespacesFirst(tc.stages, want)
+			if (err == nil) != tc.ok {
+				t.Errorf("namespacesFirst: %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}

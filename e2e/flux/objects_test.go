@@ -157,6 +157,58 @@ func stagesOf(objs []*unstructured.Unstructured) ([]stage, error) {
 	return order, nil
 }
 
+// namespacesFirst checks that a stage holding objects in a Namespace that
+// another stage creates depends on that stage, directly or through others;
+// otherwise it applies only by luck or after failed retries.
+func namespacesFirst(stages []stage, want map[string]objectSet) error {
+	creator := map[string]string{} // namespace -> stage key
+	for _, s := range stages {
+		for _, o := range want[s.key()] {
+			if o.GroupVersionKind().GroupKind() == (schema.GroupKind{Kind: "Namespace"}) {
+				creator[o.GetName()] = s.key()
+			}
+		}
+	}
+	deps := map[string][]string{}
+	for _, s := range stages {
+		deps[s.key()] = s.dependsOn
+	}
+	var problems []string
+	for _, s := range stages {
+		after := ancestors(s.key(), deps)
+		seen := map[string]bool{}
+		for _, id := range want[s.key()].ids() {
+			ns := want[s.key()][id].GetNamespace()
+			c, ok := creator[ns]
+			if ns == "" || !ok || c == s.key() || after[c] || seen[ns] {
+				continue
+			}
+			seen[ns] = true
+			problems = append(problems, fmt.Sprintf("stage %s puts objects in Namespace %s, which stage %s creates, but does not depend on it", s.key(), ns, c))
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// ancestors returns every stage key reachable through dependsOn from key.
+func ancestors(key string, deps map[string][]string) map[string]bool {
+	out := map[string]bool{}
+	stack := slices.Clone(deps[key])
+	for len(stack) > 0 {
+		k := stack[len(stack)-1]
+		stack = stack[:len(stack)-1]
+		if out[k] {
+			continue
+		}
+		out[k] = true
+		stack = append(stack, deps[k]...)
+	}
+	return out
+}
+
 // expectedObjects builds a stage's path of a tree the way
 // kustomize-controller does, and returns the objects keyed by inventory ID.
 // scope tells whether a kind is namespaced (for targetNamespace).
