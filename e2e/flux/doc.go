@@ -10,11 +10,18 @@
 // removed objects are pruned.
 //
 // The tree comes from `ydpgen render` of every example whose spec sets
-// gitops.engine: flux. While no example does, the test syncs the
-// hand-written tree in testdata/tree-v1 and testdata/tree-v2, which has the
-// shape ydpgen's Flux output is asked for: a GitRepository and one
-// Kustomization per stage under gitops/, chained with dependsOn, wait on
-// every stage and force on the Jobs' stage.
+// gitops.engine: flux, with the repository URL and the Airflow chart
+// repository pointed at loopback stand-ins in the loaded model; the second
+// commit renders the same spec after changeSpec. Should no example use Flux,
+// the test syncs the hand-written tree in testdata/tree-v1 and tree-v2
+// instead (the same shape: a GitRepository and one Kustomization per stage
+// under gitops/, chained with dependsOn, force on the Jobs' stages); the
+// helper tests use it too.
+//
+// The test plays the user: it applies the objects under gitops/ once, as
+// `kubectl apply -k gitops/<env>` or a flux bootstrap would, and for the
+// second commit applies the changed ones after source-controller has
+// fetched that commit, as the Kustomization syncing gitops/ would.
 //
 // No kubelet, kube-controller-manager or helm-controller runs. The test
 // stands in for them (fluxtest.StandIn): it marks Jobs Complete, workloads

@@ -125,8 +125,8 @@ func TestHandWrittenTrees(t *testing.T) {
 	var stageCount [2]int
 	for v := range 2 {
 		dir := t.TempDir()
-		if err := src.write(dir, v, urls); err != nil {
-			t.Fatal(err)
+		if sub, err := src.write(dir, v, urls); err != nil || sub != "" {
+			t.Fatalf("write: %q, %v", sub, err)
 		}
 		boot, err := bootstrapObjects(dir)
 		if err != nil {
@@ -170,7 +170,8 @@ func TestHandWrittenChange(t *testing.T) {
 	l := &loop{t: t}
 	for v := range l.trees {
 		l.trees[v] = t.TempDir()
-		if err := handWrittenTree().write(l.trees[v], v, urls); err != nil {
+		l.roots[v] = l.trees[v]
+		if _, err := handWrittenTree().write(l.trees[v], v, urls); err != nil {
 			t.Fatal(err)
 		}
 	}

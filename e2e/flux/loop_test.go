@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -46,7 +47,8 @@ type loop struct {
 	kube   *kubetest.Server
 	flux   *fluxtest.Controllers
 	repo   *gitserver.Repo
-	trees  [2]string
+	trees  [2]string // the repository's work tree per commit
+	roots  [2]string // where the rendered tree starts in it
 	boot   [2][]*unstructured.Unstructured
 	stages []stage
 	want   [2]map[string]objectSet // by stage key
@@ -69,15 +71,17 @@ func runLoop(t *testing.T, src treeSource) {
 	t.Logf("git repository %s; Helm repository %s (stand-ins for the spec's repositories)", urls.git, urls.helm)
 	for v := range l.trees {
 		l.trees[v] = t.TempDir()
-		if err := src.write(l.trees[v], v, urls); err != nil {
+		sub, err := src.write(l.trees[v], v, urls)
+		if err != nil {
 			t.Fatalf("writing tree %d: %v", v+1, err)
 		}
+		l.roots[v] = filepath.Join(l.trees[v], filepath.FromSlash(sub))
 	}
 	l.flux = fluxtest.Start(t, l.kube)
 	started := time.Since(began)
 
 	l.plan()
-	// l.checkScenario()
+	l.checkScenario()
 
 	var kinds []schema.GroupVersionKind
 	seen := map[schema.GroupVersionKind]bool{fluxtest.JobGVK(): true}
@@ -107,12 +111,18 @@ func runLoop(t *testing.T, src treeSource) {
 	r1 := l.waitRound(1, rev1, at1, nil)
 	l.checkRound(1, r1)
 
-	// Round 2: the changed tree; Flux is asked to look now rather than at
-	// its next interval.
+	// Round 2: the changed tree. Flux is asked to look now rather than at
+	// its next interval. The changed Flux objects are applied once the
+	// source has the new commit, as the Kustomization that syncs gitops/
+	// after a flux bootstrap would: applied earlier, a stage could start a
+	// health check for a Job its old revision does not hold, and
+	// kustomize-controller would wait for it until the stage's timeout.
 	l.rec.setRound(2)
 	rev2, at2 := l.commit(1, "ydpgen render after a spec change")
+	l.requestReconcile(at2, fluxtest.GitRepositoryGVK())
+	l.waitSource(2, rev2, at2)
 	l.applyBootstrap(1)
-	l.requestReconcile(at2)
+	l.requestReconcile(at2, fluxtest.KustomizationGVK())
 	r2 := l.waitRound(2, rev2, at2, l.want[0])
 	l.checkRound(2, r2)
 	l.checkChange(r1, r2)
@@ -134,7 +144,7 @@ func (l *loop) plan() {
 	t := l.t
 	var stageKeys [2][]string
 	for v := range l.trees {
-		boot, err := bootstrapObjects(l.trees[v])
+		boot, err := bootstrapObjects(l.roots[v])
 		if err != nil {
 			t.Fatalf("tree %d: %v", v+1, err)
 		}
@@ -267,6 +277,25 @@ func (l *loop) commit(v int, msg string) (string, time.Time) {
 // object whose namespace a stage has not created yet.
 func (l *loop) applyBootstrap(v int) {
 	t := l.t
+	// Flux's own namespace exists wherever Flux is installed; create it if
+	// the spec names another than the one the controllers run in.
+	nsGVK := schema.GroupVersionKind{Version: "v1", Kind: "Namespace"}
+	for _, o := range l.boot[v] {
+		gk := o.GroupVersionKind().GroupKind()
+		if gk != fluxtest.GitRepositoryGVK().GroupKind() && gk != fluxtest.KustomizationGVK().GroupKind() {
+			continue
+		}
+		if _, err := l.kube.Get(l.ctx, nsGVK, "", o.GetNamespace()); !apierrors.IsNotFound(err) {
+			continue
+		}
+		ns := &unstructured.Unstructured{}
+		ns.SetGroupVersionKind(nsGVK)
+		ns.SetName(o.GetNamespace())
+		if _, err := l.kube.Apply(l.ctx, []*unstructured.Unstructured{ns}, kubetest.ApplyOptions{FieldManager: "ydpgen-bootstrap"}); err != nil {
+			t.Fatalf("creating Flux's namespace %s: %v", o.GetNamespace(), err)
+		}
+		t.Logf("created namespace %s, where the tree keeps its Flux objects", o.GetNamespace())
+	}
 	pending := l.boot[v]
 	deadline := time.Now().Add(roundTimeout)
 	for len(pending) > 0 {
@@ -295,20 +324,34 @@ func (l *loop) applyBootstrap(v int) {
 	}
 }
 
-// requestReconcile asks source-controller and kustomize-controller to act
-// on the new commit now (what `flux reconcile` does).
-func (l *loop) requestReconcile(at time.Time) {
+// requestReconcile asks the controller of every bootstrap object of kind
+// gvk to act on it now (what `flux reconcile` does).
+func (l *loop) requestReconcile(at time.Time, gvk schema.GroupVersionKind) {
 	stamp := at.UTC().Format(time.RFC3339Nano)
+	n := 0
 	for _, o := range l.boot[1] {
-		gvk := o.GroupVersionKind()
-		if gvk.GroupKind() != fluxtest.GitRepositoryGVK().GroupKind() && gvk.GroupKind() != fluxtest.KustomizationGVK().GroupKind() {
+		if o.GroupVersionKind().GroupKind() != gvk.GroupKind() {
 			continue
 		}
-		if err := fluxtest.RequestReconcile(l.ctx, l.kube, gvk, o.GetNamespace(), o.GetName(), stamp); err != nil {
+		if err := fluxtest.RequestReconcile(l.ctx, l.kube, o.GroupVersionKind(), o.GetNamespace(), o.GetName(), stamp); err != nil {
 			l.t.Fatalf("requesting a reconcile of %s: %v", describe(o), err)
 		}
+		n++
 	}
-	l.t.Logf("round 2: set %s=%s on the GitRepository and every Kustomization", fluxtest.ReconcileRequestAnnotation, stamp)
+	l.t.Logf("round 2: set %s=%s on %d %s objects", fluxtest.ReconcileRequestAnnotation, stamp, n, gvk.Kind)
+}
+
+// waitSource waits until source-controller has the commit's artifact.
+func (l *loop) waitSource(n int, commit string, at time.Time) {
+	want := fmt.Sprintf("%s@sha1:%s", gitserver.Branch, commit)
+	deadline := time.Now().Add(roundTimeout)
+	for !l.sourceHas(want) {
+		if time.Now().After(deadline) {
+			l.t.Fatalf("round %d: source-controller has no artifact of %s after %s", n, want, roundTimeout)
+		}
+		time.Sleep(pollInterval)
+	}
+	l.t.Logf("round %d: source-controller has %s after %s; applying the tree's Flux objects", n, want, time.Since(at).Round(10*time.Millisecond))
 }
 
 // standIn runs fluxtest.StandIn until the returned function is called.

@@ -68,14 +68,17 @@ func parseID(id string) (namespace, name string, gk schema.GroupKind, err error)
 	return parts[0], parts[1], schema.GroupKind{Group: parts[2], Kind: parts[3]}, nil
 }
 
-// bootstrapObjects returns the objects under gitops/ of a tree: what a user
-// applies once (kubectl apply -k gitops/...) so that Flux takes over.
-func bootstrapObjects(tree string) ([]*unstructured.Unstructured, error) {
-	dir := filepath.Join(tree, gitopsDir)
+// bootstrapObjects returns the objects under gitops/ of a rendered tree:
+// what a user applies once (kubectl apply -k gitops/<env>, or flux
+// bootstrap with that path) so that Flux takes over. A directory with a
+// kustomization file is built with kustomize; elsewhere the YAML files are
+// read as they are.
+func bootstrapObjects(root string) ([]*unstructured.Unstructured, error) {
+	dir := filepath.Join(root, gitopsDir)
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("the tree has no %s/ directory for the Flux objects: %w", gitopsDir, err)
 	}
-	objs, err := buildDir(dir)
+	objs, err := collect(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -83,6 +86,70 @@ func bootstrapObjects(tree string) ([]*unstructured.Unstructured, error) {
 		return nil, fmt.Errorf("no objects under %s/", gitopsDir)
 	}
 	return objs, nil
+}
+
+// collect builds dir if it has a kustomization file, and otherwise reads
+// its YAML files and collects its subdirectories, in name order.
+func collect(dir string) ([]*unstructured.Unstructured, error) {
+	if hasKustomization(dir) {
+		return kustomize(dir)
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []*unstructured.Unstructured
+	for _, e := range entries {
+		p := filepath.Join(dir, e.Name())
+		if e.IsDir() {
+			objs, err := collect(p)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, objs...)
+			continue
+		}
+		objs, err := readManifests(p)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, objs...)
+	}
+	return out, nil
+}
+
+func hasKustomization(dir string) bool {
+	for _, name := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
+		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// readManifests returns the Kubernetes objects of one YAML file; a file
+// that is not a manifest (Helm values, for example) gives none, and so do
+// kustomize's own configuration documents.
+func readManifests(p string) ([]*unstructured.Unstructured, error) {
+	ext := strings.ToLower(filepath.Ext(p))
+	if ext != ".yaml" && ext != ".yml" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(p)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := kubetest.DecodeObjects(b)
+	if err != nil {
+		return nil, nil
+	}
+	var out []*unstructured.Unstructured
+	for _, o := range objs {
+		if o.GroupVersionKind().Group != "kustomize.config.k8s.io" {
+			out = append(out, o)
+		}
+	}
+	return out, nil
 }
 
 // stagesOf returns the Flux Kustomizations among objs, ordered so that
@@ -242,30 +309,17 @@ func expectedObjects(tree string, s stage, namespaced func(schema.GroupVersionKi
 // it reads every Kubernetes object in the YAML files below dir, as
 // kustomize-controller does when it generates a kustomization itself.
 func buildDir(dir string) ([]*unstructured.Unstructured, error) {
-	for _, name := range []string{"kustomization.yaml", "kustomization.yml", "Kustomization"} {
-		if _, err := os.Stat(filepath.Join(dir, name)); err == nil {
-			return kustomize(dir)
-		}
+	if hasKustomization(dir) {
+		return kustomize(dir)
 	}
 	var out []*unstructured.Unstructured
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
+		if err != nil || d.IsDir() {
 			return err
 		}
-		ext := strings.ToLower(filepath.Ext(p))
-		if d.IsDir() || (ext != ".yaml" && ext != ".yml") {
-			return nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		objs, err := kubetest.DecodeObjects(b)
-		if err != nil {
-			return nil // not a manifest (for example Helm values)
-		}
+		objs, err := readManifests(p)
 		out = append(out, objs...)
-		return nil
+		return err
 	})
 	return out, err
 }

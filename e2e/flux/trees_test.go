@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -35,8 +36,10 @@ type sourceURLs struct {
 type treeSource struct {
 	name string
 	// write puts version v of the tree (0: the first commit, 1: after the
-	// change) into dir, with the sources pointing at urls.
-	write func(dir string, v int, urls sourceURLs) error
+	// change) into dir, the repository's work tree, with the sources
+	// pointing at urls. It returns where in dir the rendered tree starts
+	// (gitops.path), as a slash-separated relative path ("" for the root).
+	write func(dir string, v int, urls sourceURLs) (string, error)
 }
 
 // treeSources returns one source per example whose spec sets
@@ -101,10 +104,10 @@ func usesFlux(p *model.Platform) bool {
 func handWrittenTree() treeSource {
 	return treeSource{
 		name: "hand-written",
-		write: func(dir string, v int, urls sourceURLs) error {
+		write: func(dir string, v int, urls sourceURLs) (string, error) {
 			src := filepath.Join("testdata", fmt.Sprintf("tree-v%d", v+1))
 			r := strings.NewReplacer(gitURLPlaceholder, urls.git, helmURLPlaceholder, urls.helm)
-			return copyTree(src, dir, r)
+			return "", copyTree(src, dir, r)
 		},
 	}
 }
@@ -117,57 +120,61 @@ func renderedTree(s *schema.Schema, root, spec string) treeSource {
 	name := filepath.Base(filepath.Dir(spec))
 	return treeSource{
 		name: name,
-		write: func(dir string, v int, urls sourceURLs) error {
+		write: func(dir string, v int, urls sourceURLs) (string, error) {
 			p, err := loadSpec(s, root, spec)
 			if err != nil {
-				return err
+				return "", err
 			}
+			sub := ""
 			for i := range p.Environments {
 				env := &p.Environments[i]
 				env.GitOps.RepoURL = urls.git
 				env.GitOps.Revision = gitserver.Branch
+				// The loopback server asks for no credentials.
+				env.GitOps.Flux.SecretName = ""
 				env.Airflow.Chart.Repository = urls.helm
 				if v == 1 {
 					changeSpec(env)
 				}
+				if i == 0 {
+					sub = env.GitOps.Path
+				} else if env.GitOps.Path != sub {
+					return "", fmt.Errorf("%s: environments render into different gitops.path values (%q, %q)", name, sub, env.GitOps.Path)
+				}
 			}
 			res, err := render.Platform(p, render.Options{Verify: true})
 			if err != nil {
-				return fmt.Errorf("rendering %s: %w", name, err)
+				return "", fmt.Errorf("rendering %s: %w", name, err)
 			}
 			// The Kustomizations' paths start at the repository root;
 			// the tree sits under gitops.path there.
-			base := dir
-			if len(p.Environments) > 0 && p.Environments[0].GitOps.Path != "" {
-				base = filepath.Join(dir, filepath.FromSlash(strings.Trim(p.Environments[0].GitOps.Path, "./")))
-			}
+			sub = path.Clean("/" + sub)[1:]
+			base := filepath.Join(dir, filepath.FromSlash(sub))
 			for _, f := range res.Tree.Files() {
 				out := filepath.Join(base, filepath.FromSlash(f.Path))
 				if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
-					return err
+					return "", err
 				}
 				if err := os.WriteFile(out, f.Data, 0o644); err != nil {
-					return err
+					return "", err
 				}
 			}
-			return nil
+			return sub, nil
 		},
 	}
 }
 
 // changeSpec is the second commit's edit of a spec: a Job's input (the
-// DataSurface Jobs' memory limit, which their hash names follow), a
-// ConfigMap value (an airflow.cfg setting in the chart values) and an
-// optional component removed (the MCP server).
+// ring1-init Job's memory limit, which its hash name follows), a ConfigMap
+// value (DataSurface's log level in <psp>-logging-config) and an optional
+// component removed (the MCP server).
 func changeSpec(env *model.Environment) {
-	env.DataSurface.Jobs.Resources.Limits.Memory = "3Gi"
-	if env.Airflow.Config == nil {
-		env.Airflow.Config = map[string]map[string]string{}
+	env.DataSurface.Jobs.Ring1Init.Resources.Limits.Memory = "3Gi"
+	if env.DataSurface.Logging.Level == "DEBUG" {
+		env.DataSurface.Logging.Level = "INFO"
+	} else {
+		env.DataSurface.Logging.Level = "DEBUG"
 	}
-	if env.Airflow.Config["core"] == nil {
-		env.Airflow.Config["core"] = map[string]string{}
-	}
-	env.Airflow.Config["core"]["parallelism"] = "17"
 	env.DataSurface.MCPServer.Enabled = false
 }
 
