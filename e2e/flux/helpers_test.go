@@ -1,9 +1,11 @@
 package flux
 
 import (
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/ydpgen/ydpgen/internal/fluxtest"
 	"github.com/ydpgen/ydpgen/internal/kubetest"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -215,6 +217,42 @@ func TestNamespacesFirst(t *testing.T) {
 			err := namespacesFirst(tc.stages, want)
 			if (err == nil) != tc.ok {
 				t.Errorf("namespacesFirst: %v, want ok=%v", err, tc.ok)
+			}
+		})
+	}
+}
+
+// TestTreeSources renders (or copies) both trees of every source the loop
+// would sync and checks, without servers, that they plan: Flux objects
+// under gitops/, stages in a dependsOn order that creates Namespaces
+// first, and a change that renames a Job, changes a ConfigMap and removes
+// an object.
+func TestTreeSources(t *testing.T) {
+	urls := sourceURLs{git: "http://127.0.0.1:1/platform.git", helm: "http://127.0.0.1:2"}
+	for _, src := range append(treeSources(t), handWrittenTree()) {
+		t.Run(src.name, func(t *testing.T) {
+			l := &loop{t: t}
+			for v := range l.trees {
+				l.trees[v] = t.TempDir()
+				sub, err := src.write(l.trees[v], v, urls)
+				if err != nil {
+					t.Fatal(err)
+				}
+				l.roots[v] = filepath.Join(l.trees[v], filepath.FromSlash(sub))
+			}
+			l.plan()
+			l.checkScenario()
+			for v := range l.boot {
+				var gitURLs []string
+				for _, o := range l.boot[v] {
+					if o.GroupVersionKind().GroupKind() == fluxtest.GitRepositoryGVK().GroupKind() {
+						u, _, _ := unstructured.NestedString(o.Object, "spec", "url")
+						gitURLs = append(gitURLs, u)
+					}
+				}
+				if len(gitURLs) == 0 || strings.Join(gitURLs, ",") != strings.Repeat(urls.git+",", len(gitURLs)-1)+urls.git {
+					t.Errorf("tree %d: GitRepository URLs %v, want each %s", v+1, gitURLs, urls.git)
+				}
 			}
 		})
 	}
