@@ -700,12 +700,16 @@ func (l *loop) checkLogs() {
 // report prints, per stage and round, the time from the commit to Ready
 // and the object counts.
 func (l *loop) report(rounds []roundResult) {
+	w := len("source (GitRepository artifact)")
+	for _, s := range l.stages {
+		w = max(w, len(s.key()))
+	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%-40s %-8s %8s %8s %s\n", "stage (Kustomization)", "round", "objects", "ready", "kinds")
+	fmt.Fprintf(&b, "%-*s %5s %7s %8s  %s\n", w, "stage (Kustomization)", "round", "objects", "ready", "kinds")
 	for _, r := range rounds {
-		fmt.Fprintf(&b, "%-40s %-8d %8s %8s %s\n", "source (GitRepository artifact)", r.n, "-", r.source.Round(10*time.Millisecond), r.revision)
+		fmt.Fprintf(&b, "%-*s %5d %7s %8s  %s\n", w, "source (GitRepository artifact)", r.n, "-", r.source.Round(10*time.Millisecond), r.revision)
 		for _, s := range l.stages {
-			fmt.Fprintf(&b, "%-40s %-8d %8d %8s %s\n", s.key(), r.n, len(r.inventory[s.key()]),
+			fmt.Fprintf(&b, "%-*s %5d %7d %8s  %s\n", w, s.key(), r.n, len(r.inventory[s.key()]),
 				r.ready[s.key()].Round(10*time.Millisecond), kindCounts(r.inventory[s.key()]))
 		}
 	}
