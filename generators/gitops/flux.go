@@ -227,21 +227,20 @@ func stageKustomization(env *model.Environment, s stages.Stage, members []objset
 	if s == stages.Airflow {
 		k.Spec.Timeout = durp(releaseTimeout)
 	}
-	hasJobs := false
+	// Every stage waits for what it applied to be ready, Jobs included
+	// (complete). Naming the Jobs in healthChecks instead would tie the
+	// Kustomization object to the Jobs' hash names: a new Kustomization
+	// applied before its source has the new commit would wait for a Job the
+	// old revision lacks until the timeout, since Flux does not cancel a
+	// running health check on a spec change.
+	k.Spec.Wait = true
 	for _, e := range members {
-		hasJobs = hasJobs || isJob(e)
-	}
-	if !hasJobs {
-		k.Spec.Wait = true
-		return k
-	}
-	k.Spec.Force = true
-	k.Spec.Timeout = durp(jobStageTimeout)
-	for _, e := range members {
-		if workload(e) {
-			k.Spec.HealthChecks = append(k.Spec.HealthChecks, meta.NamespacedObjectKindReference{
-				APIVersion: e.GVK.GroupVersion().String(), Kind: e.GVK.Kind, Name: e.Name, Namespace: e.Namespace,
-			})
+		if isJob(e) {
+			// A Job's pod template cannot change in place; a hash name
+			// changes with it, and force replaces what still collides.
+			k.Spec.Force = true
+			k.Spec.Timeout = durp(jobStageTimeout)
+			break
 		}
 	}
 	return k

@@ -107,16 +107,6 @@ func Annotate(env *model.Environment, entries []objset.Entry) {
 
 func isJob(e objset.Entry) bool { return e.GVK.Group == "batch" && e.GVK.Kind == "Job" }
 
-// workload reports whether an object has a rollout or completion that a
-// later stage must wait for.
-func workload(e objset.Entry) bool {
-	switch e.GVK.Group + "/" + e.GVK.Kind {
-	case "batch/Job", "apps/Deployment", "apps/StatefulSet", "apps/DaemonSet":
-		return true
-	}
-	return false
-}
-
 // metaLabels are the labels of the engine's objects.
 func metaLabels(env *model.Environment, name string) map[string]string {
 	return labels.For(env, name, "gitops")
