@@ -11,31 +11,37 @@ cd "$(dirname "$0")/.."
 runs="${1:-15}"
 command -v kubectl >/dev/null || { echo "bench: kubectl is not installed" >&2; exit 1; }
 
-work="$(mktemp -d "${TMPDIR:-/tmp}/ydpgen-bench.XXXXXX")"
+# Trees go to memory (/dev/shm) when it is there: on shared machines the
+# disk's write-back stalls vary tenfold between runs and would time the
+# disk, not the tools. BENCH_DIR overrides.
+bench_dir="${BENCH_DIR:-/dev/shm}"
+[[ -d "$bench_dir" && -w "$bench_dir" ]] || bench_dir="${TMPDIR:-/tmp}"
+work="$(mktemp -d "$bench_dir/ydpgen-bench.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 go build -o "$work/ydpgen" ./cmd/ydpgen
 
 # now_ns prints a monotonic-enough wall clock in nanoseconds.
 now_ns() { date +%s%N; }
 
-# median_ms CMD...: runs CMD $runs times, prints the median wall time in ms.
-median_ms() {
-	local samples=() start end
-	for ((i = 0; i < runs; i++)); do
-		start=$(now_ns)
-		"$@" >/dev/null 2>&1
-		end=$(now_ns)
-		samples+=($(((end - start) / 1000)))
-	done
-	printf '%s\n' "${samples[@]}" | sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'
+# ms CMD...: runs CMD once, prints its wall time in microseconds.
+us() {
+	local start end
+	start=$(now_ns)
+	"$@" >/dev/null 2>&1
+	end=$(now_ns)
+	echo $(((end - start) / 1000))
 }
 
-# render_fresh SPEC: a whole render into a new directory each time, so every
-# run writes the full tree.
+# median: the median of the numbers on stdin, in ms.
+median() {
+	sort -n | awk '{a[NR]=$1} END {m=(NR%2)?a[(NR+1)/2]:(a[NR/2]+a[NR/2+1])/2; printf "%.1f", m/1000}'
+}
+
+# render_fresh SPEC N: a whole render into a new directory named by N (not
+# by mktemp, so that the timing holds one process, as the kustomize side
+# does), so every run writes the full tree.
 render_fresh() {
-	local out
-	out="$(mktemp -d "$work/out.XXXXXX")"
-	"$work/ydpgen" render "$1" -o "$out/deploy"
+	"$work/ydpgen" render "$1" -o "$2"
 }
 
 printf '%-8s %-10s %12s %16s %7s\n' example overlay "render ms" "kustomize ms" ratio
@@ -45,10 +51,17 @@ for spec in examples/*/platform.yaml; do
 	"$work/ydpgen" render "$spec" -o "$tree" >/dev/null
 	overlay="$(ls "$tree/overlays" | head -n 1)"
 	# Warm both once so neither pays for a cold page cache.
-	render_fresh "$spec" >/dev/null
+	render_fresh "$spec" "$work/out.$name.warm" >/dev/null
 	kubectl kustomize "$tree/overlays/$overlay" >/dev/null
-	r="$(median_ms render_fresh "$spec")"
-	k="$(median_ms kubectl kustomize "$tree/overlays/$overlay")"
+	# Alternate the two commands so that both see the same machine: these
+	# machines are shared, and their speed drifts within seconds.
+	rs=() ks=()
+	for ((i = 0; i < runs; i++)); do
+		rs+=("$(us render_fresh "$spec" "$work/out.$name.$i")")
+		ks+=("$(us kubectl kustomize "$tree/overlays/$overlay")")
+	done
+	r="$(printf '%s\n' "${rs[@]}" | median)"
+	k="$(printf '%s\n' "${ks[@]}" | median)"
 	ratio="$(awk -v r="$r" -v k="$k" 'BEGIN {printf "%.2f", r/k}')"
 	printf '%-8s %-10s %12s %16s %7s\n' "$name" "$overlay" "$r" "$k" "$ratio"
 done

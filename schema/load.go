@@ -461,9 +461,20 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 	if len(w.out) > 0 {
 		return nil, w.out, nil
 	}
-	env, err := decode(resolved)
+	// The profile constraints only check (the defaults were merged above),
+	// so the validated value is the merged data: decode that rather than
+	// export it back from CUE. TestDecodeFromDataMatchesCUE holds the two
+	// equal.
+	b, err := json.Marshal(merged)
 	if err != nil {
 		return nil, nil, fmt.Errorf("environment %s: %w", name, err)
+	}
+	env, err := decode(b)
+	if err != nil {
+		return nil, nil, fmt.Errorf("environment %s: %w", name, err)
+	}
+	if s.crossCheck != nil {
+		s.crossCheck(name, b, resolved)
 	}
 	env.Origins = origins
 	return env, nil, nil
@@ -560,13 +571,9 @@ func docOrigins(filename string, doc cue.Value) model.Origins {
 	return out
 }
 
-// decode exports a concrete environment and decodes it into model types,
+// decode reads a resolved environment's JSON strictly into the model,
 // refusing any field the Go types do not know: schema and model must agree.
-func decode(v cue.Value) (*model.Environment, error) {
-	b, err := v.MarshalJSON()
-	if err != nil {
-		return nil, err
-	}
+func decode(b []byte) (*model.Environment, error) {
 	var r resolvedDoc
 	dec := json.NewDecoder(bytes.NewReader(b))
 	dec.DisallowUnknownFields()

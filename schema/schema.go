@@ -24,7 +24,10 @@ type Schema struct {
 	ctx      *cue.Context
 	root     cue.Value
 	platform cue.Value
-	profiles map[string]cue.Value
+	// crossCheck, set by tests only, sees each environment's merged data
+	// next to the CUE value it was validated as.
+	crossCheck func(env string, merged []byte, resolved cue.Value)
+	profiles   map[string]cue.Value
 	// defaults holds each profile's defaults (common ones included) as plain data.
 	defaults map[string]map[string]any
 	// scan recognises secret values written into a spec.
