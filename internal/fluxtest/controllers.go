@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/ydpgen/ydpgen/internal/kubetest"
+	"github.com/ydpgen/ydpgen/internal/toolcache"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
@@ -47,11 +48,11 @@ type Controllers struct {
 func Start(t testing.TB, kube *kubetest.Server) *Controllers {
 	t.Helper()
 	ctx := context.Background()
-	root, err := moduleRoot()
+	root, err := toolcache.ModuleRoot()
 	if err != nil {
 		t.Fatalf("fluxtest: %v", err)
 	}
-	bins, err := findBinaries(root)
+	bins, err := findBinaries()
 	if err != nil {
 		t.Fatalf("fluxtest: getting the Flux controllers: %v", err)
 	}
@@ -351,5 +352,5 @@ func tailFile(path string, n int) string {
 	if err != nil {
 		return fmt.Sprintf("(cannot read: %v)", err)
 	}
-	return lastLines(string(b), n)
+	return toolcache.LastLines(string(b), n)
 }

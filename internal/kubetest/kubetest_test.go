@@ -11,6 +11,7 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/ydpgen/ydpgen/internal/toolcache"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -547,7 +548,7 @@ spec:
 
 func testCRDs(t *testing.T, s *Server) {
 	ctx := t.Context()
-	root, err := moduleRoot()
+	root, err := toolcache.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ydpgen/ydpgen/internal/toolcache"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -585,5 +586,5 @@ func tailFile(path string, n int) string {
 	if err != nil {
 		return fmt.Sprintf("(cannot read: %v)", err)
 	}
-	return lastLines(string(b), n)
+	return toolcache.LastLines(string(b), n)
 }
