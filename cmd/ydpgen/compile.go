@@ -19,6 +19,10 @@ func (a *app) compile(path string, opts render.Options) (*render.Result, diag.Li
 	if err != nil {
 		return nil, nil, err
 	}
+	path, err = specFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
 	src, err := readSpec(path)
 	if err != nil {
 		return nil, nil, err

@@ -214,6 +214,23 @@ func wrapArgs(c *cobra.Command) {
 	}
 }
 
+// specFile is the spec a command-line argument names: a file as given, or
+// the platform.yaml (or platform.cue) of a directory, so that
+// `ydpgen lint examples/*` works.
+func specFile(path string) (string, error) {
+	fi, err := os.Stat(path)
+	if err != nil || !fi.IsDir() {
+		return path, nil // readSpec reports what is wrong
+	}
+	for _, name := range []string{"platform.yaml", "platform.cue"} {
+		p := filepath.Join(path, name)
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", usagef("%s is a directory without a platform.yaml or platform.cue", displayPath(path))
+}
+
 // readSpec reads the spec named on the command line.
 func readSpec(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
