@@ -2,21 +2,18 @@ package fluxtest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/ydpgen/ydpgen/internal/kubetest"
+	"github.com/ydpgen/ydpgen/internal/proc"
 	"github.com/ydpgen/ydpgen/internal/toolcache"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -87,7 +84,7 @@ func Start(t testing.TB, kube *kubetest.Server) *Controllers {
 		t.Fatalf("fluxtest: "+format, args...)
 	}
 
-	ports, err := freePorts(5)
+	ports, err := proc.FreePorts(5)
 	if err != nil {
 		t.Fatalf("fluxtest: picking free ports: %v", err)
 	}
@@ -132,11 +129,11 @@ func Start(t testing.TB, kube *kubetest.Server) *Controllers {
 	}{{src, srcHealth}, {ks, ksHealth}} {
 		url := "http://" + loop(w.health) + "/readyz"
 		if err := waitFor(readyTimeout, w.p, func() error { return probe(url) }); err != nil {
-			fail("%s did not become ready at %s within %s: %v", w.p.name, url, readyTimeout, err)
+			fail("%s did not become ready at %s within %s: %v", w.p.Name, url, readyTimeout, err)
 		}
 	}
 	t.Logf("fluxtest: source-controller (pid %d) and kustomize-controller (pid %d) ready; artifacts at %s; logs in %s",
-		src.cmd.Process.Pid, ks.cmd.Process.Pid, c.StorageURL, c.runDir)
+		src.PID(), ks.PID(), c.StorageURL, c.runDir)
 	return c
 }
 
@@ -164,7 +161,7 @@ func (c *Controllers) RunDir() string { return c.runDir }
 func (c *Controllers) PIDs() map[string]int {
 	out := map[string]int{}
 	for _, p := range c.procs {
-		out[p.name] = p.cmd.Process.Pid
+		out[p.Name] = p.PID()
 	}
 	return out
 }
@@ -173,8 +170,8 @@ func (c *Controllers) PIDs() map[string]int {
 // "kustomize-controller"), or "" if there is none.
 func (c *Controllers) LogPath(name string) string {
 	for _, p := range c.procs {
-		if p.name == name {
-			return p.logPath
+		if p.Name == name {
+			return p.LogPath
 		}
 	}
 	return ""
@@ -185,90 +182,37 @@ func (c *Controllers) LogPath(name string) string {
 func (c *Controllers) PeakRSS() map[string]int64 {
 	out := map[string]int64{}
 	for _, p := range c.procs {
-		out[p.name] = peakRSS(p.cmd.Process.Pid)
+		out[p.Name] = peakRSS(p.PID())
 	}
 	return out
 }
 
 func (c *Controllers) logTails(t testing.TB) {
 	for _, p := range c.procs {
-		t.Logf("fluxtest: last lines of %s:\n%s", p.logPath, tailFile(p.logPath, logTailLines))
+		t.Logf("fluxtest: last lines of %s:\n%s", p.LogPath, proc.TailFile(p.LogPath, logTailLines))
 	}
 }
 
 // process is one controller process started by Start.
-type process struct {
-	name    string
-	cmd     *exec.Cmd
-	logPath string
-	done    chan struct{}
-	waitErr error
-}
-
-func (p *process) exited() (bool, error) {
-	select {
-	case <-p.done:
-		return true, p.waitErr
-	default:
-		return false, nil
-	}
-}
+type process = proc.Process
 
 // start runs bin with args and env, its output going to <runDir>/<name>.log,
 // and registers a t.Cleanup that stops it by PID.
 func (c *Controllers) start(t testing.TB, name, bin string, env []string, args ...string) (*process, error) {
-	logPath := filepath.Join(c.runDir, name+".log")
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	p, err := proc.Start(name, bin, filepath.Join(c.runDir, name+".log"), proc.Options{Env: env, Dir: c.runDir}, args...)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Env = env
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.Dir = c.runDir
-	// Should the test binary itself be killed (for example by an
-	// interrupt), take the controller with it.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	fmt.Fprintf(logFile, "# %s %s\n", bin, strings.Join(args, " "))
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, err
-	}
-	p := &process{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
-	go func() {
-		p.waitErr = cmd.Wait()
-		logFile.Close()
-		close(p.done)
-	}()
 	c.procs = append(c.procs, p)
-	t.Cleanup(func() { p.stop(t) })
+	t.Cleanup(func() {
+		if done, _ := p.Exited(); !done {
+			if rss := peakRSS(p.PID()); rss > 0 {
+				t.Logf("fluxtest: stopping %s (pid %d), peak RSS %d MiB", p.Name, p.PID(), rss>>20)
+			}
+		}
+		p.Stop(t.Logf, "fluxtest", stopTimeout)
+	})
 	return p, nil
-}
-
-// stop ends the process by PID: SIGTERM, then SIGKILL if it has not exited
-// after stopTimeout. It logs the peak memory the process used.
-func (p *process) stop(t testing.TB) {
-	if done, _ := p.exited(); done {
-		return
-	}
-	pid := p.cmd.Process.Pid
-	if rss := peakRSS(pid); rss > 0 {
-		t.Logf("fluxtest: stopping %s (pid %d), peak RSS %d MiB", p.name, pid, rss>>20)
-	}
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
-		t.Logf("fluxtest: SIGTERM %s (pid %d): %v", p.name, pid, err)
-	}
-	select {
-	case <-p.done:
-		return
-	case <-time.After(stopTimeout):
-	}
-	t.Logf("fluxtest: %s (pid %d) still running %s after SIGTERM; sending SIGKILL", p.name, pid, stopTimeout)
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-		t.Logf("fluxtest: SIGKILL %s (pid %d): %v", p.name, pid, err)
-	}
-	<-p.done
 }
 
 // peakRSS reads VmHWM of a process from /proc, in bytes; 0 if unavailable.
@@ -293,22 +237,8 @@ func peakRSS(pid int) int64 {
 	return 0
 }
 
-// waitFor polls check until it returns nil, the process exits, or timeout.
 func waitFor(timeout time.Duration, p *process, check func() error) error {
-	deadline := time.Now().Add(timeout)
-	var last error
-	for {
-		if done, err := p.exited(); done {
-			return fmt.Errorf("%s exited early (%v); last check error: %v", p.name, err, last)
-		}
-		if last = check(); last == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return last
-		}
-		time.Sleep(pollInterval)
-	}
+	return proc.WaitFor(timeout, pollInterval, p, check)
 }
 
 func probe(url string) error {
@@ -323,34 +253,4 @@ func probe(url string) error {
 		return fmt.Errorf("%d %s", resp.StatusCode, strings.TrimSpace(string(body)))
 	}
 	return nil
-}
-
-// freePorts asks the kernel for n distinct free ports on 127.0.0.1. The
-// listeners are held until all are picked so the ports differ.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
-}
-
-// tailFile returns the last n lines of a file, or a note why it cannot.
-func tailFile(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Sprintf("(cannot read: %v)", err)
-	}
-	return toolcache.LastLines(string(b), n)
 }

@@ -46,7 +46,7 @@ func TestKubeStop(t *testing.T) {
 	}
 	pids := []int{}
 	for _, p := range s.procs {
-		pids = append(pids, p.cmd.Process.Pid)
+		pids = append(pids, p.PID())
 	}
 	if len(pids) != 2 {
 		t.Fatalf("server started %d processes, want 2 (etcd, kube-apiserver)", len(pids))

@@ -10,10 +10,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"strconv"
@@ -23,7 +21,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ydpgen/ydpgen/internal/toolcache"
+	"github.com/ydpgen/ydpgen/internal/proc"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -117,7 +115,7 @@ func Launch(logf func(format string, args ...any)) (_ *Server, err error) {
 		}
 	}()
 
-	ports, err := freePorts(3)
+	ports, err := proc.FreePorts(3)
 	if err != nil {
 		return nil, fmt.Errorf("picking free ports: %w", err)
 	}
@@ -236,7 +234,7 @@ func Launch(logf func(format string, args ...any)) (_ *Server, err error) {
 		return nil, fmt.Errorf("dynamic client: %w", err)
 	}
 	logf("kubetest: kube-apiserver ready at %s (kubeconfig %s; etcd pid %d, kube-apiserver pid %d)",
-		host, s.kubeconfig, etcd.cmd.Process.Pid, apiserver.cmd.Process.Pid)
+		host, s.kubeconfig, etcd.PID(), apiserver.PID())
 	return s, nil
 }
 
@@ -248,7 +246,7 @@ func (s *Server) Stop() error {
 	s.stopOnce.Do(func() {
 		untrack(s)
 		for i := len(s.procs) - 1; i >= 0; i-- {
-			s.procs[i].stop(s.logf)
+			s.procs[i].Stop(s.logf, "kubetest", stopTimeout)
 		}
 		if err := os.RemoveAll(s.runDir); err != nil {
 			s.stopErr = fmt.Errorf("removing run directory: %w", err)
@@ -261,7 +259,7 @@ func (s *Server) Stop() error {
 func (s *Server) LogTails() string {
 	var b strings.Builder
 	for _, p := range s.procs {
-		fmt.Fprintf(&b, "last lines of %s:\n%s\n", p.logPath, tailFile(p.logPath, logTailLines))
+		fmt.Fprintf(&b, "last lines of %s:\n%s\n", p.LogPath, proc.TailFile(p.LogPath, logTailLines))
 	}
 	return b.String()
 }
@@ -381,97 +379,22 @@ func (w *warningRecorder) all() []string {
 	return append([]string(nil), w.warnings...)
 }
 
-// process is one child process started by the harness.
-type process struct {
-	name    string
-	cmd     *exec.Cmd
-	logPath string
-	done    chan struct{}
-	waitErr error
-}
-
-// exited reports whether the process has ended, and how.
-func (p *process) exited() (bool, error) {
-	select {
-	case <-p.done:
-		return true, p.waitErr
-	default:
-		return false, nil
-	}
-}
-
 // startProcess starts bin with args, its output going to logPath, and
 // records it for Stop.
 func (s *Server) startProcess(name, bin, logPath string, args ...string) (*process, error) {
-	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	p, err := proc.Start(name, bin, logPath, proc.Options{Dir: filepath.Dir(logPath), OwnGroup: true}, args...)
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(bin, args...)
-	cmd.Stdin = nil
-	cmd.Stdout = logFile
-	cmd.Stderr = logFile
-	cmd.Dir = filepath.Dir(logPath)
-	cmd.SysProcAttr = &syscall.SysProcAttr{
-		// Should the test process itself be killed, take the child with it.
-		Pdeathsig: syscall.SIGKILL,
-		// A process group of its own: a Ctrl-C at the terminal reaches the
-		// test process only, which then stops the children in order.
-		Setpgid: true,
-	}
-	fmt.Fprintf(logFile, "# %s %s\n", bin, strings.Join(args, " "))
-	if err := cmd.Start(); err != nil {
-		logFile.Close()
-		return nil, err
-	}
-	p := &process{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
-	go func() {
-		p.waitErr = cmd.Wait()
-		logFile.Close()
-		close(p.done)
-	}()
 	s.procs = append(s.procs, p)
 	return p, nil
 }
 
-// stop ends the process by its PID: SIGTERM, then SIGKILL if it has not
-// exited after stopTimeout.
-func (p *process) stop(logf func(string, ...any)) {
-	if done, _ := p.exited(); done {
-		return
-	}
-	pid := p.cmd.Process.Pid
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
-		logf("kubetest: SIGTERM %s (pid %d): %v", p.name, pid, err)
-	}
-	select {
-	case <-p.done:
-		return
-	case <-time.After(stopTimeout):
-	}
-	logf("kubetest: %s (pid %d) still running %s after SIGTERM; sending SIGKILL", p.name, pid, stopTimeout)
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
-		logf("kubetest: SIGKILL %s (pid %d): %v", p.name, pid, err)
-	}
-	<-p.done
-}
+// process is one child process started by the harness.
+type process = proc.Process
 
-// waitFor polls check until it returns nil, the process exits, or timeout.
 func waitFor(timeout time.Duration, p *process, check func() error) error {
-	deadline := time.Now().Add(timeout)
-	var last error
-	for {
-		if done, err := p.exited(); done {
-			return fmt.Errorf("%s exited early (%v); last check error: %v", p.name, err, last)
-		}
-		if last = check(); last == nil {
-			return nil
-		}
-		if time.Now().After(deadline) {
-			return last
-		}
-		time.Sleep(pollInterval)
-	}
+	return proc.WaitFor(timeout, pollInterval, p, check)
 }
 
 var probeClient = &http.Client{Timeout: 5 * time.Second}
@@ -511,27 +434,6 @@ func apiserverReady(cfg *rest.Config) error {
 		return fmt.Errorf("/readyz: %d %s", resp.StatusCode, strings.TrimSpace(string(body)))
 	}
 	return nil
-}
-
-// freePorts asks the kernel for n distinct free ports on 127.0.0.1. The
-// listeners are held until all are picked so the ports differ.
-func freePorts(n int) ([]int, error) {
-	var ports []int
-	var ls []net.Listener
-	defer func() {
-		for _, l := range ls {
-			l.Close()
-		}
-	}()
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, err
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports, nil
 }
 
 func randomHex(nBytes int) (string, error) {
@@ -578,13 +480,4 @@ func writeKubeconfig(path string, cfg *rest.Config) error {
 	kc.Contexts["kubetest"] = &clientcmdapi.Context{Cluster: "kubetest", AuthInfo: AdminUser, Namespace: "default"}
 	kc.CurrentContext = "kubetest"
 	return clientcmd.WriteToFile(*kc, path)
-}
-
-// tailFile returns the last n lines of a file, or a note why it cannot.
-func tailFile(path string, n int) string {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		return fmt.Sprintf("(cannot read: %v)", err)
-	}
-	return toolcache.LastLines(string(b), n)
 }
