@@ -1,12 +1,10 @@
 package schema
 
 import (
-	"errors"
 	"os"
 	"strings"
 	"testing"
 
-	"github.com/ydpgen/ydpgen/diag"
 	"github.com/ydpgen/ydpgen/model"
 )
 
@@ -49,32 +47,7 @@ func TestDatabaseChecks(t *testing.T) {
 			`credential "git" is of type API_TOKEN, but airflow.metadataDatabase.server.adminCredential needs USER_PASSWORD`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			spec := string(src)
-			if tc.from != "" {
-				if !strings.Contains(spec, tc.from) {
-					t.Fatalf("the example has no %q", tc.from)
-				}
-				spec = strings.Replace(spec, tc.from, tc.to, 1)
-			}
-			_, err := s.Load("platform.yaml", []byte(spec))
-			if tc.want == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
-				return
-			}
-			var l diag.List
-			if !errors.As(err, &l) {
-				t.Fatalf("want findings, got %v", err)
-			}
-			if !strings.Contains(l.Error(), tc.want) {
-				t.Errorf("findings do not mention %q:\n%s", tc.want, l.Error())
-			}
-			for _, f := range l {
-				if f.File != "platform.yaml" || f.Line < 1 || f.Col < 1 || f.Path == "" {
-					t.Errorf("finding without position or path: %+v", f)
-				}
-			}
+			loadEdited(t, s, string(src), tc.from, tc.to, tc.want)
 		})
 	}
 }

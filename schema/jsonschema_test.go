@@ -2,8 +2,10 @@ package schema
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"cuelang.org/go/cue"
@@ -11,6 +13,8 @@ import (
 	"cuelang.org/go/encoding/json"
 	"cuelang.org/go/encoding/jsonschema"
 	"cuelang.org/go/encoding/yaml"
+
+	"github.com/ydpgen/ydpgen/diag"
 )
 
 const jsonSchemaFile = "../docs/platform.schema.json"
@@ -102,4 +106,36 @@ func mustNew(t *testing.T) *Schema {
 		t.Fatal(err)
 	}
 	return s
+}
+
+// loadEdited loads spec with its first from replaced by to (no edit when
+// from is empty) and checks the outcome: accepted when want is empty, else
+// refused with findings that mention want, each with a position and path.
+func loadEdited(t *testing.T, s *Schema, spec, from, to, want string) {
+	t.Helper()
+	if from != "" {
+		if !strings.Contains(spec, from) {
+			t.Fatalf("the example has no %q", from)
+		}
+		spec = strings.Replace(spec, from, to, 1)
+	}
+	_, err := s.Load("platform.yaml", []byte(spec))
+	if want == "" {
+		if err != nil {
+			t.Fatalf("refused: %v", err)
+		}
+		return
+	}
+	var l diag.List
+	if !errors.As(err, &l) {
+		t.Fatalf("want findings, got %v", err)
+	}
+	if !strings.Contains(l.Error(), want) {
+		t.Errorf("findings do not mention %q:\n%s", want, l.Error())
+	}
+	for _, f := range l {
+		if f.File != "platform.yaml" || f.Line < 1 || f.Col < 1 || f.Path == "" {
+			t.Errorf("finding without position or path: %+v", f)
+		}
+	}
 }

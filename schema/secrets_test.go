@@ -47,32 +47,7 @@ func TestSecretChecks(t *testing.T) {
 			"      owner: postgres", "      owner: merge-owner", `spec.databases[1].owner: credential "merge-owner" is not declared`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			spec := base
-			if tc.from != "" {
-				if !strings.Contains(spec, tc.from) {
-					t.Fatalf("the example has no %q", tc.from)
-				}
-				spec = strings.Replace(spec, tc.from, tc.to, 1)
-			}
-			_, err := s.Load("platform.yaml", []byte(spec))
-			if tc.want == "" {
-				if err != nil {
-					t.Fatalf("refused: %v", err)
-				}
-				return
-			}
-			var l diag.List
-			if !errors.As(err, &l) {
-				t.Fatalf("want findings, got %v", err)
-			}
-			if !strings.Contains(l.Error(), tc.want) {
-				t.Errorf("findings do not mention %q:\n%s", tc.want, l.Error())
-			}
-			for _, f := range l {
-				if f.File != "platform.yaml" || f.Line < 1 || f.Col < 1 || f.Path == "" {
-					t.Errorf("finding without position or path: %+v", f)
-				}
-			}
+			loadEdited(t, s, base, tc.from, tc.to, tc.want)
 		})
 	}
 }

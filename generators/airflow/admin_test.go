@@ -1,8 +1,6 @@
 package airflow
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -10,8 +8,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 
+	"github.com/ydpgen/ydpgen/internal/exampletest"
 	"github.com/ydpgen/ydpgen/model"
-	"github.com/ydpgen/ydpgen/schema"
 )
 
 // TestAdminPasswordComesFromASecret holds the rule that the admin user's
@@ -19,25 +17,9 @@ import (
 // and is never in the values file (where the chart's default would put it
 // as a literal argument).
 func TestAdminPasswordComesFromASecret(t *testing.T) {
-	s, err := schema.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, _ := filepath.Glob("../../examples/*/platform.yaml")
-	if len(files) == 0 {
-		t.Fatal("no examples")
-	}
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := s.Load(f, src)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i := range p.Environments {
-			env := &p.Environments[i]
+	for _, env := range exampletest.Environments(t) {
+		f := env.Platform + "/" + env.Name
+		{
 			v, err := Build(env)
 			if err != nil {
 				t.Fatal(err)

@@ -1,16 +1,14 @@
 package airflow
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"sigs.k8s.io/yaml"
 
+	"github.com/ydpgen/ydpgen/internal/exampletest"
 	"github.com/ydpgen/ydpgen/model"
-	"github.com/ydpgen/ydpgen/schema"
 )
 
 // chartKeys is every values path ydpgen may write, checked by hand against
@@ -251,24 +249,13 @@ func matcher(allowed map[string]bool) func([]string) (string, bool) {
 // held to the list.
 func variants(t *testing.T) []*model.Environment {
 	t.Helper()
-	s, err := schema.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, _ := filepath.Glob("../../examples/*/platform.yaml")
-	if len(files) < 3 {
-		t.Fatalf("found %d examples", len(files))
+	examples := exampletest.All(t)
+	if len(examples) < 3 {
+		t.Fatalf("found %d examples", len(examples))
 	}
 	var out []*model.Environment
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := s.Load(f, src)
-		if err != nil {
-			t.Fatal(err)
-		}
+	for _, ex := range examples {
+		p := ex.Platform
 		for i := range p.Environments {
 			env := p.Environments[i]
 			out = append(out, &env)

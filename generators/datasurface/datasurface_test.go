@@ -1,8 +1,6 @@
 package datasurface
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"testing"
 
@@ -14,27 +12,13 @@ import (
 
 	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/internal/exampletest"
 	"github.com/ydpgen/ydpgen/model"
-	"github.com/ydpgen/ydpgen/schema"
 )
 
-// loadExample returns the first environment of an example spec.
 func loadExample(t *testing.T, name string) *model.Environment {
 	t.Helper()
-	s, err := schema.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("..", "..", "examples", name, "platform.yaml")
-	src, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := s.Load(path, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &p.Environments[0]
+	return exampletest.First(t, name)
 }
 
 func TestHasModelMergeJob(t *testing.T) {

@@ -1,34 +1,19 @@
 package maintenance
 
 import (
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/ydpgen/ydpgen/internal/exampletest"
 	"github.com/ydpgen/ydpgen/model"
-	"github.com/ydpgen/ydpgen/schema"
 )
 
 func loadExample(t *testing.T, name string) *model.Environment {
 	t.Helper()
-	s, err := schema.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	path := filepath.Join("..", "..", "examples", name, "platform.yaml")
-	src, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := s.Load(path, src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &p.Environments[0]
+	return exampletest.First(t, name)
 }
 
 func cronJobs(t *testing.T, env *model.Environment) map[string]*batchv1.CronJob {

@@ -1,48 +1,28 @@
 package secrets
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators/airflow"
+	"github.com/ydpgen/ydpgen/internal/exampletest"
 	"github.com/ydpgen/ydpgen/model"
-	"github.com/ydpgen/ydpgen/schema"
 )
 
 // exampleEnvs loads every environment of every example.
 func exampleEnvs(t *testing.T) []*model.Environment {
 	t.Helper()
-	s, err := schema.New()
-	if err != nil {
-		t.Fatal(err)
-	}
-	files, err := filepath.Glob("../../examples/*/platform.yaml")
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no examples: %v", err)
-	}
 	var out []*model.Environment
-	for _, f := range files {
-		src, err := os.ReadFile(f)
-		if err != nil {
-			t.Fatal(err)
-		}
-		p, err := s.Load(f, src)
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		for i := range p.Environments {
-			out = append(out, &p.Environments[i])
-			// The same with PgBouncer and an external Celery broker, whose
-			// Secrets the examples do not need.
-			v := p.Environments[i]
-			v.Airflow.PgBouncer.Enabled = true
-			v.Airflow.Executor, v.Airflow.Broker = "CeleryExecutor", model.BrokerExternal
-			out = append(out, &v)
-		}
+	for _, env := range exampletest.Environments(t) {
+		out = append(out, env)
+		// The same with PgBouncer and an external Celery broker, whose
+		// Secrets the examples do not need.
+		v := *env
+		v.Airflow.PgBouncer.Enabled = true
+		v.Airflow.Executor, v.Airflow.Broker = "CeleryExecutor", model.BrokerExternal
+		out = append(out, &v)
 	}
 	return out
 }
