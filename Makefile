@@ -52,7 +52,7 @@ demo:
 
 ## bench: Go benchmarks, then the whole-process report against kubectl kustomize.
 bench:
-	$(GO) test -run '^$$' -bench . -benchmem ./schema/ ./render/
+	$(GO) test -run '^$$' -bench . -benchmem ./spec/ ./render/
 	hack/bench.sh
 
 lint:

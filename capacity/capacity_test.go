@@ -8,7 +8,7 @@ import (
 )
 
 func res(reqCPU, reqMem, limCPU, limMem string) model.Resources {
-	return model.Resources{Requests: model.Resources1{CPU: reqCPU, Memory: reqMem}, Limits: model.Resources1{CPU: limCPU, Memory: limMem}}
+	return model.Resources{Requests: model.CPUMemory{CPU: reqCPU, Memory: reqMem}, Limits: model.CPUMemory{CPU: limCPU, Memory: limMem}}
 }
 
 // smallEnv is two 8 GiB, 4-core nodes with 2 GiB and 500m reserved, and a
@@ -16,7 +16,7 @@ func res(reqCPU, reqMem, limCPU, limMem string) model.Resources {
 func smallEnv() *model.Environment {
 	return &model.Environment{
 		Name: "lab", Profile: "k3s-pi",
-		Cluster: model.Cluster{Nodes: 2, NodeMemory: "8Gi", NodeCPU: "4", SystemReserved: model.Resources1{CPU: "500m", Memory: "2Gi"}},
+		Cluster: model.Cluster{Nodes: 2, NodeMemory: "8Gi", NodeCPU: "4", SystemReserved: model.CPUMemory{CPU: "500m", Memory: "2Gi"}},
 		Airflow: model.Airflow{
 			Executor: "LocalExecutor",
 			DAGs:     model.DAGs{GitSync: model.GitSync{Enabled: true, Resources: res("100m", "128Mi", "200m", "256Mi")}},

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // JobKind is a kind of DataSurface job pod with its size and how long one

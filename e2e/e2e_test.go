@@ -12,11 +12,11 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/ydpgen/ydpgen/generators/labels"
+	"github.com/ydpgen/ydpgen/kube/labels"
 	"github.com/ydpgen/ydpgen/internal/crdschema"
 	"github.com/ydpgen/ydpgen/internal/kubetest"
 	"github.com/ydpgen/ydpgen/model"
-	ydschema "github.com/ydpgen/ydpgen/schema"
+	ydspec "github.com/ydpgen/ydpgen/spec"
 )
 
 // fieldManager is the server-side apply manager of the suite, standing in
@@ -35,7 +35,7 @@ const (
 // pruning.
 func TestE2EExamples(t *testing.T) {
 	srv := server(t)
-	sch, err := ydschema.New()
+	sch, err := ydspec.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestE2EExamples(t *testing.T) {
 type run struct {
 	t       *testing.T
 	srv     *kubetest.Server
-	sch     *ydschema.Schema
+	sch     *ydspec.Schema
 	crds    *crdschema.Set
 	example string
 	engine  string // "" for the spec's own

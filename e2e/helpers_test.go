@@ -7,7 +7,7 @@ import (
 
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/overlays"
-	ydschema "github.com/ydpgen/ydpgen/schema"
+	ydspec "github.com/ydpgen/ydpgen/spec"
 )
 
 // The suite's own helpers, checked without an API server.
@@ -15,9 +15,9 @@ import (
 func TestChangeSpec(t *testing.T) {
 	env := &model.Environment{
 		DataSurface: model.DataSurface{
-			MCPServer: model.MCPServer{Enabled: true, Resources: model.Resources{Limits: model.Resources1{Memory: "1Gi"}}},
+			MCPServer: model.MCPServer{Enabled: true, Resources: model.Resources{Limits: model.CPUMemory{Memory: "1Gi"}}},
 			Jobs: model.DataSurfaceJobs{
-				ModelMerge: model.DataSurfaceJob{Resources: model.Resources{Limits: model.Resources1{Memory: "512Mi"}}},
+				ModelMerge: model.DataSurfaceJob{Resources: model.Resources{Limits: model.CPUMemory{Memory: "512Mi"}}},
 			},
 		},
 		Airflow:     model.Airflow{Admin: model.Admin{Credential: "admin"}},
@@ -53,7 +53,7 @@ func TestChangeSpec(t *testing.T) {
 }
 
 func TestSupportedEngines(t *testing.T) {
-	sch, err := ydschema.New()
+	sch, err := ydspec.New()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ import (
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/render"
-	ydschema "github.com/ydpgen/ydpgen/schema"
+	ydspec "github.com/ydpgen/ydpgen/spec"
 )
 
 // examples lists the example directories that hold a platform.yaml.
@@ -45,7 +45,7 @@ func examples(t *testing.T) []string {
 }
 
 // loadExample loads and validates an example spec.
-func loadExample(t *testing.T, sch *ydschema.Schema, name string) *model.Platform {
+func loadExample(t *testing.T, sch *ydspec.Schema, name string) *model.Platform {
 	t.Helper()
 	file := filepath.Join("..", "examples", name, "platform.yaml")
 	src, err := os.ReadFile(file)
@@ -62,7 +62,7 @@ func loadExample(t *testing.T, sch *ydschema.Schema, name string) *model.Platfor
 // supportedEngines are the values the spec schema allows for
 // gitops.engine, read from the JSON Schema so that a new engine is tested
 // as soon as the schema accepts it. Nil if the schema has no such choice.
-func supportedEngines(t *testing.T, sch *ydschema.Schema) []string {
+func supportedEngines(t *testing.T, sch *ydspec.Schema) []string {
 	t.Helper()
 	raw, err := sch.JSONSchema()
 	if err != nil {

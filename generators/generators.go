@@ -1,21 +1,14 @@
 package generators
 
 import (
-	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
-
-// File is a rendered file that is not a Kubernetes object, such as Helm
-// values. Path is relative to the environment's overlay directory and uses '/'.
-type File struct {
-	Path string
-	Data []byte
-}
 
 // Artifacts are what a generator makes for one environment.
 type Artifacts struct {
 	Objects []objset.Object
-	Files   []File
+	Files   []objset.File
 }
 
 // Generator turns a resolved environment into artifacts. Generators are

@@ -22,12 +22,12 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 	"sigs.k8s.io/yaml"
 
-	"github.com/ydpgen/ydpgen/generators/gitops"
-	"github.com/ydpgen/ydpgen/generators/objset"
-	"github.com/ydpgen/ydpgen/generators/stages"
+	"github.com/ydpgen/ydpgen/gitops"
 	"github.com/ydpgen/ydpgen/internal/crdschema"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/overlays"
+	"github.com/ydpgen/ydpgen/passes/stages"
 )
 
 // fluxTypes are the Flux kinds ydpgen writes, with their Go types from the

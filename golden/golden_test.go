@@ -20,12 +20,12 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/ydpgen/ydpgen/fsys"
-	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/internal/crdschema"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/render"
-	ydschema "github.com/ydpgen/ydpgen/schema"
+	ydspec "github.com/ydpgen/ydpgen/spec"
 )
 
 // examples lists the example directories that hold a platform.yaml.
@@ -90,7 +90,7 @@ func variants(t testing.TB) []variant {
 
 func loadExample(t testing.TB, name string) *model.Platform {
 	t.Helper()
-	s, err := ydschema.New()
+	s, err := ydspec.New()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/ydpgen/ydpgen/capacity"
-	"github.com/ydpgen/ydpgen/generators/datasurface"
 	"github.com/ydpgen/ydpgen/model"
 )
 
@@ -45,7 +44,7 @@ func checkRWOShared(in *Input, r *Report) {
 
 // claimPath is the spec path that decides a claim's storage class.
 func claimPath(env *model.Environment, claim string) string {
-	if claim == datasurface.NamesFor(env).GitCacheClaim {
+	if claim == env.DataSurfaceNames().GitCacheClaim {
 		return "datasurface.gitCache.storageClass"
 	}
 	return "environment.cluster.storageClasses"

@@ -7,8 +7,8 @@ import (
 
 	"github.com/ydpgen/ydpgen/capacity"
 	"github.com/ydpgen/ydpgen/diag"
-	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // Rule is one operational check.

@@ -12,8 +12,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/ydpgen/ydpgen/diag"
-	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 func sized() corev1.ResourceRequirements {
@@ -66,7 +66,7 @@ func env() *model.Environment {
 	return &model.Environment{
 		Name: "dev", Profile: "kubeadm",
 		Cluster: model.Cluster{Nodes: 3, NodeMemory: "16Gi", NodeCPU: "8", Architecture: "amd64",
-			SystemReserved: model.Resources1{CPU: "500m", Memory: "1Gi"}},
+			SystemReserved: model.CPUMemory{CPU: "500m", Memory: "1Gi"}},
 		Origins: model.Origins{
 			"environment.name":  {File: "p.yaml", Line: 40, Col: 5, Path: "spec.environments.dev"},
 			"datasurface":       {File: "p.yaml", Line: 7, Col: 3, Path: "spec.datasurface"},

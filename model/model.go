@@ -46,7 +46,7 @@ type Cluster struct {
 	Nodes               int                     `json:"nodes"`
 	NodeMemory          string                  `json:"nodeMemory"`
 	NodeCPU             string                  `json:"nodeCPU"`
-	SystemReserved      Resources1              `json:"systemReserved"`
+	SystemReserved      CPUMemory              `json:"systemReserved"`
 	Architecture        string                  `json:"architecture"`
 	StorageClasses      map[string]StorageClass `json:"storageClasses"`
 	DefaultStorageClass string                  `json:"defaultStorageClass"`
@@ -83,16 +83,16 @@ func (i Image) Ref() string {
 	return i.Repository + ":" + i.Tag
 }
 
-// Resources1 is one set of CPU and memory quantities.
-type Resources1 struct {
+// CPUMemory is one set of CPU and memory quantities.
+type CPUMemory struct {
 	CPU    string `json:"cpu"`
 	Memory string `json:"memory"`
 }
 
 // Resources are a container's requests and limits.
 type Resources struct {
-	Requests Resources1 `json:"requests"`
-	Limits   Resources1 `json:"limits"`
+	Requests CPUMemory `json:"requests"`
+	Limits   CPUMemory `json:"limits"`
 }
 
 // DataSurface describes the YellowDataPlatform workload.

@@ -15,15 +15,15 @@ type NetworkPolicy struct {
 // LimitRange gives containers that set no requests or limits defaults.
 type LimitRange struct {
 	Enabled         bool       `json:"enabled"`
-	DefaultRequests Resources1 `json:"defaultRequests"`
-	DefaultLimits   Resources1 `json:"defaultLimits"`
+	DefaultRequests CPUMemory `json:"defaultRequests"`
+	DefaultLimits   CPUMemory `json:"defaultLimits"`
 }
 
 // ResourceQuota caps the namespace. Empty fields set no limit.
 type ResourceQuota struct {
 	Enabled                bool        `json:"enabled"`
-	Requests               *Resources1 `json:"requests,omitempty"`
-	Limits                 *Resources1 `json:"limits,omitempty"`
+	Requests               *CPUMemory `json:"requests,omitempty"`
+	Limits                 *CPUMemory `json:"limits,omitempty"`
 	Pods                   int         `json:"pods,omitempty"`
 	PersistentVolumeClaims *int        `json:"persistentVolumeClaims,omitempty"`
 	Storage                string      `json:"storage,omitempty"`

@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
-	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // Build runs kustomize in-process on the tree's overlay of env and returns
@@ -41,7 +41,7 @@ func Build(t *Tree, env string) ([]map[string]any, error) {
 
 // Verify builds every environment's overlay and checks that it gives back
 // exactly that environment's objects.
-func Verify(t *Tree, envs []Environment) error {
+func Verify(t *Tree, envs []objset.RenderedEnvironment) error {
 	// Overlays build independently; use the machine's cores.
 	errs := make([]error, len(envs))
 	var wg sync.WaitGroup
@@ -52,7 +52,7 @@ func Verify(t *Tree, envs []Environment) error {
 	return errors.Join(errs...)
 }
 
-func verify(t *Tree, env Environment) error {
+func verify(t *Tree, env objset.RenderedEnvironment) error {
 	{
 		built, err := Build(t, env.Name)
 		if err != nil {

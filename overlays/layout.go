@@ -12,18 +12,8 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/kustomize/kyaml/resid"
 
-	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/objset"
 )
-
-// Environment is one environment's full render: its objects (namespaced
-// ones carry the environment's namespace) and its other files, with paths
-// relative to the overlay directory.
-type Environment struct {
-	Name      string
-	Namespace string
-	Objects   []objset.Entry
-	Files     []File
-}
 
 // BaseDir, OverlaysDir and GitOpsDir are the tree's top-level directories.
 // gitops/ holds the engine's objects (Argo CD Applications, Flux
@@ -40,11 +30,11 @@ func OverlayDir(env string) string { return OverlaysDir + "/" + env }
 
 // Layout lays environments (sorted by name, at least one) out as a
 // kustomize tree.
-func Layout(envs []Environment) (*Tree, error) {
+func Layout(envs []objset.RenderedEnvironment) (*Tree, error) {
 	if len(envs) == 0 {
 		return nil, fmt.Errorf("no environment to lay out")
 	}
-	if !slices.IsSortedFunc(envs, func(a, b Environment) int { return strings.Compare(a.Name, b.Name) }) {
+	if !slices.IsSortedFunc(envs, func(a, b objset.RenderedEnvironment) int { return strings.Compare(a.Name, b.Name) }) {
 		return nil, fmt.Errorf("environments are not sorted by name")
 	}
 	// Each environment's objects, with namespaces taken out.

@@ -9,7 +9,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 func cmEntry(t *testing.T, ns, name string, data map[string]string) objset.Entry {
@@ -34,7 +34,7 @@ func paths(t *Tree) []string {
 }
 
 func TestLayoutSharesEqualObjectsAndPatchesDifferences(t *testing.T) {
-	envs := []Environment{
+	envs := []objset.RenderedEnvironment{
 		{Name: "prod", Namespace: "p", Objects: []objset.Entry{
 			cmEntry(t, "p", "same", map[string]string{"a": "1"}),
 			cmEntry(t, "p", "sized", map[string]string{"size": "big", "keep": "x"}),
@@ -74,7 +74,7 @@ func TestLayoutSharesEqualObjectsAndPatchesDifferences(t *testing.T) {
 
 // Verify is what proves a layout right, so it must fail on a wrong tree.
 func TestVerifyCatchesBrokenTrees(t *testing.T) {
-	envs := []Environment{
+	envs := []objset.RenderedEnvironment{
 		{Name: "a", Namespace: "na", Objects: []objset.Entry{cmEntry(t, "na", "x", map[string]string{"k": "1"})}},
 		{Name: "b", Namespace: "nb", Objects: []objset.Entry{cmEntry(t, "nb", "x", map[string]string{"k": "2"})}},
 	}
@@ -119,7 +119,7 @@ func TestLayoutRejects(t *testing.T) {
 	if _, err := Layout(nil); err == nil {
 		t.Error("no environments accepted")
 	}
-	unsorted := []Environment{{Name: "b", Namespace: "b"}, {Name: "a", Namespace: "a"}}
+	unsorted := []objset.RenderedEnvironment{{Name: "b", Namespace: "b"}, {Name: "a", Namespace: "a"}}
 	if _, err := Layout(unsorted); err == nil {
 		t.Error("unsorted environments accepted")
 	}

@@ -9,18 +9,12 @@ import (
 	"strings"
 	"sync"
 
-	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/objset"
 )
-
-// File is one file of a rendered tree; Path is relative and uses '/'.
-type File struct {
-	Path string
-	Data []byte
-}
 
 // Tree is a rendered GitOps tree, files sorted by path.
 type Tree struct {
-	files []File
+	files []objset.File
 }
 
 // Add puts a file into the tree; two files at one path are an error.
@@ -28,20 +22,20 @@ func (t *Tree) Add(path string, data []byte) error {
 	if err := checkRelPath(path); err != nil {
 		return err
 	}
-	i, found := slices.BinarySearchFunc(t.files, path, func(f File, p string) int { return strings.Compare(f.Path, p) })
+	i, found := slices.BinarySearchFunc(t.files, path, func(f objset.File, p string) int { return strings.Compare(f.Path, p) })
 	if found {
 		return fmt.Errorf("two files render to %s", path)
 	}
-	t.files = slices.Insert(t.files, i, File{Path: path, Data: data})
+	t.files = slices.Insert(t.files, i, objset.File{Path: path, Data: data})
 	return nil
 }
 
 // Files returns the files in path order.
-func (t *Tree) Files() []File { return slices.Clone(t.files) }
+func (t *Tree) Files() []objset.File { return slices.Clone(t.files) }
 
 // Get returns the file at path.
 func (t *Tree) Get(path string) ([]byte, bool) {
-	i, found := slices.BinarySearchFunc(t.files, path, func(f File, p string) int { return strings.Compare(f.Path, p) })
+	i, found := slices.BinarySearchFunc(t.files, path, func(f objset.File, p string) int { return strings.Compare(f.Path, p) })
 	if !found {
 		return nil, false
 	}
@@ -100,7 +94,7 @@ func (p *pending) encode() (*Tree, error) {
 					out[i] = f.data
 					continue
 				}
-				out[i], errs[i] = objset.File(f.content, f.comments...)
+				out[i], errs[i] = objset.EncodeFile(f.content, f.comments...)
 			}
 		})
 	}

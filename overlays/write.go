@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/ydpgen/ydpgen/fsys"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // ManifestPath is where the list of files ydpgen owns is kept, relative to
@@ -123,7 +124,7 @@ func Write(fs fsys.FS, out string, t *Tree) (WriteReport, error) {
 
 	var p plan
 	next := map[string]bool{}
-	files := append(t.Files(), File{Path: ManifestPath})
+	files := append(t.Files(), objset.File{Path: ManifestPath})
 	manifest, err := NewManifest(t).encode()
 	if err != nil {
 		return rep, err

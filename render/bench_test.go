@@ -8,7 +8,7 @@ import (
 	"testing"
 
 	"github.com/ydpgen/ydpgen/render"
-	"github.com/ydpgen/ydpgen/schema"
+	"github.com/ydpgen/ydpgen/spec"
 )
 
 func exampleSpecs(b *testing.B) map[string][]byte {
@@ -35,7 +35,7 @@ func names(m map[string][]byte) []string {
 // BenchmarkSchemaCompile is the once-per-process cost of the embedded schema.
 func BenchmarkSchemaCompile(b *testing.B) {
 	for b.Loop() {
-		if _, err := schema.New(); err != nil {
+		if _, err := spec.New(); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -44,7 +44,7 @@ func BenchmarkSchemaCompile(b *testing.B) {
 // BenchmarkLoad measures reading a spec: text checks and YAML parsing.
 func BenchmarkLoad(b *testing.B) {
 	specs := exampleSpecs(b)
-	s, err := schema.New()
+	s, err := spec.New()
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -65,7 +65,7 @@ func BenchmarkValidate(b *testing.B) {
 	specs := exampleSpecs(b)
 	for _, name := range names(specs) {
 		b.Run(name, func(b *testing.B) {
-			s, err := schema.New()
+			s, err := spec.New()
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -85,7 +85,7 @@ func BenchmarkRenderVerify(b *testing.B) { benchRender(b, render.Options{Verify:
 
 func benchRender(b *testing.B, opts render.Options) {
 	specs := exampleSpecs(b)
-	s, err := schema.New()
+	s, err := spec.New()
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -12,11 +12,10 @@ import (
 
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/generators/database"
-	"github.com/ydpgen/ydpgen/generators/datasurface"
-	"github.com/ydpgen/ydpgen/generators/labels"
-	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/kube/labels"
 	"github.com/ydpgen/ydpgen/model"
-	"github.com/ydpgen/ydpgen/schema"
+	"github.com/ydpgen/ydpgen/objset"
+	"github.com/ydpgen/ydpgen/spec"
 )
 
 // jobRefs stands for objects and documents that name Jobs: a NetworkPolicy
@@ -28,7 +27,7 @@ func (jobRefs) Name() string { return "test-job-references" }
 
 func (jobRefs) Generate(env *model.Environment) (generators.Artifacts, error) {
 	ns := env.Namespace.Name
-	ring1 := datasurface.NamesFor(env).Ring1Init
+	ring1 := env.DataSurfaceNames().Ring1Init
 	np := &networkingv1.NetworkPolicy{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
 		ObjectMeta: metav1.ObjectMeta{Name: "test-ring1-init-egress", Namespace: ns, Labels: labels.For(env, "test-ring1-init-egress", "ring1-init")},
@@ -40,7 +39,7 @@ func (jobRefs) Generate(env *model.Environment) (generators.Artifacts, error) {
 	}
 	return generators.Artifacts{
 		Objects: []objset.Object{np},
-		Files: []generators.File{{Path: "JOBS.md", Data: []byte(
+		Files: []objset.File{{Path: "JOBS.md", Data: []byte(
 			"kubectl -n " + ns + " wait --for=condition=complete job/" + database.BootstrapName + "\n" +
 				"kubectl -n " + ns + " logs job/" + ring1 + "\n" +
 				"kubectl get cronjob/" + ring1 + "\n")}},
@@ -49,7 +48,7 @@ func (jobRefs) Generate(env *model.Environment) (generators.Artifacts, error) {
 
 func renderWith(t *testing.T, engine string, change func(*model.Environment)) (*Result, map[string][]byte) {
 	t.Helper()
-	s, err := schema.New()
+	s, err := spec.New()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,17 +10,18 @@ import (
 	"github.com/ydpgen/ydpgen/generators/airflow"
 	"github.com/ydpgen/ydpgen/generators/database"
 	"github.com/ydpgen/ydpgen/generators/datasurface"
-	"github.com/ydpgen/ydpgen/generators/gitops"
-	"github.com/ydpgen/ydpgen/generators/jobhash"
 	"github.com/ydpgen/ydpgen/generators/maintenance"
 	"github.com/ydpgen/ydpgen/generators/namespace"
-	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/generators/rbac"
 	"github.com/ydpgen/ydpgen/generators/secrets"
-	"github.com/ydpgen/ydpgen/generators/stages"
+	"github.com/ydpgen/ydpgen/gitops"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/overlays"
-	"github.com/ydpgen/ydpgen/schema"
+	"github.com/ydpgen/ydpgen/passes/jobhash"
+	"github.com/ydpgen/ydpgen/passes/stages"
+	"github.com/ydpgen/ydpgen/passes/syncpolicy"
+	"github.com/ydpgen/ydpgen/spec"
 )
 
 // Generators returns every generator, in the order they run.
@@ -39,7 +40,7 @@ func Generators() []generators.Generator {
 // Result is a rendered platform.
 type Result struct {
 	Platform     *model.Platform
-	Environments []overlays.Environment
+	Environments []objset.RenderedEnvironment
 	// GitOps is the engine's wiring (also in Tree), for tests and review.
 	GitOps *gitops.Output
 	Tree   *overlays.Tree
@@ -60,7 +61,7 @@ type Options struct {
 
 // Spec loads, validates and renders a spec. Problems with the spec come back
 // as diag.List; any other error means ydpgen itself failed.
-func Spec(s *schema.Schema, filename string, src []byte, opts Options) (*Result, error) {
+func Spec(s *spec.Schema, filename string, src []byte, opts Options) (*Result, error) {
 	p, err := s.Load(filename, src)
 	if err != nil {
 		return nil, err
@@ -74,7 +75,7 @@ func Platform(p *model.Platform, opts Options) (*Result, error) {
 }
 
 func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Result, error) {
-	res := &Result{Platform: p, Environments: make([]overlays.Environment, len(p.Environments))}
+	res := &Result{Platform: p, Environments: make([]objset.RenderedEnvironment, len(p.Environments))}
 	// Environments render independently; each goroutine writes only its
 	// own slot, so the result does not depend on scheduling.
 	errs := make([]error, len(p.Environments))
@@ -98,7 +99,7 @@ func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Re
 		return nil, fmt.Errorf("gitops: %w", err)
 	}
 	for _, o := range wiring.Objects {
-		data, err := objset.File(o.Entry.Content)
+		data, err := objset.EncodeFile(o.Entry.Content)
 		if err != nil {
 			return nil, err
 		}
@@ -122,13 +123,13 @@ func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Re
 }
 
 // Environment runs every generator for one environment.
-func Environment(env *model.Environment) (overlays.Environment, error) {
+func Environment(env *model.Environment) (objset.RenderedEnvironment, error) {
 	return environment(env, Generators())
 }
 
-func environment(env *model.Environment, gens []generators.Generator) (overlays.Environment, error) {
+func environment(env *model.Environment, gens []generators.Generator) (objset.RenderedEnvironment, error) {
 	var set objset.Set
-	out := overlays.Environment{Name: env.Name, Namespace: env.Namespace.Name}
+	out := objset.RenderedEnvironment{Name: env.Name, Namespace: env.Namespace.Name}
 	for _, g := range gens {
 		a, err := g.Generate(env)
 		if err != nil {
@@ -138,7 +139,7 @@ func environment(env *model.Environment, gens []generators.Generator) (overlays.
 			return out, fmt.Errorf("environment %s: generator %s: %w", env.Name, g.Name(), err)
 		}
 		for _, f := range a.Files {
-			out.Files = append(out.Files, overlays.File{Path: f.Path, Data: f.Data})
+			out.Files = append(out.Files, objset.File{Path: f.Path, Data: f.Data})
 		}
 	}
 	entries := set.Entries()
@@ -158,7 +159,7 @@ func environment(env *model.Environment, gens []generators.Generator) (overlays.
 		return out, fmt.Errorf("environment %s: naming Jobs: %w", env.Name, err)
 	}
 	stages.LabelAll(entries)
-	gitops.Annotate(env, entries)
+	syncpolicy.Annotate(env, entries)
 	var final objset.Set
 	for _, e := range entries {
 		if err := final.AddEntry(e); err != nil {
@@ -169,6 +170,6 @@ func environment(env *model.Environment, gens []generators.Generator) (overlays.
 	for i := range out.Files {
 		out.Files[i].Data = jobhash.RewriteText(out.Files[i].Data, renames)
 	}
-	out.Files = append(out.Files, overlays.File{Path: "capacity.svg", Data: chart})
+	out.Files = append(out.Files, objset.File{Path: "capacity.svg", Data: chart})
 	return out, nil
 }

@@ -5,11 +5,11 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/ydpgen/ydpgen/schema"
+	"github.com/ydpgen/ydpgen/spec"
 )
 
 func TestRenderPiLab(t *testing.T) {
-	s, err := schema.New()
+	s, err := spec.New()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +28,7 @@ func TestRenderPiLab(t *testing.T) {
 
 // ObjectsOnly gives the same environments without laying out a tree.
 func TestObjectsOnly(t *testing.T) {
-	s, err := schema.New()
+	s, err := spec.New()
 	if err != nil {
 		t.Fatal(err)
 	}

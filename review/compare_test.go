@@ -9,7 +9,7 @@ import (
 
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/render"
-	"github.com/ydpgen/ydpgen/schema"
+	"github.com/ydpgen/ydpgen/spec"
 )
 
 // baseTree is a small rendered tree: one environment whose overlay adds a
@@ -270,7 +270,7 @@ func TestMarkdownFence(t *testing.T) {
 // TestCompareExamples renders each example, changes its spec and checks
 // that the diff sees the change, and only it.
 func TestCompareExamples(t *testing.T) {
-	s, err := schema.New()
+	s, err := spec.New()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // ObjectChange is an object that was added, removed or changed. When the

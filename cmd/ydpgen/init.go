@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ydpgen/ydpgen/fsys"
-	"github.com/ydpgen/ydpgen/schema"
+	"github.com/ydpgen/ydpgen/spec"
 )
 
 func newInitCommand(a *app) *cobra.Command {
@@ -24,9 +24,9 @@ repositories and cluster facts to your own.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if profile == "" {
-				return usagef("init needs --profile, one of %s", strings.Join(schema.ProfileNames(), ", "))
+				return usagef("init needs --profile, one of %s", strings.Join(spec.ProfileNames(), ", "))
 			}
-			src, err := schema.Starter(profile)
+			src, err := spec.Starter(profile)
 			if err != nil {
 				return usagef("%v", err)
 			}
@@ -47,7 +47,7 @@ repositories and cluster facts to your own.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVar(&profile, "profile", "", "profile of the starter environment: "+strings.Join(schema.ProfileNames(), ", "))
+	cmd.Flags().StringVar(&profile, "profile", "", "profile of the starter environment: "+strings.Join(spec.ProfileNames(), ", "))
 	cmd.Flags().StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite an existing file")
 	return cmd

@@ -12,7 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/ydpgen/ydpgen/diag"
-	"github.com/ydpgen/ydpgen/schema"
+	"github.com/ydpgen/ydpgen/spec"
 )
 
 // Exit codes, as the README documents them.
@@ -41,12 +41,12 @@ func (e findingsError) Error() string { return fmt.Sprintf("%d problems", e.n) }
 type app struct {
 	stdout, stderr io.Writer
 	output         string // text or json
-	schema         *schema.Schema
+	schema         *spec.Schema
 }
 
-func (a *app) loadSchema() (*schema.Schema, error) {
+func (a *app) loadSchema() (*spec.Schema, error) {
 	if a.schema == nil {
-		s, err := schema.New()
+		s, err := spec.New()
 		if err != nil {
 			return nil, err
 		}

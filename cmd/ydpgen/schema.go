@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/cobra"
 
-	"github.com/ydpgen/ydpgen/schema"
+	"github.com/ydpgen/ydpgen/spec"
 )
 
 func newSchemaCommand(a *app) *cobra.Command {
@@ -31,7 +31,7 @@ editors use for completion and checks, e.g. with a first line
 				_, err = a.stdout.Write(b)
 				return err
 			}
-			files, err := schema.Source()
+			files, err := spec.Source()
 			if err != nil {
 				return err
 			}

@@ -14,7 +14,7 @@ import (
 	"github.com/ydpgen/ydpgen/internal/gitserver"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/render"
-	"github.com/ydpgen/ydpgen/schema"
+	"github.com/ydpgen/ydpgen/spec"
 )
 
 // Placeholders in the hand-written tree for the loopback servers, whose
@@ -47,7 +47,7 @@ type treeSource struct {
 func treeSources(t *testing.T) []treeSource {
 	t.Helper()
 	root := moduleRoot(t)
-	s, err := schema.New()
+	s, err := spec.New()
 	if err != nil {
 		t.Fatalf("loading the schema: %v", err)
 	}
@@ -74,7 +74,7 @@ func treeSources(t *testing.T) []treeSource {
 	return out
 }
 
-func loadSpec(s *schema.Schema, root, spec string) (*model.Platform, error) {
+func loadSpec(s *spec.Schema, root, spec string) (*model.Platform, error) {
 	src, err := os.ReadFile(spec)
 	if err != nil {
 		return nil, err
@@ -116,7 +116,7 @@ func handWrittenTree() treeSource {
 // repository pointed at the loopback servers (set in the loaded model: the
 // schema accepts only https and ssh git URLs) and, for version 1, with
 // changeSpec applied.
-func renderedTree(s *schema.Schema, root, spec string) treeSource {
+func renderedTree(s *spec.Schema, root, spec string) treeSource {
 	name := filepath.Base(filepath.Dir(spec))
 	return treeSource{
 		name: name,

@@ -10,8 +10,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ydpgen/ydpgen/generators"
-	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // ValuesPath is where the values file goes, relative to the overlay.
@@ -80,11 +80,11 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 		comments = append(comments, fmt.Sprintf("PgBouncer is on: the connection in Secret %s points at %s-pgbouncer:6543, database %s-metadata.",
 			Secrets(env).Metadata, a.ReleaseName, a.ReleaseName))
 	}
-	data, err := objset.File(v, comments...)
+	data, err := objset.EncodeFile(v, comments...)
 	if err != nil {
 		return generators.Artifacts{}, err
 	}
-	return generators.Artifacts{Files: []generators.File{{Path: ValuesPath, Data: data}}}, nil
+	return generators.Artifacts{Files: []objset.File{{Path: ValuesPath, Data: data}}}, nil
 }
 
 // Build returns the typed values for an environment.
@@ -308,7 +308,7 @@ func storageClass(env *model.Environment, class string) string {
 
 // Resources converts model quantities into Kubernetes ones.
 func Resources(r model.Resources) (corev1.ResourceRequirements, error) {
-	list := func(s model.Resources1) (corev1.ResourceList, error) {
+	list := func(s model.CPUMemory) (corev1.ResourceList, error) {
 		cpu, err := resource.ParseQuantity(s.CPU)
 		if err != nil {
 			return nil, fmt.Errorf("cpu %q: %w", s.CPU, err)

@@ -6,7 +6,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	controller "github.com/ydpgen/ydpgen/generators/ingress"
+	controller "github.com/ydpgen/ydpgen/kube/ingress"
 	"github.com/ydpgen/ydpgen/model"
 )
 

@@ -3,7 +3,7 @@ package airflow
 import (
 	"maps"
 
-	controller "github.com/ydpgen/ydpgen/generators/ingress"
+	controller "github.com/ydpgen/ydpgen/kube/ingress"
 	"github.com/ydpgen/ydpgen/model"
 )
 

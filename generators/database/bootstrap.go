@@ -8,7 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
-	"github.com/ydpgen/ydpgen/generators/labels"
+	"github.com/ydpgen/ydpgen/kube/labels"
 	"github.com/ydpgen/ydpgen/model"
 )
 

@@ -8,8 +8,8 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ydpgen/ydpgen/generators"
-	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // Names of what the generator renders.
@@ -56,7 +56,7 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 
 // resources converts the spec's quantities; path names the field in errors.
 func resources(r model.Resources, path string) (corev1.ResourceRequirements, error) {
-	list := func(s model.Resources1, which string) (corev1.ResourceList, error) {
+	list := func(s model.CPUMemory, which string) (corev1.ResourceList, error) {
 		cpu, err := resource.ParseQuantity(s.CPU)
 		if err != nil {
 			return nil, fmt.Errorf("%s.%s.cpu %q: %w", path, which, s.CPU, err)

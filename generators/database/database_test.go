@@ -8,9 +8,9 @@ import (
 	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 
-	"github.com/ydpgen/ydpgen/generators/jobhash"
-	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
+	"github.com/ydpgen/ydpgen/passes/jobhash"
 )
 
 func inCluster() *model.Environment {
@@ -19,7 +19,7 @@ func inCluster() *model.Environment {
 	md.Mode = model.InCluster
 	md.Host = model.InClusterDatabaseHost(env.Namespace.Name)
 	md.Server.Storage = model.DatabaseStorage{Size: "8Gi"}
-	md.Server.Resources = model.Resources{Requests: model.Resources1{CPU: "250m", Memory: "256Mi"}, Limits: model.Resources1{CPU: "1", Memory: "1Gi"}}
+	md.Server.Resources = model.Resources{Requests: model.CPUMemory{CPU: "250m", Memory: "256Mi"}, Limits: model.CPUMemory{CPU: "1", Memory: "1Gi"}}
 	return env
 }
 

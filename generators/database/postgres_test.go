@@ -168,7 +168,7 @@ func richEnvironment() (*model.Environment, secrets) {
 			Image:           model.Image{Repository: "postgres", Tag: "16-alpine", PullPolicy: "IfNotPresent"},
 		},
 		Bootstrap: model.DatabaseBootstrap{Enabled: true, Resources: model.Resources{
-			Requests: model.Resources1{CPU: "50m", Memory: "64Mi"}, Limits: model.Resources1{CPU: "500m", Memory: "256Mi"},
+			Requests: model.CPUMemory{CPU: "50m", Memory: "64Mi"}, Limits: model.CPUMemory{CPU: "500m", Memory: "256Mi"},
 		}},
 	}
 	env.DataSurface.MergeDatabase = model.DatabaseRef{Name: "merge_db", Credential: "merge_owner"}

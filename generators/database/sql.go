@@ -5,8 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // Role is a database user the bootstrap refers to, named by the credential

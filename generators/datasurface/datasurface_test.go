@@ -11,9 +11,9 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 
 	"github.com/ydpgen/ydpgen/credentials"
-	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/internal/exampletest"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 func loadExample(t *testing.T, name string) *model.Environment {
@@ -63,18 +63,6 @@ func TestModulesFor(t *testing.T) {
 	}
 }
 
-func TestNamesFor(t *testing.T) {
-	env := &model.Environment{DataSurface: model.DataSurface{PSP: "Demo_PSP"}}
-	want := Names{
-		GitCacheClaim: "git-cache-pvc", LoggingConfig: "demo-psp-logging-config",
-		Ring1Init: "demo-psp-ring1-init", ModelMerge: "demo-psp-model-merge-job", ReconcileViews: "demo-psp-reconcile-views-job",
-		MCPServer: "demo-psp-mcp-server", MCPService: "demo-psp-mcp", MCPTLSSecret: "demo-psp-mcp-tls",
-	}
-	if d := cmp.Diff(want, NamesFor(env)); d != "" {
-		t.Errorf("NamesFor (-want +got):\n%s", d)
-	}
-}
-
 func byKind[T objset.Object](objs []objset.Object) []T {
 	var out []T
 	for _, o := range objs {
@@ -118,7 +106,7 @@ func TestJobShape(t *testing.T) {
 	env := loadExample(t, "onprem")
 	env.DataSurface.Version = "1.4.2"
 	env.DataSurface.Jobs.ModelMerge.Resources.Limits.Memory = "3Gi"
-	n := NamesFor(env)
+	n := env.DataSurfaceNames()
 	jobs := byKind[*batchv1.Job](generate(t, env))
 	if len(jobs) != 3 {
 		t.Fatalf("got %d Jobs, want 3", len(jobs))
@@ -333,7 +321,7 @@ func TestCredentialEnv(t *testing.T) {
 		// Releases before 1.0 keep the token under a lowercase key.
 		{"git", credentials.APIToken, "0.9.0", []string{"git_TOKEN=git/token"}},
 	} {
-		vars, err := CredentialEnv(tc.cred, tc.kind, tc.version)
+		vars, err := credentials.EnvVars(tc.cred, tc.kind, tc.version)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -342,7 +330,7 @@ func TestCredentialEnv(t *testing.T) {
 			got = append(got, v.Name+"="+v.ValueFrom.SecretKeyRef.Name+"/"+v.ValueFrom.SecretKeyRef.Key)
 		}
 		if !slices.Equal(got, tc.want) {
-			t.Errorf("CredentialEnv(%s, %s, %s) = %v, want %v", tc.cred, tc.kind, tc.version, got, tc.want)
+			t.Errorf("credentials.EnvVars(%s, %s, %s) = %v, want %v", tc.cred, tc.kind, tc.version, got, tc.want)
 		}
 	}
 }

@@ -10,9 +10,10 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ydpgen/ydpgen/credentials"
-	"github.com/ydpgen/ydpgen/generators/labels"
-	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/kube/labels"
+	"github.com/ydpgen/ydpgen/kube/pod"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // backoffLimit is DataSurface's own: a Job that fails three times needs a
@@ -36,7 +37,7 @@ type job struct {
 // model merge (for the releases that have its Job) and reconcile-views.
 func Jobs(env *model.Environment) ([]objset.Object, error) {
 	ds := env.DataSurface
-	n := NamesFor(env)
+	n := env.DataSurfaceNames()
 	mods, err := ModulesFor(ds.Version)
 	if err != nil {
 		return nil, err
@@ -50,7 +51,7 @@ func Jobs(env *model.Environment) ([]objset.Object, error) {
 		return nil, err
 	}
 	cache := concat(git, []string{"--use-git-cache", "--max-cache-age-minutes", strconv.Itoa(cacheMaxAgeMinutes)})
-	output := []string{"--output", WorkspacePath + "/generated_artifacts", "--psp", ds.PSP}
+	output := []string{"--output", model.DataSurfaceWorkspacePath + "/generated_artifacts", "--psp", ds.PSP}
 
 	specs := []job{{
 		name: n.Ring1Init, component: "ring1-init", module: mods.Platform, mergeDB: true,
@@ -89,7 +90,7 @@ func modelArgs(ds model.DataSurface) ([]string, error) {
 		return nil, fmt.Errorf("datasurface.model.repository %q has no owner and name", ds.Model.Repository)
 	}
 	args := []string{
-		"--git-repo-path", GitCacheMountPath,
+		"--git-repo-path", model.DataSurfaceGitCachePath,
 		"--git-repo-owner", owner,
 		"--git-repo-name", name,
 		"--git-repo-branch", ds.Model.Ref,
@@ -108,22 +109,22 @@ func concat(parts ...[]string) []string {
 	return out
 }
 
-func (j job) build(env *model.Environment, n Names) (*batchv1.Job, error) {
+func (j job) build(env *model.Environment, n model.DataSurfaceNames) (*batchv1.Job, error) {
 	ds := env.DataSurface
-	res, err := Resources(j.specPath, j.resources)
+	res, err := pod.Resources(j.specPath, j.resources)
 	if err != nil {
 		return nil, err
 	}
 	env1 := commonEnv()
 	if j.mergeDB {
-		vars, err := CredentialEnv(ds.MergeDatabase.Credential, credentials.UserPassword, ds.Version)
+		vars, err := credentials.EnvVars(ds.MergeDatabase.Credential, credentials.UserPassword, ds.Version)
 		if err != nil {
 			return nil, err
 		}
 		env1 = append(env1, vars...)
 	}
 	if ds.Model.Credential != "" {
-		vars, err := CredentialEnv(ds.Model.Credential, credentials.APIToken, ds.Version)
+		vars, err := credentials.EnvVars(ds.Model.Credential, credentials.APIToken, ds.Version)
 		if err != nil {
 			return nil, err
 		}
@@ -141,8 +142,8 @@ func (j job) build(env *model.Environment, n Names) (*batchv1.Job, error) {
 				Spec: corev1.PodSpec{
 					RestartPolicy:      corev1.RestartPolicyNever,
 					ServiceAccountName: ServiceAccount(env),
-					ImagePullSecrets:   PullSecrets(ds.PullSecret),
-					SecurityContext:    PodSecurity(ds.RunAsUser),
+					ImagePullSecrets:   pod.PullSecrets(ds.PullSecret),
+					SecurityContext:    pod.PodSecurity(ds.RunAsUser),
 					Containers: []corev1.Container{{
 						Name:            j.component,
 						Image:           ds.Image.Ref(),
@@ -152,7 +153,7 @@ func (j job) build(env *model.Environment, n Names) (*batchv1.Job, error) {
 						Env:             env1,
 						EnvFrom:         loggingEnvFrom(n),
 						Resources:       res,
-						SecurityContext: ContainerSecurity(),
+						SecurityContext: pod.ContainerSecurity(),
 						VolumeMounts:    volumeMounts(),
 					}},
 					Volumes: volumes(n),

@@ -10,9 +10,10 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ydpgen/ydpgen/credentials"
-	"github.com/ydpgen/ydpgen/generators/labels"
-	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/kube/labels"
+	"github.com/ydpgen/ydpgen/kube/pod"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // mcpPortName names the MCP port on the container and the Service.
@@ -20,13 +21,13 @@ const mcpPortName = "http"
 
 // mcpServer renders the MCP server's Deployment and Service, and its Ingress
 // when the spec asks for one; nothing when the server is disabled.
-func mcpServer(env *model.Environment, n Names) ([]objset.Object, error) {
+func mcpServer(env *model.Environment, n model.DataSurfaceNames) ([]objset.Object, error) {
 	ds := env.DataSurface
 	mcp := ds.MCPServer
 	if !mcp.Enabled {
 		return nil, nil
 	}
-	res, err := Resources("datasurface.mcpServer.resources", mcp.Resources)
+	res, err := pod.Resources("datasurface.mcpServer.resources", mcp.Resources)
 	if err != nil {
 		return nil, err
 	}
@@ -48,10 +49,10 @@ func mcpServer(env *model.Environment, n Names) ([]objset.Object, error) {
 		corev1.EnvVar{Name: "GIT_REPO_OWNER", Value: owner},
 		corev1.EnvVar{Name: "GIT_REPO_NAME", Value: name},
 		corev1.EnvVar{Name: "GIT_REPO_BRANCH", Value: ds.Model.Ref},
-		corev1.EnvVar{Name: "GIT_CACHE_PATH", Value: GitCacheMountPath},
+		corev1.EnvVar{Name: "GIT_CACHE_PATH", Value: model.DataSurfaceGitCachePath},
 	)
 	if ds.Model.Credential != "" {
-		vars, err := CredentialEnv(ds.Model.Credential, credentials.APIToken, ds.Version)
+		vars, err := credentials.EnvVars(ds.Model.Credential, credentials.APIToken, ds.Version)
 		if err != nil {
 			return nil, err
 		}
@@ -75,8 +76,8 @@ func mcpServer(env *model.Environment, n Names) ([]objset.Object, error) {
 				ObjectMeta: metav1.ObjectMeta{Labels: podLabels},
 				Spec: corev1.PodSpec{
 					ServiceAccountName: ServiceAccount(env),
-					ImagePullSecrets:   PullSecrets(ds.PullSecret),
-					SecurityContext:    PodSecurity(ds.RunAsUser),
+					ImagePullSecrets:   pod.PullSecrets(ds.PullSecret),
+					SecurityContext:    pod.PodSecurity(ds.RunAsUser),
 					Containers: []corev1.Container{{
 						Name:            "mcp-server",
 						Image:           ds.Image.Ref(),
@@ -86,7 +87,7 @@ func mcpServer(env *model.Environment, n Names) ([]objset.Object, error) {
 						Env:             env1,
 						EnvFrom:         loggingEnvFrom(n),
 						Resources:       res,
-						SecurityContext: ContainerSecurity(),
+						SecurityContext: pod.ContainerSecurity(),
 						VolumeMounts:    volumeMounts(),
 						StartupProbe:    &corev1.Probe{ProbeHandler: tcp, PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 30},
 						ReadinessProbe:  &corev1.Probe{ProbeHandler: tcp, PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 3},

@@ -10,10 +10,10 @@ import (
 
 	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators"
-	"github.com/ydpgen/ydpgen/generators/datasurface"
-	"github.com/ydpgen/ydpgen/generators/labels"
-	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/kube/labels"
+	"github.com/ydpgen/ydpgen/kube/pod"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // Generator renders the maintenance CronJobs.
@@ -99,7 +99,7 @@ func logCleanup(env *model.Environment) (*batchv1.CronJob, error) {
 	if s.RetentionDays < 1 {
 		return nil, fmt.Errorf("maintenance.logCleanup.retentionDays is %d, want at least 1", s.RetentionDays)
 	}
-	res, err := datasurface.Resources("maintenance.resources", env.Maintenance.Resources)
+	res, err := pod.Resources("maintenance.resources", env.Maintenance.Resources)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +109,7 @@ func logCleanup(env *model.Environment) (*batchv1.CronJob, error) {
 		RestartPolicy: corev1.RestartPolicyNever,
 		// Needs no Kubernetes API.
 		AutomountServiceAccountToken: ptr.To(false),
-		ImagePullSecrets:             datasurface.PullSecrets(a.PullSecret),
+		ImagePullSecrets:             pod.PullSecrets(a.PullSecret),
 		// No fsGroup: the kubelet would walk the whole logs volume to
 		// change its group on every run.
 		SecurityContext: &corev1.PodSecurityContext{
@@ -124,7 +124,7 @@ func logCleanup(env *model.Environment) (*batchv1.CronJob, error) {
 			ImagePullPolicy: corev1.PullPolicy(a.Image.PullPolicy),
 			Command:         []string{"/bin/sh", "-c", LogCleanupScript(LogsMountPath, s.RetentionDays)},
 			Resources:       res,
-			SecurityContext: datasurface.ContainerSecurity(),
+			SecurityContext: pod.ContainerSecurity(),
 			VolumeMounts:    []corev1.VolumeMount{{Name: "logs", MountPath: LogsMountPath}},
 		}},
 		Volumes: []corev1.Volume{{Name: "logs", VolumeSource: corev1.VolumeSource{
@@ -154,24 +154,24 @@ if [ "$found" = 0 ]; then echo "no clone under %[1]s yet: DataSurface makes one 
 
 func gitCacheRefresh(env *model.Environment) (*batchv1.CronJob, error) {
 	ds := env.DataSurface
-	res, err := datasurface.Resources("maintenance.resources", env.Maintenance.Resources)
+	res, err := pod.Resources("maintenance.resources", env.Maintenance.Resources)
 	if err != nil {
 		return nil, err
 	}
-	dn := datasurface.NamesFor(env)
+	dn := env.DataSurfaceNames()
 	name := NamesFor(env).GitCacheRefresh
 	// git reads its configuration from these variables: a credential
 	// helper that answers with the token, and trust in clones that another
 	// user (DataSurface's pods) may have made.
 	vars := []corev1.EnvVar{
-		{Name: "HOME", Value: datasurface.WorkspacePath},
+		{Name: "HOME", Value: model.DataSurfaceWorkspacePath},
 		{Name: "GIT_TERMINAL_PROMPT", Value: "0"},
 		{Name: "GIT_CONFIG_COUNT", Value: "1"},
 		{Name: "GIT_CONFIG_KEY_0", Value: "safe.directory"},
 		{Name: "GIT_CONFIG_VALUE_0", Value: "*"},
 	}
 	if cred := ds.Model.Credential; cred != "" {
-		token, err := datasurface.CredentialEnv(cred, credentials.APIToken, ds.Version)
+		token, err := credentials.EnvVars(cred, credentials.APIToken, ds.Version)
 		if err != nil {
 			return nil, err
 		}
@@ -186,19 +186,19 @@ func gitCacheRefresh(env *model.Environment) (*batchv1.CronJob, error) {
 	pod := corev1.PodSpec{
 		RestartPolicy:                corev1.RestartPolicyNever,
 		AutomountServiceAccountToken: ptr.To(false),
-		ImagePullSecrets:             datasurface.PullSecrets(ds.PullSecret),
-		SecurityContext:              datasurface.PodSecurity(ds.RunAsUser),
+		ImagePullSecrets:             pod.PullSecrets(ds.PullSecret),
+		SecurityContext:              pod.PodSecurity(ds.RunAsUser),
 		Containers: []corev1.Container{{
 			Name:            "git-cache-refresh",
 			Image:           ds.Image.Ref(),
 			ImagePullPolicy: corev1.PullPolicy(ds.Image.PullPolicy),
-			Command:         []string{"/bin/sh", "-c", gitRefreshScript(datasurface.GitCacheMountPath)},
+			Command:         []string{"/bin/sh", "-c", gitRefreshScript(model.DataSurfaceGitCachePath)},
 			Env:             vars,
 			Resources:       res,
-			SecurityContext: datasurface.ContainerSecurity(),
+			SecurityContext: pod.ContainerSecurity(),
 			VolumeMounts: []corev1.VolumeMount{
-				{Name: "git-cache", MountPath: datasurface.GitCacheMountPath},
-				{Name: "workspace", MountPath: datasurface.WorkspacePath},
+				{Name: "git-cache", MountPath: model.DataSurfaceGitCachePath},
+				{Name: "workspace", MountPath: model.DataSurfaceWorkspacePath},
 			},
 		}},
 		Volumes: []corev1.Volume{

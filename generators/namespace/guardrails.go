@@ -10,9 +10,9 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	"github.com/ydpgen/ydpgen/generators/labels"
-	"github.com/ydpgen/ydpgen/generators/objset"
+	"github.com/ydpgen/ydpgen/kube/labels"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // Ports the allows name: the Airflow API server's container port and the
@@ -130,7 +130,7 @@ func resourceQuota(env *model.Environment) (*corev1.ResourceQuota, error) {
 	}, nil
 }
 
-func resourceList(r model.Resources1, path string) (corev1.ResourceList, error) {
+func resourceList(r model.CPUMemory, path string) (corev1.ResourceList, error) {
 	cpu, err := resource.ParseQuantity(r.CPU)
 	if err != nil {
 		return nil, fmt.Errorf("%s.cpu: %q: %w", path, r.CPU, err)

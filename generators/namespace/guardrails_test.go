@@ -17,8 +17,8 @@ func testEnv() *model.Environment {
 		Namespace: model.Namespace{Name: "demo", PodSecurity: "restricted",
 			NetworkPolicy: model.NetworkPolicy{Enabled: true, IngressControllerNamespace: "ingress-nginx",
 				DatabaseCIDRs: []string{"10.1.0.0/16"}, DatabasePorts: []int{5432, 1433}, APIServerCIDRs: []string{"10.0.0.1/32"}},
-			LimitRange: model.LimitRange{Enabled: true, DefaultRequests: model.Resources1{CPU: "100m", Memory: "128Mi"},
-				DefaultLimits: model.Resources1{CPU: "1", Memory: "1Gi"}},
+			LimitRange: model.LimitRange{Enabled: true, DefaultRequests: model.CPUMemory{CPU: "100m", Memory: "128Mi"},
+				DefaultLimits: model.CPUMemory{CPU: "1", Memory: "1Gi"}},
 		},
 		Airflow: model.Airflow{ReleaseName: "airflow", MetadataDatabase: model.MetadataDatabase{Mode: "external"},
 			APIServer: model.APIServer{ServiceType: "ClusterIP"}},
@@ -151,7 +151,7 @@ func TestGuardRailsSwitches(t *testing.T) {
 	}
 
 	env.Namespace.LimitRange.Enabled = true
-	env.Namespace.ResourceQuota = model.ResourceQuota{Enabled: true, Requests: &model.Resources1{CPU: "8", Memory: "16Gi"},
+	env.Namespace.ResourceQuota = model.ResourceQuota{Enabled: true, Requests: &model.CPUMemory{CPU: "8", Memory: "16Gi"},
 		Pods: 40, PersistentVolumeClaims: ptr.To(0), Storage: "100Gi"}
 	objs, err = guardRails(env)
 	if err != nil || len(objs) != 2 {

@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/ydpgen/ydpgen/credentials"
-	"github.com/ydpgen/ydpgen/generators/labels"
+	"github.com/ydpgen/ydpgen/kube/labels"
 	"github.com/ydpgen/ydpgen/model"
 )
 

@@ -8,8 +8,8 @@ import (
 	"strings"
 
 	"github.com/ydpgen/ydpgen/credentials"
-	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // doc builds a Markdown file line by line.

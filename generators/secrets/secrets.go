@@ -5,8 +5,8 @@ import (
 
 	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators"
-	"github.com/ydpgen/ydpgen/generators/objset"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // DocPath is where the list of Secrets goes, relative to the overlay.
@@ -32,7 +32,7 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 	}
 	switch env.Secrets.Provider {
 	case ProviderManual:
-		return generators.Artifacts{Files: []generators.File{{Path: DocPath, Data: manualDoc(env, list)}}}, nil
+		return generators.Artifacts{Files: []objset.File{{Path: DocPath, Data: manualDoc(env, list)}}}, nil
 	case ProviderExternalSecrets:
 		objs, remote, err := externalSecrets(env, list)
 		if err != nil {
@@ -42,7 +42,7 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 		for i, o := range objs {
 			out[i] = o
 		}
-		return generators.Artifacts{Objects: out, Files: []generators.File{{Path: DocPath, Data: storeDoc(env, list, remote)}}}, nil
+		return generators.Artifacts{Objects: out, Files: []objset.File{{Path: DocPath, Data: storeDoc(env, list, remote)}}}, nil
 	}
 	return generators.Artifacts{}, fmt.Errorf("unknown secrets provider %q", env.Secrets.Provider)
 }

@@ -10,7 +10,7 @@ import (
 
 	"github.com/ydpgen/ydpgen/internal/toolcache"
 	"github.com/ydpgen/ydpgen/model"
-	"github.com/ydpgen/ydpgen/schema"
+	"github.com/ydpgen/ydpgen/spec"
 )
 
 // Example is one loaded example spec.
@@ -32,7 +32,7 @@ func All(t testing.TB) []Example {
 	if err != nil || len(paths) == 0 {
 		t.Fatalf("no examples under %s: %v", root, err)
 	}
-	s, err := schema.New()
+	s, err := spec.New()
 	if err != nil {
 		t.Fatal(err)
 	}

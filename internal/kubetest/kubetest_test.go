@@ -11,12 +11,13 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/ydpgen/ydpgen/internal/toolcache"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/ydpgen/ydpgen/internal/toolcache"
 )
 
 // One server for all subtests: starting it is the expensive part.

@@ -21,7 +21,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ydpgen/ydpgen/internal/proc"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -30,6 +29,8 @@ import (
 	"k8s.io/client-go/restmapper"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/ydpgen/ydpgen/internal/proc"
 )
 
 const (

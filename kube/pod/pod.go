@@ -1,0 +1,66 @@
+package pod
+
+import (
+	"fmt"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/utils/ptr"
+
+	"github.com/ydpgen/ydpgen/model"
+)
+
+// PodSecurity is the pod security context of DataSurface's pods: Pod
+// Security "restricted" with the spec's user, which also owns what the pod
+// writes to its volumes. Changing ownership only on a mismatch keeps a large
+// git cache from being walked on every start.
+func PodSecurity(uid int64) *corev1.PodSecurityContext {
+	return &corev1.PodSecurityContext{
+		RunAsNonRoot:        ptr.To(true),
+		RunAsUser:           ptr.To(uid),
+		RunAsGroup:          ptr.To(uid),
+		FSGroup:             ptr.To(uid),
+		FSGroupChangePolicy: ptr.To(corev1.FSGroupChangeOnRootMismatch),
+		SeccompProfile:      &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault},
+	}
+}
+
+// ContainerSecurity is the "restricted" container security context.
+func ContainerSecurity() *corev1.SecurityContext {
+	return &corev1.SecurityContext{
+		AllowPrivilegeEscalation: ptr.To(false),
+		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+	}
+}
+
+// PullSecrets lists the Secret of a registry credential, if there is one.
+func PullSecrets(credential string) []corev1.LocalObjectReference {
+	if credential == "" {
+		return nil
+	}
+	return []corev1.LocalObjectReference{{Name: model.K8sName(credential)}}
+}
+
+// Resources converts spec quantities into Kubernetes ones.
+func Resources(path string, r model.Resources) (corev1.ResourceRequirements, error) {
+	list := func(what string, s model.CPUMemory) (corev1.ResourceList, error) {
+		cpu, err := resource.ParseQuantity(s.CPU)
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s.cpu %q: %w", path, what, s.CPU, err)
+		}
+		mem, err := resource.ParseQuantity(s.Memory)
+		if err != nil {
+			return nil, fmt.Errorf("%s.%s.memory %q: %w", path, what, s.Memory, err)
+		}
+		return corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}, nil
+	}
+	req, err := list("requests", r.Requests)
+	if err != nil {
+		return corev1.ResourceRequirements{}, err
+	}
+	lim, err := list("limits", r.Limits)
+	if err != nil {
+		return corev1.ResourceRequirements{}, err
+	}
+	return corev1.ResourceRequirements{Requests: req, Limits: lim}, nil
+}

@@ -1,0 +1,20 @@
+package model
+
+import (
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestDataSurfaceNames(t *testing.T) {
+	env := &Environment{DataSurface: DataSurface{PSP: "Demo_PSP"}}
+	want := DataSurfaceNames{
+		GitCacheClaim: "git-cache-pvc", LoggingConfig: "demo-psp-logging-config",
+		Ring1Init: "demo-psp-ring1-init", ModelMerge: "demo-psp-model-merge-job", ReconcileViews: "demo-psp-reconcile-views-job",
+		MCPServer: "demo-psp-mcp-server", MCPService: "demo-psp-mcp", MCPTLSSecret: "demo-psp-mcp-tls",
+	}
+	if d := cmp.Diff(want, env.DataSurfaceNames()); d != "" {
+		t.Errorf("DataSurfaceNames (-want +got):\n%s", d)
+	}
+}
+

@@ -1,0 +1,90 @@
+package spec
+
+import (
+	"fmt"
+	"slices"
+
+	"cuelang.org/go/cue"
+
+	"github.com/ydpgen/ydpgen/diag"
+	"github.com/ydpgen/ydpgen/model"
+)
+
+// overridable are the platform sections an environment may override.
+func overridable() []string { return []string{"datasurface", "airflow", "secrets", "maintenance"} }
+
+// Load validates a spec and resolves every environment. filename is used in
+// positions only; src is the spec in YAML, or in CUE when filename ends in
+// .cue. It returns diag.List when the spec has problems, and another error
+// only when ydpgen itself is broken.
+func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
+	if f := checkText(filename, src); f != nil {
+		return nil, diag.List{*f}
+	}
+	doc, findings := s.parse(filename, src)
+	if len(findings) > 0 {
+		return nil, findings.Sort()
+	}
+	w := &walker{file: filename, origin: func(p cue.Path) model.Origin { return originOf(filename, doc, p) }}
+	w.walk(s.platform, s.platform.Unify(doc), doc, nil)
+	if out := dropShadowed(w.out, s.secretValues(filename, doc)); len(out) > 0 {
+		return nil, out.Sort()
+	}
+
+	envs := doc.LookupPath(cue.ParsePath("spec.environments"))
+	var names []string
+	iter, err := envs.Fields()
+	if err != nil {
+		return nil, fmt.Errorf("reading environments: %w", err)
+	}
+	for iter.Next() {
+		names = append(names, iter.Selector().Unquoted())
+	}
+	if len(names) == 0 {
+		org := originOf(filename, doc, cue.ParsePath("spec.environments"))
+		return nil, diag.List{{Severity: diag.Error, File: org.File, Line: org.Line, Col: org.Col,
+			Path: "spec.environments", Message: "no environment is declared",
+			Allowed: "at least one environment, such as dev: {profile: k3s-pi, namespace: ..., cluster: {...}}"}}
+	}
+	slices.Sort(names)
+
+	p := &model.Platform{Name: mustString(doc.LookupPath(cue.ParsePath("metadata.name")))}
+	var data map[string]any
+	if err := doc.Decode(&data); err != nil {
+		// Only a CUE spec can leave a value open; say where.
+		cw := &walker{file: filename, concrete: true, origin: w.origin}
+		cw.backstop(s.platform.Unify(doc))
+		if len(cw.out) == 0 {
+			return nil, fmt.Errorf("reading the spec as data: %w", err)
+		}
+		return nil, cw.out.Sort()
+	}
+	origins := docOrigins(filename, doc)
+	var all diag.List
+	for _, name := range names {
+		env, findings, err := s.resolve(filename, doc, data, origins, name)
+		if err != nil {
+			return nil, err
+		}
+		if env != nil {
+			env.Platform = p.Name
+			if env.Secrets.ExternalSecrets.Ecosystem == "" {
+				env.Secrets.ExternalSecrets.Ecosystem = p.Name
+			}
+			findings = append(findings, checkCredentials(env)...)
+			findings = append(findings, checkDataSurface(env)...)
+			findings = append(findings, checkAirflow(env)...)
+			findings = append(findings, checkNamespace(env)...)
+			findings = append(findings, checkDatabases(env)...)
+			if len(p.Environments) == 0 {
+				findings = append(findings, checkGitOps(env)...)
+			}
+			p.Environments = append(p.Environments, *env)
+		}
+		all = append(all, findings...)
+	}
+	if len(all) > 0 {
+		return nil, all.Sort()
+	}
+	return p, nil
+}

@@ -1,0 +1,428 @@
+package spec
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/errors"
+
+	"github.com/ydpgen/ydpgen/diag"
+	"github.com/ydpgen/ydpgen/model"
+)
+
+// walker compares the user's data with the schema, value by value, and
+// writes findings in the spec's terms. CUE's own unification decides what is
+// wrong (unified holds schema & data); the walker only decides how to say it.
+type walker struct {
+	file string
+	// concrete asks for every value to be set: true once an environment is
+	// resolved, false for the platform-wide check where overrides may be partial.
+	concrete bool
+	// where names the environment and profile in messages, when resolving one.
+	where  string
+	origin func(cue.Path) model.Origin
+	out    diag.List
+}
+
+func (w *walker) add(p []cue.Selector, msg, allowed, fix string) {
+	o := w.origin(cue.MakePath(p...))
+	path := o.Path
+	if path == "" {
+		path = cue.MakePath(p...).String()
+	}
+	if w.where != "" {
+		msg += " in " + w.where
+	}
+	w.out = append(w.out, diag.Finding{Severity: diag.Error, File: o.File, Line: o.Line, Col: o.Col,
+		Path: path, Message: msg, Allowed: allowed, Fix: fix})
+}
+
+// walk checks data (the user's value at path) against schema and unified.
+func (w *walker) walk(schema, unified, data cue.Value, path []cue.Selector) {
+	// The walk only explains errors; a value that validates has none.
+	if unified.Validate(cue.Concrete(w.concrete)) == nil {
+		return
+	}
+	before := len(w.out)
+	w.check(schema, unified, data, path)
+	if w.concrete && len(w.out) == before {
+		w.missing(schema, unified, path, data)
+	}
+	if len(w.out) == before && len(path) == 0 {
+		w.backstop(unified)
+	}
+}
+
+func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
+	dk := data.IncompleteKind()
+	sk := schema.IncompleteKind()
+	if data.IsConcrete() && dk&sk == 0 && sk != cue.BottomKind {
+		w.add(path, "expected "+kindName(sk)+", got "+kindOf(data), describe(schema), "")
+		return
+	}
+	switch {
+	case dk == cue.StructKind && sk&cue.StructKind != 0:
+		iter, err := data.Fields()
+		if err != nil {
+			return
+		}
+		for iter.Next() {
+			sel := iter.Selector()
+			p := append(slices.Clone(path), sel)
+			if !schema.Allows(sel) {
+				w.unknown(schema, p, sel)
+				continue
+			}
+			w.check(fieldSchema(schema, sel), unified.LookupPath(cue.MakePath(sel)), iter.Value(), p)
+		}
+	case dk == cue.ListKind && sk&cue.ListKind != 0:
+		iter, err := data.List()
+		if err != nil {
+			return
+		}
+		elem := schema.LookupPath(cue.MakePath(cue.AnyIndex))
+		before, n := len(w.out), 0
+		for i := 0; iter.Next(); i++ {
+			n++
+			sel := cue.Index(i)
+			es := elem
+			if !es.Exists() {
+				es = schema.LookupPath(cue.MakePath(sel))
+			}
+			if !es.Exists() {
+				w.add(append(slices.Clone(path), sel), "this list takes no more elements", describe(schema), "")
+				continue
+			}
+			w.check(es, unified.LookupPath(cue.MakePath(sel)), iter.Value(), append(slices.Clone(path), sel))
+		}
+		// Every element is fine, yet the list is not: its length is wrong.
+		if len(w.out) == before && unified.Err() != nil {
+			msg := fmt.Sprintf("a list of %d elements is not allowed", n)
+			if n == 0 {
+				msg = "an empty list is not allowed"
+			}
+			w.add(path, msg, describe(schema), "")
+		}
+	default:
+		if !data.IsConcrete() {
+			return // a CUE spec may leave a value to its profile
+		}
+		if err := unified.Err(); err != nil {
+			w.add(path, show(data)+" is not allowed", describe(schema), "")
+		}
+	}
+}
+
+// fieldSchema is the schema of field sel, including fields that only a
+// pattern constraint ([#Name]: ...) declares.
+func fieldSchema(schema cue.Value, sel cue.Selector) cue.Value {
+	if v := schema.LookupPath(cue.MakePath(sel)); v.Exists() {
+		return v
+	}
+	return schema.FillPath(cue.MakePath(sel), schema.Context().CompileString("_")).LookupPath(cue.MakePath(sel))
+}
+
+// unknown reports a field the schema does not allow, with the nearest known
+// field as a suggestion, or the rule for keys of a mapping.
+func (w *walker) unknown(schema cue.Value, p []cue.Selector, sel cue.Selector) {
+	var known []string
+	iter, _ := schema.Fields(cue.Optional(true))
+	for iter != nil && iter.Next() {
+		known = append(known, iter.Selector().Unquoted())
+	}
+	name := sel.Unquoted()
+	if len(known) == 0 {
+		if keys := attr(schema, "keys"); keys != "" {
+			w.add(p, fmt.Sprintf("%q is not a valid name here", name), keys, "")
+			return
+		}
+		w.add(p, fmt.Sprintf("field %q is not allowed here", name), "no fields", "")
+		return
+	}
+	slices.Sort(known)
+	if hint, fix, ok := gitSyncV3Hint(p, name); ok {
+		w.add(p, hint, "one of "+strings.Join(known, ", "), fix)
+		w.out[len(w.out)-1].Rule = "YDP012"
+		return
+	}
+	fix := ""
+	if near := nearest(name, known); near != "" {
+		fix = fmt.Sprintf("did you mean %q?", near)
+	}
+	w.add(p, fmt.Sprintf("unknown field %q", name), "one of "+strings.Join(known, ", "), fix)
+}
+
+// missing reports values that are still unset after unification.
+func (w *walker) missing(schema, unified cue.Value, path []cue.Selector, data cue.Value) {
+	if d, ok := unified.Default(); ok {
+		unified = d
+	}
+	if unified.IsConcrete() && unified.IncompleteKind() != cue.StructKind {
+		return
+	}
+	switch unified.IncompleteKind() {
+	case cue.StructKind:
+		iter, err := unified.Fields()
+		if err != nil {
+			return
+		}
+		for iter.Next() {
+			sel := iter.Selector()
+			w.missing(fieldSchema(schema, sel), iter.Value(), append(slices.Clone(path), sel), data.LookupPath(cue.MakePath(sel)))
+		}
+	case cue.ListKind:
+		return
+	default:
+		if unified.Err() != nil || unified.IsConcrete() {
+			return
+		}
+		what := "is not set"
+		if data.Exists() {
+			what = "has no concrete value"
+		}
+		w.add(path, fmt.Sprintf("required value %s %s", cue.MakePath(path...).String(), what), describe(schema), "")
+	}
+}
+
+// backstop reports, in CUE's words, anything the walk above did not explain.
+// It should stay silent; a test asserts that for every bad spec in the suite.
+func (w *walker) backstop(unified cue.Value) {
+	err := unified.Validate(cue.Concrete(w.concrete))
+	for _, e := range errors.Errors(err) {
+		var sels []cue.Selector
+		for _, s := range e.Path() {
+			sels = append(sels, cue.ParsePath(s).Selectors()...)
+		}
+		format, args := e.Msg()
+		w.add(sels, fmt.Sprintf(format, args...), "", "")
+	}
+}
+
+// describe says in words what a schema value allows.
+func describe(v cue.Value) string {
+	if d := attr(v, "allowed"); d != "" {
+		return d
+	}
+	if root, ref := v.ReferencePath(); len(ref.Selectors()) > 0 {
+		if d := describe(root.LookupPath(ref)); d != "" {
+			return d
+		}
+	}
+	switch alts := alternatives(v); len(alts) {
+	case 0:
+	case 1:
+		return "only " + alts[0]
+	default:
+		return "one of " + strings.Join(alts, ", ")
+	}
+	op, parts := v.Expr()
+	switch op {
+	case cue.AndOp:
+		for _, p := range parts {
+			if d := attr(p, "allowed"); d != "" {
+				return d
+			}
+			if root, ref := p.ReferencePath(); len(ref.Selectors()) > 0 {
+				if d := attr(root.LookupPath(ref), "allowed"); d != "" {
+					return d
+				}
+			}
+		}
+		for _, p := range parts {
+			if pop, _ := p.Expr(); pop == cue.OrOp {
+				return describe(p)
+			}
+		}
+	case cue.OrOp:
+		var alts []string
+		for _, p := range parts {
+			if p.IsConcrete() {
+				alts = append(alts, show(p))
+			} else {
+				alts = append(alts, describe(p))
+			}
+		}
+		alts = slices.Compact(alts)
+		if len(alts) > 1 {
+			return "one of " + strings.Join(alts, ", ")
+		}
+		if len(alts) == 1 {
+			return alts[0]
+		}
+	}
+	if v.IsConcrete() && v.IncompleteKind() != cue.StructKind && v.IncompleteKind() != cue.ListKind {
+		return "only " + show(v)
+	}
+	return kindName(v.IncompleteKind())
+}
+
+// alternatives lists the concrete values a schema value can take when it is
+// an enumeration: every disjunct found among its conjuncts that the whole
+// value accepts (a profile may narrow the schema's list).
+func alternatives(v cue.Value) []string {
+	var cands []cue.Value
+	var collect func(x cue.Value, depth int)
+	collect = func(x cue.Value, depth int) {
+		if depth > 4 {
+			return
+		}
+		op, parts := x.Expr()
+		switch op {
+		case cue.OrOp:
+			for _, p := range parts {
+				if p.IsConcrete() && p.Kind() != cue.StructKind && p.Kind() != cue.ListKind {
+					cands = append(cands, p)
+				}
+			}
+		case cue.AndOp:
+			for _, p := range parts {
+				collect(p, depth+1)
+			}
+		}
+		if root, ref := x.ReferencePath(); len(ref.Selectors()) > 0 {
+			collect(root.LookupPath(ref), depth+1)
+		}
+	}
+	collect(v, 0)
+	var out []string
+	for _, c := range cands {
+		if v.Unify(c).Validate() != nil {
+			continue
+		}
+		if s := show(c); !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	if len(out) < 2 && len(cands) < 2 {
+		return nil
+	}
+	return out
+}
+
+// attr reads key from a @ydp(...) attribute of v.
+func attr(v cue.Value, key string) string {
+	a := v.Attribute("ydp")
+	if a.Err() != nil {
+		return ""
+	}
+	s, ok, err := a.Lookup(0, key)
+	if err != nil || !ok {
+		return ""
+	}
+	return s
+}
+
+func kindName(k cue.Kind) string {
+	switch k {
+	case cue.StringKind:
+		return "a string"
+	case cue.IntKind:
+		return "a whole number"
+	case cue.FloatKind, cue.NumberKind:
+		return "a number"
+	case cue.BoolKind:
+		return "true or false"
+	case cue.StructKind:
+		return "a mapping"
+	case cue.ListKind:
+		return "a list"
+	case cue.NullKind:
+		return "null"
+	}
+	return "a value"
+}
+
+// kindOf names the kind of a user's value with the value itself.
+func kindOf(v cue.Value) string {
+	switch v.Kind() {
+	case cue.StringKind:
+		return "the string " + show(v)
+	case cue.StructKind, cue.ListKind:
+		return show(v)
+	case cue.BoolKind:
+		return "the boolean " + show(v)
+	case cue.NullKind:
+		return "null (an empty value)"
+	}
+	return "the number " + show(v)
+}
+
+// show prints a user's value the way they wrote it: strings unquoted unless
+// they would read as another type, mappings and lists by kind.
+func show(v cue.Value) string {
+	switch v.Kind() {
+	case cue.StringKind:
+		s, _ := v.String()
+		if s == "" {
+			return `""`
+		}
+		if _, err := strconv.ParseFloat(s, 64); err == nil || s == "true" || s == "false" || strings.ContainsAny(s, " :#") {
+			return strconv.Quote(s)
+		}
+		return s
+	case cue.StructKind:
+		return "a mapping"
+	case cue.ListKind:
+		return "a list"
+	case cue.BoolKind, cue.IntKind, cue.FloatKind, cue.NumberKind, cue.NullKind:
+		return fmt.Sprint(v)
+	}
+	return fmt.Sprint(v)
+}
+
+// nearest returns the known name closest to name, if it is close enough to
+// be a likely typo.
+func nearest(name string, known []string) string {
+	best, bestD := "", -1
+	for _, k := range known {
+		d := levenshtein(strings.ToLower(name), strings.ToLower(k))
+		if bestD < 0 || d < bestD {
+			best, bestD = k, d
+		}
+	}
+	limit := max(2, len(name)/3)
+	if bestD >= 0 && bestD <= limit {
+		return best
+	}
+	return ""
+}
+
+func levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// gitSyncV3Hint explains the git-sync v3 settings that copied values files
+// still carry: git-sync v4, which the chart runs, ignores them silently, so
+// a DAG branch set with them is never checked out (lint rule YDP012).
+func gitSyncV3Hint(p []cue.Selector, name string) (msg, fix string, ok bool) {
+	if len(p) < 2 || p[len(p)-2].Unquoted() != "gitSync" {
+		return "", "", false
+	}
+	switch name {
+	case "branch", "rev":
+		return fmt.Sprintf("%q is a git-sync v3 setting that git-sync v4 ignores, so its default ref would be checked out", name), "write the branch or tag as ref", true
+	case "wait":
+		return `"wait" is a git-sync v3 setting that git-sync v4 ignores`, "write the interval as period, such as 60s", true
+	}
+	return "", "", false
+}
