@@ -17,4 +17,3 @@ func TestDataSurfaceNames(t *testing.T) {
 		t.Errorf("DataSurfaceNames (-want +got):\n%s", d)
 	}
 }
-

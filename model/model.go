@@ -46,7 +46,7 @@ type Cluster struct {
 	Nodes               int                     `json:"nodes"`
 	NodeMemory          string                  `json:"nodeMemory"`
 	NodeCPU             string                  `json:"nodeCPU"`
-	SystemReserved      CPUMemory              `json:"systemReserved"`
+	SystemReserved      CPUMemory               `json:"systemReserved"`
 	Architecture        string                  `json:"architecture"`
 	StorageClasses      map[string]StorageClass `json:"storageClasses"`
 	DefaultStorageClass string                  `json:"defaultStorageClass"`

@@ -14,17 +14,17 @@ type NetworkPolicy struct {
 
 // LimitRange gives containers that set no requests or limits defaults.
 type LimitRange struct {
-	Enabled         bool       `json:"enabled"`
+	Enabled         bool      `json:"enabled"`
 	DefaultRequests CPUMemory `json:"defaultRequests"`
 	DefaultLimits   CPUMemory `json:"defaultLimits"`
 }
 
 // ResourceQuota caps the namespace. Empty fields set no limit.
 type ResourceQuota struct {
-	Enabled                bool        `json:"enabled"`
+	Enabled                bool       `json:"enabled"`
 	Requests               *CPUMemory `json:"requests,omitempty"`
 	Limits                 *CPUMemory `json:"limits,omitempty"`
-	Pods                   int         `json:"pods,omitempty"`
-	PersistentVolumeClaims *int        `json:"persistentVolumeClaims,omitempty"`
-	Storage                string      `json:"storage,omitempty"`
+	Pods                   int        `json:"pods,omitempty"`
+	PersistentVolumeClaims *int       `json:"persistentVolumeClaims,omitempty"`
+	Storage                string     `json:"storage,omitempty"`
 }
