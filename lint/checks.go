@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/api/resource"
+
 	"github.com/ydpgen/ydpgen/capacity"
 	"github.com/ydpgen/ydpgen/model"
 )
@@ -55,6 +57,9 @@ func checkRWX(in *Input, r *Report) {
 	need := []struct{ path, what, class string }{}
 	if env.Airflow.Logs.Persistence.Enabled {
 		need = append(need, struct{ path, what, class string }{"airflow.logs.persistence.storageClass", "the Airflow logs volume", env.Airflow.Logs.Persistence.StorageClass})
+	}
+	if v := env.Airflow.DAGs.Volume; v.Enabled {
+		need = append(need, struct{ path, what, class string }{"airflow.dags.volume.storageClass", "the DAG volume (mounted by every component at once)", v.StorageClass})
 	}
 	need = append(need, struct{ path, what, class string }{"datasurface.gitCache.storageClass", "the DataSurface git cache", env.DataSurface.GitCache.StorageClass})
 	for _, n := range need {
@@ -147,8 +152,17 @@ func checkCeleryWorkers(in *Input, r *Report) {
 			return
 		}
 	}
-	if alloc.Memory < busyWorker {
-		r.At("airflow.executor", fmt.Sprintf("CeleryExecutor on nodes with %s allocatable: a busy Celery worker needs about 5 GiB", gibs(alloc.Memory)), "use LocalExecutor on small nodes, or larger nodes")
+	// A busy worker that cannot get its ~5 GiB anywhere is OOM-killed and
+	// restarted for as long as tasks come: a crash loop. One whose own
+	// limit is below that only loses its larger tasks.
+	switch {
+	case alloc.Memory < busyWorker:
+		r.At("airflow.executor", fmt.Sprintf("CeleryExecutor on nodes with %s allocatable: a busy Celery worker needs about 5 GiB, so it is OOM-killed and restarted in a loop", gibs(alloc.Memory)), "use LocalExecutor on small nodes, or larger nodes")
+	case env.Airflow.Components.Workers.Resources.Limits.Memory != "":
+		if q, err := resource.ParseQuantity(env.Airflow.Components.Workers.Resources.Limits.Memory); err == nil && q.Value() < busyWorker {
+			r.Warn("airflow.components.workers.resources.limits.memory", fmt.Sprintf("a Celery worker's memory limit is %s; a busy worker needs about 5 GiB, so large tasks are OOM-killed", env.Airflow.Components.Workers.Resources.Limits.Memory),
+				"raise the limit towards 5Gi, or lower worker_concurrency")
+		}
 	}
 }
 
@@ -168,9 +182,16 @@ func checkAPIServer(in *Input, r *Report) {
 			continue
 		}
 		need := int64(512<<20) + int64(workers)*(256<<20)
-		if lim := w.Containers[0].Limits.Memory; lim < need {
-			r.At("airflow.components.apiServer.resources.limits.memory", fmt.Sprintf("the API server runs %d workers but its memory limit is %s; it needs about %s", workers, gibs(lim), gibs(need)),
+		switch lim := w.Containers[0].Limits.Memory; {
+		case lim < need:
+			// Killed while its workers start: the seed's crash loop.
+			r.At("airflow.components.apiServer.resources.limits.memory", fmt.Sprintf("the API server runs %d workers but its memory limit is %s; it needs about %s and is OOM-killed at start, in a loop", workers, gibs(lim), gibs(need)),
 				"set airflow.config.api.workers to 1 or 2, or raise the limit")
+		case workers >= 4:
+			// Seed 000: 4 workers x 30-40 s on a loaded Pi passed the
+			// 120 s start-up deadline.
+			r.Warn("airflow.config.api.workers", fmt.Sprintf("the API server starts %d workers; on Pi nodes each takes 30-40 s, close to the 120 s start-up deadline", workers),
+				"set airflow.config.api.workers to 1 or 2")
 		}
 	}
 }
@@ -304,6 +325,10 @@ func checkServiceAddresses(in *Input, r *Report) {
 				continue
 			}
 			var hint string
+			if why := missingChartService(in, svc, ns); why != "" {
+				r.At(s.path, fmt.Sprintf("%s names service %s, which the chart does not create: %s", m[0], svc, why), "point it at a service that exists")
+				continue
+			}
 			if n := namespacesOf(known, svc); len(n) > 0 {
 				hint = fmt.Sprintf("service %s exists in namespace %s", svc, strings.Join(n, ", "))
 			} else {
@@ -337,7 +362,7 @@ func knownServices(in *Input) map[string]bool {
 		}
 	}
 	rel := env.Airflow.ReleaseName
-	for _, c := range []string{"api-server", "webserver", "redis", "pgbouncer", "statsd", "worker", "triggerer", "flower", "postgresql"} {
+	for _, c := range chartServices(in) {
 		known[rel+"-"+c+"."+env.Namespace.Name] = true
 	}
 	for _, s := range env.Cluster.ExternalServices {
@@ -472,7 +497,8 @@ func checkMigrationWait(in *Input, r *Report) {
 			"enable the migration Job, or turn the waits off")
 		return
 	}
-	r.Warn("airflow.components.jobs.enabled", "the migration Job is disabled: nothing migrates the database when the Airflow version changes", "keep it enabled, or migrate by hand before each upgrade")
+	r.At("airflow.components.jobs.enabled", "the migration Job is disabled: nothing creates Airflow's schema on a new database or migrates it when the Airflow version changes (Airflow does not create it on first connection)",
+		"keep it enabled; if the schema is migrated by hand, suppress YDP007 with that reason")
 }
 
 // lookupBool reads a boolean at a path of the values; nil when unset.
@@ -490,4 +516,65 @@ func lookupBool(v map[string]any, path ...string) *bool {
 		return nil
 	}
 	return &b
+}
+
+// chartServices are the Services the Airflow chart creates for the rendered
+// values (suffixes after the release name). Without values every service
+// the chart can create counts.
+func chartServices(in *Input) []string {
+	v := in.Values
+	on := func(def bool, path ...string) bool {
+		if v == nil {
+			return true
+		}
+		if b := lookupBool(v, path...); b != nil {
+			return *b
+		}
+		return def
+	}
+	celery := strings.Contains(in.Env.Airflow.Executor, "Celery")
+	out := []string{"api-server"}
+	if on(true, "statsd", "enabled") {
+		out = append(out, "statsd")
+	}
+	if on(true, "triggerer", "enabled") {
+		out = append(out, "triggerer")
+	}
+	if celery {
+		out = append(out, "worker")
+		if on(true, "redis", "enabled") {
+			out = append(out, "redis")
+		}
+		if on(false, "flower", "enabled") {
+			out = append(out, "flower")
+		}
+	}
+	if on(false, "pgbouncer", "enabled") {
+		out = append(out, "pgbouncer")
+	}
+	if on(true, "postgresql", "enabled") {
+		out = append(out, "postgresql")
+	}
+	return out
+}
+
+// missingChartService says why a chart Service the address names does not
+// exist, or "" when the address is not one of the chart's.
+func missingChartService(in *Input, svc, ns string) string {
+	env := in.Env
+	suffix, ok := strings.CutPrefix(svc, env.Airflow.ReleaseName+"-")
+	if !ok || ns != env.Namespace.Name || slices.Contains(chartServices(in), suffix) {
+		return ""
+	}
+	switch suffix {
+	case "webserver":
+		return "Airflow 3 has no webserver; the UI and API are served by " + env.Airflow.ReleaseName + "-api-server"
+	case "postgresql":
+		return "the chart's embedded PostgreSQL is off in the rendered values (postgresql.enabled: false)"
+	case "redis", "worker", "flower":
+		return fmt.Sprintf("%s is not rendered with %s and these values", suffix, env.Airflow.Executor)
+	case "pgbouncer", "statsd", "triggerer":
+		return suffix + " is disabled in the rendered values"
+	}
+	return ""
 }

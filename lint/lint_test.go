@@ -223,7 +223,7 @@ func TestMigrationWait(t *testing.T) {
 	}{
 		{"migrations on, waits on", values(true, all...), "", ""},
 		{"seed 000: job off, waits on", values(false, "scheduler", "triggerer"), "scheduler, triggerer still wait for migrations", diag.Error},
-		{"job off, waits off", values(false), "nothing migrates the database", diag.Warning},
+		{"job off, waits off: nothing creates the schema", values(false), "nothing creates Airflow's schema", diag.Error},
 		{"job off, waits unset", map[string]any{"migrateDatabaseJob": map[string]any{"enabled": false}}, "scheduler, triggerer, dagProcessor, apiServer, workers still wait", diag.Error},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,7 +25,9 @@ Fix: put the volume on a storage class the environment declares rwx: true
 			ID: "YDP002", Name: "volume-needs-rwx", Severity: diag.Error,
 			Summary: "a volume that must be ReadWriteMany is on a storage class not declared rwx",
 			Explanation: `The Airflow chart always claims the logs volume as ReadWriteMany, and the
-DataSurface git cache is shared by the MCP server, the Jobs and the task pods.
+DataSurface git cache is shared by the MCP server, the Jobs and the task pods;
+a DAG volume is mounted by every Airflow component at once (seed 000's
+triggerer waited on a Multi-Attach error for the scheduler's volume).
 On a storage class that cannot do ReadWriteMany the claim stays Pending and
 every pod that mounts it with it. Longhorn serves ReadWriteMany volumes over
 NFS: every node needs the NFS client (nfs-common) installed, or mounts fail
@@ -65,21 +67,27 @@ ydpgen capacity shows the numbers and a chart.`,
 			check: checkCapacity,
 		},
 		{
-			ID: "YDP005", Name: "celery-worker-size", Severity: diag.Warning,
+			ID: "YDP005", Name: "celery-worker-size", Severity: diag.Error,
 			Summary: "Celery workers on nodes too small for them",
 			Explanation: `A Celery worker runs tasks in its own pod and costs about 5 GiB when busy.
 On nodes with less allocatable memory than that, or with workers whose
-requests exceed one node, tasks are OOM-killed or workers never schedule.
+requests exceed one node, a busy worker is OOM-killed and restarted for as
+long as tasks arrive, or never schedules: an error. A worker whose own memory
+limit is below 5 GiB on nodes that could hold it only loses its largest
+tasks: a warning.
 
 Fix: use LocalExecutor on small nodes (the k3s-pi default), or larger nodes.`,
 			check: checkCeleryWorkers,
 		},
 		{
-			ID: "YDP006", Name: "api-server-memory", Severity: diag.Warning,
+			ID: "YDP006", Name: "api-server-memory", Severity: diag.Error,
 			Summary: "the Airflow API server's workers do not fit its memory limit on a small cluster",
 			Explanation: `Airflow 3's API server starts several worker processes (config
-api.workers, 4 by default), each a few hundred MiB. On a Raspberry Pi node
-under a tight memory limit it is OOM-killed or misses its start-up probe.
+api.workers, 4 by default), each a few hundred MiB: about 512 MiB plus 256 MiB
+per worker. Under a smaller memory limit it is OOM-killed while starting, and
+restarts in a loop: an error. In seed 000, 4 workers on a loaded Pi took
+30-40 s each to start and passed the 120 s start-up deadline: 4 or more
+workers on k3s-pi are a warning.
 
 Fix: set airflow.config.api.workers to 1 or 2 on k3s-pi, or raise
 airflow.components.apiServer.resources.limits.memory to at least 512Mi plus
@@ -96,10 +104,12 @@ left on, every component waits forever and nothing in the logs says why
 (seed 000). Under Argo CD or Flux the Job must also run without Helm hooks,
 or it never runs at all.
 
-ydpgen ties every wait to the migration Job, so this fires only when the
-rendered values disagree with themselves; a warning says when the
-migration Job is off, because then nothing upgrades the schema when the
-Airflow version changes.
+ydpgen ties every wait to the migration Job, so the waits fire only when the
+rendered values disagree with themselves. With the migration Job off and the
+waits off too, nothing creates the schema and the admin user on a new
+database: seed 000 assumed Airflow creates its schema on first connection,
+which it does not. That is an error as well; suppress it with a reason when
+the schema is migrated by hand.
 
 Fix: keep airflow.components.jobs.enabled: true, or migrate the database
 yourself before every Airflow upgrade.`,
@@ -143,8 +153,9 @@ Fix: move the value into a credential and reference it.`,
 in namespace redis: seven workers crash-looped for hours on a name that did
 not resolve. Every name.namespace.svc address in the spec is checked against
 the services ydpgen renders, the services the Airflow chart creates for the
-release, and the services the environment declares in
-cluster.externalServices.
+release with the rendered values (not the embedded PostgreSQL when
+postgresql.enabled is false, never <release>-webserver on Airflow 3), and the
+services the environment declares in cluster.externalServices.
 
 Fix: correct the address, or declare the service in
 environments.<env>.cluster.externalServices (service.namespace).`,
@@ -186,6 +197,115 @@ next to the scheduler.
 Fix: use airflow.metadataDatabase.mode: in-cluster, or put PgBouncer and the
 database on the scheduler's node.`,
 			check: checkRemoteMetadataDB,
+		},
+		{
+			ID: "YDP016", Name: "requests-above-limits", Severity: diag.Error,
+			Summary: "a container requests more CPU or memory than its limit",
+			Explanation: `A request above its limit is invalid: the API server refuses the pod, so
+the Deployment or StatefulSet never gets one, and for the chart's components
+the failure shows only in the ReplicaSet's events after the sync. Every
+container is checked, ydpgen's and the chart's.
+
+Fix: make every request at most its limit.`,
+			check: checkRequestsAboveLimits,
+		},
+		{
+			ID: "YDP017", Name: "memory-overcommit", Severity: diag.Warning,
+			Summary: "the memory limits add up to far more than the nodes have",
+			Explanation: `Pods are placed by their requests but may grow to their limits. When the
+limits of the long-running pods add up to more than the profile's factor
+times the nodes' allocatable memory, pods that peak together push nodes into
+the 88-92 % memory of seed 000, where the kernel's OOM killer and slow
+start-ups took Airflow down.
+
+Fix: bring limits closer to requests, add nodes, or raise
+environments.<env>.cluster.memoryOvercommit knowing the risk (k3s-pi allows
+1.5, kubeadm and eks 2).`,
+			check: checkMemoryOvercommit,
+		},
+		{
+			ID: "YDP018", Name: "airflow2-config", Severity: diag.Error,
+			Summary: "an airflow.cfg setting that Airflow 3 moved or no longer reads",
+			Explanation: `Airflow 3 replaced the webserver with the API server and moved DAG parsing
+into the DAG processor. Settings copied from Airflow 2 guides, such as
+[scheduler] dag_dir_list_interval or [webserver] workers, are ignored without
+a word, so the tuning they were meant to do never happens (seed 000 reduced
+webserver workers to survive its start-up deadline).
+
+Fix: write the setting under its Airflow 3 section; the finding names it.`,
+			check: checkAirflow2Config,
+		},
+		{
+			ID: "YDP019", Name: "postgres-image", Severity: diag.Error,
+			Summary: "the in-cluster PostgreSQL is not the official postgres image",
+			Explanation: `The in-cluster PostgreSQL StatefulSet is written for the official image: its
+POSTGRES_* entrypoint variables, its user and its data directory. Bitnami's
+image (which the chart's embedded subchart uses) reads other variables and
+runs as another user, so the database never initialises; seed 000's advice
+to run the subchart with postgres:16-alpine mixes the two and cannot work.
+
+Fix: use the official image, such as postgres:16-alpine (multi-arch), or a
+mirror of it.`,
+			check: checkPostgresImage,
+		},
+		{
+			ID: "YDP020", Name: "password-in-args", Severity: diag.Error,
+			Summary: "a command line holds a literal password",
+			Explanation: `A password after --password or -p, or in a PASSWORD=value assignment, in a
+command the spec sets ends up in git, in the rendered YAML and in the
+process list of the node. The chart's own create-user Job does this with its
+default password; ydpgen passes the admin password from a Secret instead.
+
+Fix: read it from an environment variable set from a credential ($NAME).`,
+			check: checkPasswordArgs,
+		},
+		{
+			ID: "YDP021", Name: "logs-without-cleanup", Severity: diag.Warning,
+			Summary: "a logs volume with log cleanup turned off",
+			Explanation: `Task logs only grow. With the logs volume on and no cleanup, the volume
+fills and every task then fails while writing its log, which looks like a
+task failure rather than a full disk. When the spec gives
+airflow.logs.persistence.growthPerDay the finding says how many days the
+volume lasts.
+
+Fix: turn maintenance.logCleanup on with a retention that fits the volume.`,
+			check: checkLogsCleanup,
+		},
+		{
+			ID: "YDP022", Name: "ingress-controller", Severity: diag.Error,
+			Summary: "the ingress class, annotations or NetworkPolicy do not match the ingress controller",
+			Explanation: `Each profile's ingress controller (Traefik on k3s-pi, ingress-nginx on
+kubeadm, the AWS Load Balancer Controller on eks) gets the annotations ydpgen
+writes on every Ingress. An ingress class of another controller gets an
+Ingress that nobody serves, annotations meant for another controller do
+nothing, and a NetworkPolicy that admits the controller from the wrong
+namespace drops every request it forwards.
+
+Fix: keep the profile's ingress class, its annotations, and the namespace its
+controller runs in.`,
+			check: checkIngressController,
+		},
+		{
+			ID: "YDP023", Name: "claim-over-node-storage", Severity: diag.Warning,
+			Summary: "a volume claim larger than what one node can give to volumes",
+			Explanation: `On a Raspberry Pi cluster the operating system, the container images and
+Longhorn's replicas share one small disk per node. A claim larger than a node
+can hold stays Pending, or fills the node until the kubelet evicts pods.
+
+Fix: shrink the claim, or state the nodes' real capacity in
+environments.<env>.cluster.nodeStorage.`,
+			check: checkNodeStorage,
+		},
+		{
+			ID: "YDP024", Name: "private-image-pull-secret", Severity: diag.Error,
+			Summary: "an image from a private registry without a pull secret",
+			Explanation: `An image from a registry that needs credentials fails with ErrImagePull,
+one pod at a time, after the deployment. The seed patched the default
+ServiceAccount by hand to get DataSurface's private image pulled.
+
+Fix: list the registry in cluster.privateRegistries and name a REGISTRY
+credential as the pullSecret next to each image from it.`,
+			check: checkPrivateImages,
 		},
 	}
 }

@@ -51,6 +51,14 @@ type Cluster struct {
 	StorageClasses      map[string]StorageClass `json:"storageClasses"`
 	DefaultStorageClass string                  `json:"defaultStorageClass"`
 	IngressClass        string                  `json:"ingressClass"`
+	// MemoryOvercommit is how far the sum of memory limits may exceed the
+	// nodes' allocatable memory before lint warns.
+	MemoryOvercommit float64 `json:"memoryOvercommit"`
+	// NodeStorage is the disk one node can give to volumes; empty when
+	// the profile and spec do not bound it.
+	NodeStorage string `json:"nodeStorage,omitempty"`
+	// PrivateRegistries are registry hosts whose images need a pull secret.
+	PrivateRegistries []string `json:"privateRegistries,omitempty"`
 	// ExternalServices are in-cluster services (service.namespace) that
 	// the platform uses and something else creates.
 	ExternalServices []string `json:"externalServices,omitempty"`
@@ -211,6 +219,8 @@ type Persistence struct {
 	Enabled      bool   `json:"enabled"`
 	Size         string `json:"size,omitempty"`
 	StorageClass string `json:"storageClass,omitempty"`
+	// GrowthPerDay is how much the volume fills a day, when the spec says.
+	GrowthPerDay string `json:"growthPerDay,omitempty"`
 }
 
 // APIServer is how the Airflow 3 API server (and UI) is exposed.

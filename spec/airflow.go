@@ -2,9 +2,7 @@ package spec
 
 import (
 	"fmt"
-	"maps"
 	"regexp"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -72,7 +70,7 @@ func checkAirflow(env *model.Environment) diag.List {
 		if vol.Size == "" {
 			add("airflow.dags.volume.size", "the DAG volume has no size, so the chart would claim its default", "a size such as 1Gi", "")
 		}
-		checkRWXClass(env, add, "airflow.dags.volume.storageClass", "the DAG volume (mounted by every component at once)", vol.StorageClass)
+		// That its class is ReadWriteMany is lint rule YDP002.
 	}
 	if a.Logs.Persistence.Enabled && a.Logs.Persistence.Size == "" {
 		add("airflow.logs.persistence.size", "the logs volume has no size, so the chart would claim its default of 100Gi", "a size such as 10Gi", "")
@@ -96,31 +94,6 @@ func checkAirflow(env *model.Environment) diag.List {
 		}
 	}
 	return c.out
-}
-
-// checkRWXClass reports a volume that must be ReadWriteMany on a class the
-// cluster does not declare rwx. An empty class is the cluster's default.
-func checkRWXClass(env *model.Environment, add func(path, msg, allowed, fix string), path, what, class string) {
-	if class == "" {
-		class = env.Cluster.DefaultStorageClass
-	}
-	var rwx []string
-	for _, name := range slices.Sorted(maps.Keys(env.Cluster.StorageClasses)) {
-		if env.Cluster.StorageClasses[name].RWX {
-			rwx = append(rwx, name)
-		}
-	}
-	allowed := "a storage class declared with rwx: true under cluster.storageClasses"
-	if len(rwx) > 0 {
-		allowed += ": " + strings.Join(rwx, ", ")
-	}
-	switch sc, ok := env.Cluster.StorageClasses[class]; {
-	case !ok:
-		add(path, fmt.Sprintf("%s needs ReadWriteMany, but storage class %s is not declared for the cluster", what, class), allowed,
-			fmt.Sprintf("declare it under cluster.storageClasses as %s: {rwx: true} if it supports ReadWriteMany", class))
-	case !sc.RWX:
-		add(path, fmt.Sprintf("%s needs ReadWriteMany, but storage class %s is declared rwx: false", what, class), allowed, "")
-	}
 }
 
 // checkNamespace checks the namespace's guard rails: a LimitRange whose
