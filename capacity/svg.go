@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -31,10 +32,11 @@ func (r *Report) SVG() []byte {
 	base := float64(top + plotH)
 	// Axis ticks every GiB (or every 4 GiB on large nodes).
 	step := int64(1 << 30)
-	for r.NodeSize.Memory/step > 16 {
+	for r.NodeSize.Memory/step > 16 && step <= math.MaxInt64/4 {
 		step *= 4
 	}
-	for m := int64(0); m <= r.NodeSize.Memory; m += step {
+	// m < m+step stops at overflow, so no size can make this loop forever.
+	for m := int64(0); m <= r.NodeSize.Memory && m+step > m; m += step {
 		y := base - scale(m)
 		fmt.Fprintf(&b, `<line x1="%d" x2="%d" y1="%.1f" y2="%.1f" stroke="#e0e0e0"/>`+"\n", left, width-170, y, y)
 		fmt.Fprintf(&b, `<text x="%d" y="%.1f" text-anchor="end">%s</text>`+"\n", left-6, y+4, esc(gib(m)))

@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/ydpgen/ydpgen/capacity"
+	"github.com/ydpgen/ydpgen/kube/apivalidate"
 	"github.com/ydpgen/ydpgen/model"
 )
 
@@ -431,24 +432,28 @@ func checkNames(in *Input, r *Report) {
 		byK8s[k] = c.Name
 	}
 	for _, e := range in.Objects {
-		if len(e.Name) > 63 && e.GVK.Kind != "ConfigMap" && e.GVK.Kind != "Secret" {
-			r.At("datasurface.psp", fmt.Sprintf("%s %s is %d characters long; Kubernetes allows 63", e.GVK.Kind, e.Name, len(e.Name)), "shorten the PSP or release name")
-		}
-		if md, ok := e.Content["metadata"].(map[string]any); ok {
-			if labels, ok := md["labels"].(map[string]any); ok {
-				keys := make([]string, 0, len(labels))
-				for k := range labels {
-					keys = append(keys, k)
-				}
-				slices.Sort(keys)
-				for _, k := range keys {
-					if s, _ := labels[k].(string); len(s) > 63 {
-						r.At("datasurface.psp", fmt.Sprintf("label %s of %s %s is %d characters long; Kubernetes allows 63", k, e.GVK.Kind, e.Name, len(s)), "shorten the name it comes from")
-					}
-				}
-			}
+		for _, p := range apivalidate.Metadata(e) {
+			r.At(nameSource(env, p.Value), fmt.Sprintf("%s %s: %s", e.GVK.Kind, e.Name, p.Message), "shorten the name it comes from")
 		}
 	}
+}
+
+// nameSource is the spec value a rendered name was built from: the longest
+// of the values names are made of that the name contains.
+func nameSource(env *model.Environment, value string) string {
+	best, bestLen := "environment.name", 0
+	for _, c := range []struct{ path, v string }{
+		{"datasurface.psp", model.K8sName(env.DataSurface.PSP)},
+		{"airflow.releaseName", env.Airflow.ReleaseName},
+		{"environment.namespace", env.Namespace.Name},
+		{"environment.name", env.Name},
+		{"environment.name", env.Platform},
+	} {
+		if c.v != "" && strings.Contains(value, c.v) && len(c.v) > bestLen {
+			best, bestLen = c.path, len(c.v)
+		}
+	}
+	return best
 }
 
 func checkRemoteMetadataDB(in *Input, r *Report) {

@@ -125,6 +125,12 @@ func suppressed(env *model.Environment, id string) bool {
 func checkSuppressions(env *model.Environment, rules []Rule) diag.List {
 	var out diag.List
 	for i, s := range env.Lint.Suppress {
+		if s.Rule == "YDP014" {
+			rep := &Report{rule: Rule{Severity: diag.Error}, env: env}
+			rep.At(fmt.Sprintf("environment.lint.suppress[%d].rule", i), "YDP014 cannot be suppressed: the API server refuses the objects it reports", "shorten the names instead")
+			out = append(out, rep.findings...)
+			continue
+		}
 		if slices.ContainsFunc(rules, func(r Rule) bool { return r.ID == s.Rule }) {
 			continue
 		}

@@ -176,14 +176,19 @@ Fix: write the branch or tag as ref and the interval as period (60s).`,
 		},
 		{
 			ID: "YDP014", Name: "names", Severity: diag.Error,
-			Summary: "Kubernetes names collide after normalisation or are longer than 63 characters",
+			Summary: "Kubernetes names collide after normalisation, or a rendered name or label is one the API server refuses",
 			Explanation: `DataSurface turns credential and platform names into Kubernetes names
 (lowercase, '_' and spaces to '-', other characters dropped). Two names that
-normalise to the same one overwrite each other's Secret. Names longer than 63
-characters are refused for Services and labels, and Job names get a hash
-suffix, so long PSP names overflow.
+normalise to the same one overwrite each other's Secret. Every rendered
+object's name, label keys and values and annotation keys are checked with the
+API server's own validation: names of Services, Jobs and StatefulSets are
+DNS labels (63 characters), a CronJob's name at most 52 (its Jobs get a
+suffix), label values at most 63. Each value of a spec can be valid while
+their combination is not, such as a long PSP in a CronJob's name. The API
+server would refuse such objects, so this rule cannot be suppressed.
 
-Fix: rename one of the colliding credentials; shorten the PSP name.`,
+Fix: rename one of the colliding credentials; shorten the PSP, release or
+platform name the finding points at.`,
 			check: checkNames,
 		},
 		{

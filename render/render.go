@@ -6,6 +6,7 @@ import (
 	"sync"
 
 	"github.com/ydpgen/ydpgen/capacity"
+	"github.com/ydpgen/ydpgen/diag"
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/generators/airflow"
 	"github.com/ydpgen/ydpgen/generators/database"
@@ -15,6 +16,7 @@ import (
 	"github.com/ydpgen/ydpgen/generators/rbac"
 	"github.com/ydpgen/ydpgen/generators/secrets"
 	"github.com/ydpgen/ydpgen/gitops"
+	"github.com/ydpgen/ydpgen/kube/apivalidate"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/overlays"
@@ -87,16 +89,21 @@ func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Re
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	// The engine's wiring is checked even when only objects are wanted, so
+	// that validate refuses what render would.
+	wiring, err := gitops.Build(p, res.Environments)
+	if err != nil {
+		return nil, fmt.Errorf("gitops: %w", err)
+	}
+	if findings := checkWiring(p, wiring); len(findings) > 0 {
+		return nil, findings.Sort()
+	}
 	if opts.ObjectsOnly {
 		return res, nil
 	}
 	t, err := overlays.Layout(res.Environments)
 	if err != nil {
 		return nil, fmt.Errorf("laying out the tree: %w", err)
-	}
-	wiring, err := gitops.Build(p, res.Environments)
-	if err != nil {
-		return nil, fmt.Errorf("gitops: %w", err)
 	}
 	for _, o := range wiring.Objects {
 		data, err := objset.EncodeFile(o.Entry.Content)
@@ -172,4 +179,39 @@ func environment(env *model.Environment, gens []generators.Generator) (objset.Re
 	}
 	out.Files = append(out.Files, objset.File{Path: "capacity.svg", Data: chart})
 	return out, nil
+}
+
+// checkWiring refuses engine objects the API server would refuse: their
+// names and labels join the platform's and an environment's names, each
+// valid alone. The finding points at the environment whose name the object
+// carries (the longest that matches), or the first.
+func checkWiring(p *model.Platform, wiring *gitops.Output) diag.List {
+	var out diag.List
+	var first string
+	count := 0
+	for _, o := range wiring.Objects {
+		probs := apivalidate.Metadata(o.Entry)
+		if len(probs) == 0 {
+			continue
+		}
+		if count == 0 {
+			first = fmt.Sprintf("%s %s: %s", o.Entry.GVK.Kind, o.Entry.Name, probs[0].Message)
+		}
+		count++
+	}
+	if count == 0 {
+		return nil
+	}
+	// The names join the platform's and the longest environment's names.
+	env := &p.Environments[0]
+	for i := range p.Environments {
+		if len(p.Environments[i].Name) > len(env.Name) {
+			env = &p.Environments[i]
+		}
+	}
+	org, _ := env.Origins.Lookup("environment.name")
+	out = append(out, diag.Finding{Severity: diag.Error, File: org.File, Line: org.Line, Col: org.Col, Path: org.Path,
+		Message: fmt.Sprintf("%d of the %s engine's objects would be refused by the API server, such as %s", count, env.GitOps.Engine, first),
+		Allowed: "a platform name (metadata.name) and environment names short enough that the engine's object names and labels stay within 63 characters"})
+	return out
 }

@@ -2,7 +2,10 @@ package spec
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
+	"strings"
+	"time"
 
 	"cuelang.org/go/cue"
 
@@ -18,6 +21,44 @@ func overridable() []string { return []string{"datasurface", "airflow", "secrets
 // .cue. It returns diag.List when the spec has problems, and another error
 // only when ydpgen itself is broken.
 func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
+	src = lineEndings(src)
+	if s.abandoned.Load() {
+		return nil, fmt.Errorf("an earlier CUE spec's evaluation did not finish; load each spec in a new process")
+	}
+	if f := checkSize(filename, src); f != nil {
+		return nil, diag.List{*f}
+	}
+	if !strings.EqualFold(filepath.Ext(filename), ".cue") {
+		return s.load(filename, src)
+	}
+	// CUE can compute without end; give it a deadline.
+	type result struct {
+		p   *model.Platform
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		p, err := s.load(filename, src)
+		done <- result{p, err}
+	}()
+	limit := s.EvalTimeout
+	if limit == 0 {
+		limit = DefaultEvalTimeout
+	}
+	timer := time.NewTimer(limit)
+	defer timer.Stop()
+	select {
+	case r := <-done:
+		return r.p, r.err
+	case <-timer.C:
+		s.abandoned.Store(true)
+		return nil, diag.List{{Severity: diag.Error, File: filename, Line: 1, Col: 1,
+			Message: fmt.Sprintf("evaluating the CUE spec took longer than %s", limit),
+			Allowed: "a spec that evaluates in well under a second: no comprehensions over large ranges or lists"}}
+	}
+}
+
+func (s *Schema) load(filename string, src []byte) (*model.Platform, error) {
 	if f := checkText(filename, src); f != nil {
 		return nil, diag.List{*f}
 	}
@@ -59,6 +100,15 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 		}
 		return nil, cw.out.Sort()
 	}
+	if out := append(checkControlCharacters(filename, doc, data), checkBounds(filename, doc, data)...); len(out) > 0 {
+		return nil, out.Sort()
+	}
+	if p.Name == "" {
+		org := originOf(filename, doc, cue.ParsePath("metadata"))
+		return nil, diag.List{{Severity: diag.Error, File: org.File, Line: org.Line, Col: org.Col, Path: "metadata.name",
+			Message: "the platform has no name; every object's name and labels start from it",
+			Allowed: "metadata: {name: <a lowercase DNS label>}, such as pi-lab"}}
+	}
 	origins := docOrigins(filename, doc)
 	var all diag.List
 	for _, name := range names {
@@ -75,6 +125,8 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 			findings = append(findings, checkDataSurface(env)...)
 			findings = append(findings, checkAirflow(env)...)
 			findings = append(findings, checkNamespace(env)...)
+			findings = append(findings, checkKubernetes(env)...)
+			findings = append(findings, checkAirflowConfig(env)...)
 			findings = append(findings, checkDatabases(env)...)
 			if len(p.Environments) == 0 {
 				findings = append(findings, checkGitOps(env)...)

@@ -21,6 +21,10 @@ import (
 // Parse only reads a spec (text checks and YAML or CUE syntax), without
 // validating it; Load does this first.
 func (s *Schema) Parse(filename string, src []byte) error {
+	src = lineEndings(src)
+	if f := checkSize(filename, src); f != nil {
+		return diag.List{*f}
+	}
 	if f := checkText(filename, src); f != nil {
 		return diag.List{*f}
 	}
@@ -97,7 +101,7 @@ func (s *Schema) parse(filename string, src []byte) (cue.Value, diag.List) {
 	}
 	v := s.ctx.BuildFile(file)
 	if err := v.Err(); err != nil {
-		return cue.Value{}, fromCUEErrors(err, "")
+		return cue.Value{}, placeUnpositioned(fromCUEErrors(err, ""), filename, file, src)
 	}
 	if v.IncompleteKind() != cue.StructKind {
 		return cue.Value{}, diag.List{{Severity: diag.Error, File: filename, Line: 1, Col: 1,
@@ -251,4 +255,149 @@ func fromCUEErrors(err error, prefix string) diag.List {
 		out = append(out, f)
 	}
 	return out
+}
+
+// lineEndings turns a lone carriage return (old Mac line endings) into a
+// newline, so that such a file reads as lines with their positions instead
+// of as one line; CRLF is left to the parsers, which read it.
+func lineEndings(src []byte) []byte {
+	if !bytes.ContainsRune(src, '\r') {
+		return src
+	}
+	out := make([]byte, 0, len(src))
+	for i, b := range src {
+		if b == '\r' && (i+1 == len(src) || src[i+1] != '\n') {
+			b = '\n'
+		}
+		out = append(out, b)
+	}
+	return out
+}
+
+// Limits on a spec's text, documented in SECURITY.md: a platform spec is a
+// few hundred lines, and these keep a hostile one from costing more than a
+// fraction of a second to refuse.
+const (
+	maxSpecBytes = 1 << 20
+	maxSpecDepth = 64
+)
+
+// checkSize refuses a spec larger or more deeply nested than any real one,
+// before a parser spends time on it.
+func checkSize(filename string, src []byte) *diag.Finding {
+	if len(src) > maxSpecBytes {
+		return &diag.Finding{Severity: diag.Error, File: filename, Line: 1, Col: 1,
+			Message: fmt.Sprintf("the spec is %d bytes long", len(src)), Allowed: fmt.Sprintf("a spec of at most %d bytes", maxSpecBytes)}
+	}
+	// Nesting by brackets (flow style, CUE) or by indentation (block
+	// style), whichever is deeper; quoted text is skipped.
+	depth, line, col := 0, 1, 0
+	var quote byte
+	indents := []int{}
+	lineStart := true
+	indent := 0
+	for i := 0; i < len(src); i++ {
+		b := src[i]
+		col++
+		switch {
+		case b == '\n':
+			line, col, lineStart, indent = line+1, 0, true, 0
+			continue
+		case lineStart && (b == ' ' || b == '-'):
+			indent++
+			continue
+		case lineStart && b != '#':
+			lineStart = false
+			for len(indents) > 0 && indents[len(indents)-1] >= indent {
+				indents = indents[:len(indents)-1]
+			}
+			indents = append(indents, indent)
+		case lineStart:
+			lineStart = false
+		}
+		if quote != 0 {
+			if b == '\\' {
+				i++
+			} else if b == quote {
+				quote = 0
+			}
+			continue
+		}
+		// Comments (YAML's # after a space, CUE's //) run to the line's end.
+		if (b == '#' && (i == 0 || src[i-1] == ' ' || src[i-1] == '\t' || src[i-1] == '\n')) || (b == '/' && i+1 < len(src) && src[i+1] == '/') {
+			for i+1 < len(src) && src[i+1] != '\n' {
+				i++
+			}
+			continue
+		}
+		switch b {
+		case '"', '\'':
+			quote = b
+		case '[', '{':
+			depth++
+		case ']', '}':
+			depth--
+		}
+		if depth+len(indents) > maxSpecDepth {
+			return &diag.Finding{Severity: diag.Error, File: filename, Line: line, Col: col,
+				Message: fmt.Sprintf("the spec nests deeper than %d levels here", maxSpecDepth), Allowed: fmt.Sprintf("at most %d levels of nesting", maxSpecDepth)}
+		}
+	}
+	return nil
+}
+
+// placeUnpositioned gives a position to findings the CUE evaluator left
+// without one (structural cycles, @embed outside a module): the field its
+// path names, or the text that caused it, or at least the file.
+func placeUnpositioned(l diag.List, filename string, file *ast.File, src []byte) diag.List {
+	for i := range l {
+		f := &l[i]
+		if f.Line > 0 {
+			continue
+		}
+		f.File, f.Line, f.Col = filename, 1, 1
+		if f.Path != "" {
+			if pos := fieldPos(file, strings.Split(f.Path, ".")); pos.IsValid() {
+				f.Line, f.Col = pos.Line(), pos.Column()
+				continue
+			}
+		}
+		if strings.Contains(f.Message, "embed") {
+			if j := bytes.Index(src, []byte("@embed")); j >= 0 {
+				f.Line, f.Col = lineCol(src, j)
+			}
+			f.Allowed = "a spec without @embed: ydpgen reads one file and nothing it names"
+		}
+	}
+	return l
+}
+
+// fieldPos finds the label of a field path in a parsed file.
+func fieldPos(file *ast.File, path []string) token.Pos {
+	decls := file.Decls
+	var pos token.Pos
+	for _, name := range path {
+		found := false
+		for _, d := range decls {
+			fd, ok := d.(*ast.Field)
+			if !ok {
+				continue
+			}
+			label, _, err := ast.LabelName(fd.Label)
+			if err != nil || label != name {
+				continue
+			}
+			pos, found = fd.Label.Pos(), true
+			if st, ok := fd.Value.(*ast.StructLit); ok {
+				decls = st.Elts
+			} else {
+				decls = nil
+			}
+			break
+		}
+		if !found {
+			return pos
+		}
+	}
+	return pos
 }

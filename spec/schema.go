@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"path"
 	"slices"
+	"sync/atomic"
+	"time"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/build"
@@ -32,7 +34,19 @@ type Schema struct {
 	defaults map[string]map[string]any
 	// scan recognises secret values written into a spec.
 	scan *secretscan.Scanner
+	// EvalTimeout bounds the evaluation of a CUE spec (DefaultEvalTimeout
+	// when zero): CUE is a language, and a comprehension over a large range
+	// would otherwise run until memory runs out.
+	EvalTimeout time.Duration
+	// abandoned is set when an evaluation outlived EvalTimeout: it still
+	// runs on ctx, which is not safe for concurrent use, so the Schema
+	// refuses further loads.
+	abandoned atomic.Bool
 }
+
+// DefaultEvalTimeout is how long a CUE spec may take to evaluate; a real
+// spec takes milliseconds.
+const DefaultEvalTimeout = 10 * time.Second
 
 // New compiles the embedded schema.
 func New() (*Schema, error) {

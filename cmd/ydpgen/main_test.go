@@ -23,8 +23,8 @@ func TestScripts(t *testing.T) {
 		UpdateScripts:       os.Getenv("YDPGEN_UPDATE") == "1",
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			// replace FILE OLD NEW replaces every OLD in FILE by NEW (\n in
-			// either is a newline); OLD must occur, so that a script cannot
+			// replace FILE OLD NEW replaces every OLD in FILE by NEW (\n and \r
+			// in either are a newline and a carriage return); OLD must occur, so that a script cannot
 			// silently stop editing anything.
 			"replace": func(ts *testscript.TestScript, neg bool, args []string) {
 				if neg || len(args) != 3 {
@@ -32,7 +32,8 @@ func TestScripts(t *testing.T) {
 				}
 				b, err := os.ReadFile(ts.MkAbs(args[0]))
 				ts.Check(err)
-				old, new := strings.ReplaceAll(args[1], `\n`, "\n"), strings.ReplaceAll(args[2], `\n`, "\n")
+				unescape := strings.NewReplacer(`\n`, "\n", `\r`, "\r").Replace
+				old, new := unescape(args[1]), unescape(args[2])
 				if !strings.Contains(string(b), old) {
 					ts.Fatalf("%s does not contain %q", args[0], old)
 				}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -49,6 +50,15 @@ func (a *app) loadSchema() (*spec.Schema, error) {
 		s, err := spec.New()
 		if err != nil {
 			return nil, err
+		}
+		// YDPGEN_CUE_TIMEOUT lowers (or raises) the deadline of a CUE
+		// spec's evaluation; SECURITY.md documents it.
+		if v := os.Getenv("YDPGEN_CUE_TIMEOUT"); v != "" {
+			d, err := time.ParseDuration(v)
+			if err != nil || d <= 0 {
+				return nil, fmt.Errorf("YDPGEN_CUE_TIMEOUT=%s is not a positive duration such as 10s", v)
+			}
+			s.EvalTimeout = d
 		}
 		a.schema = s
 	}
