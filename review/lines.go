@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/rogpeppe/go-internal/diff"
+
+	"github.com/ydpgen/ydpgen/internal/secretscan"
 )
 
 // Line is one line of a line diff: Op is "-" (only old), "+" (only new),
@@ -25,6 +27,10 @@ const contextLines = 2
 // context. mask hides secret-looking values in every line shown.
 func lineDiff(a, b string, mask bool) []Line {
 	ops := lineOps(a, b)
+	var sc *secretscan.Scanner
+	if mask {
+		sc = secretscan.New()
+	}
 	// Mark the lines to show: changes and their context.
 	show := make([]bool, len(ops))
 	for i, o := range ops {
@@ -55,7 +61,7 @@ func lineDiff(a, b string, mask bool) []Line {
 		}
 		text := ops[i].text
 		if mask {
-			text = maskLine(text)
+			text = maskLine(sc, text)
 		}
 		out = append(out, Line{Op: string(ops[i].op), Text: text})
 		shown++
