@@ -112,43 +112,6 @@ func TestShortValue(t *testing.T) {
 	}
 }
 
-func TestWordsAndSensitiveKeys(t *testing.T) {
-	if diff := cmp.Diff([]string{"api", "secret", "key", "secret", "name"}, words("apiSecretKeySecretName")); diff != "" {
-		t.Error(diff)
-	}
-	if diff := cmp.Diff([]string{"git", "sync", "password"}, words("GIT_SYNC_PASSWORD")); diff != "" {
-		t.Error(diff)
-	}
-	if diff := cmp.Diff([]string{"jwt", "secret"}, words("JWTSecret")); diff != "" {
-		t.Error(diff)
-	}
-	for k, want := range map[string]bool{
-		"password": true, "PASSWORD": true, "gitSshKey": true, "connection": true, "token": true, "credentialsSecret": true,
-		"apiSecretKeySecretName": false, "secretKeyRef": false, "passwordSecretName": false, "enabled": false,
-		"monkey": false, "keyboard": false, "name": false, "replicas": false, "key": false, "fernetKey": true, "webserverSecretKey": true,
-	} {
-		if got := sensitiveKey(k); got != want {
-			t.Errorf("sensitiveKey(%q) = %v, want %v", k, got, want)
-		}
-	}
-}
-
-func TestMaskLine(t *testing.T) {
-	for in, want := range map[string]string{
-		"password: hunter2":                        "password: (masked)",
-		"  --from-literal=PASSWORD='x y' \\":       "  --from-literal=PASSWORD=(masked)",
-		"export GIT_TOKEN=abc":                     "export GIT_TOKEN=(masked)",
-		`"connection": "postgresql://a:b@h/db"`:    `"connection": (masked)`,
-		"kubectl create secret generic airflow-db": "kubectl create secret generic airflow-db",
-		"keys are listed below":                    "keys are listed below",
-		"":                                         "",
-	} {
-		if got := maskLine(in); got != want {
-			t.Errorf("maskLine(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestLineDiff(t *testing.T) {
 	a := "1\n2\n3\n4\n5\n6\n7\n8\n9\n"
 	b := "1\n2\n3\nfour\n5\n6\n7\n8\n9\nten\n"

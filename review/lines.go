@@ -3,6 +3,10 @@ package review
 import (
 	"fmt"
 	"strings"
+
+	"github.com/rogpeppe/go-internal/diff"
+
+	"github.com/ydpgen/ydpgen/internal/secretscan"
 )
 
 // Line is one line of a line diff: Op is "-" (only old), "+" (only new),
@@ -22,8 +26,11 @@ const contextLines = 2
 // lineDiff compares two texts line by line and returns hunks with a little
 // context. mask hides secret-looking values in every line shown.
 func lineDiff(a, b string, mask bool) []Line {
-	al, bl := splitLines(a), splitLines(b)
-	ops := lcsOps(al, bl)
+	ops := lineOps(a, b)
+	var sc *secretscan.Scanner
+	if mask {
+		sc = secretscan.New()
+	}
 	// Mark the lines to show: changes and their context.
 	show := make([]bool, len(ops))
 	for i, o := range ops {
@@ -54,20 +61,12 @@ func lineDiff(a, b string, mask bool) []Line {
 		}
 		text := ops[i].text
 		if mask {
-			text = maskLine(text)
+			text = maskLine(sc, text)
 		}
 		out = append(out, Line{Op: string(ops[i].op), Text: text})
 		shown++
 	}
 	return out
-}
-
-func splitLines(s string) []string {
-	s = strings.TrimSuffix(s, "\n")
-	if s == "" {
-		return nil
-	}
-	return strings.Split(s, "\n")
 }
 
 type lineOp struct {
@@ -76,64 +75,106 @@ type lineOp struct {
 	ai, bi int // line indexes in a and b where this op stands
 }
 
-// lcsOps is a longest-common-subsequence diff. Common prefix and suffix
-// are taken off first, so that the quadratic part only sees what changed;
-// beyond a size limit the middle is shown as replaced whole.
-func lcsOps(a, b []string) []lineOp {
-	p := 0
-	for p < len(a) && p < len(b) && a[p] == b[p] {
-		p++
+// lineOps is every line of a and b in diff order, each marked kept, removed
+// or added. The alignment is go-internal's anchored diff: lines unique to
+// both sides anchor the match, in O(n log n), so a large file gets a small
+// diff where a quadratic search would have to give up.
+func lineOps(a, b string) []lineOp {
+	al, bl := splitLines(a), splitLines(b)
+	unified := string(diff.Diff("a", joinLines(al), "b", joinLines(bl)))
+	if ops, ok := fromUnified(al, bl, unified); ok {
+		return ops
 	}
-	s := 0
-	for s < len(a)-p && s < len(b)-p && a[len(a)-1-s] == b[len(b)-1-s] {
-		s++
-	}
+	// Not the output fromUnified knows: still a true diff, if a coarse one.
 	var ops []lineOp
-	for i := 0; i < p; i++ {
-		ops = append(ops, lineOp{' ', a[i], i, i})
+	for i, l := range al {
+		ops = append(ops, lineOp{'-', l, i, 0})
 	}
-	am, bm := a[p:len(a)-s], b[p:len(b)-s]
-	n, m := len(am), len(bm)
-	if n*m > 1<<20 {
-		for i, x := range am {
-			ops = append(ops, lineOp{'-', x, p + i, p})
-		}
-		for j, x := range bm {
-			ops = append(ops, lineOp{'+', x, p + n, p + j})
-		}
-	} else {
-		// l[i][j] is the LCS length of am[i:] and bm[j:].
-		l := make([][]int, n+1)
-		for i := range l {
-			l[i] = make([]int, m+1)
-		}
-		for i := n - 1; i >= 0; i-- {
-			for j := m - 1; j >= 0; j-- {
-				if am[i] == bm[j] {
-					l[i][j] = l[i+1][j+1] + 1
-				} else {
-					l[i][j] = max(l[i+1][j], l[i][j+1])
-				}
-			}
-		}
-		i, j := 0, 0
-		for i < n || j < m {
-			switch {
-			case i < n && j < m && am[i] == bm[j]:
-				ops = append(ops, lineOp{' ', am[i], p + i, p + j})
-				i++
-				j++
-			case i < n && (j == m || l[i+1][j] >= l[i][j+1]):
-				ops = append(ops, lineOp{'-', am[i], p + i, p + j})
-				i++
-			default:
-				ops = append(ops, lineOp{'+', bm[j], p + i, p + j})
-				j++
-			}
-		}
-	}
-	for k := 0; k < s; k++ {
-		ops = append(ops, lineOp{' ', a[len(a)-s+k], len(a) - s + k, len(b) - s + k})
+	for j, l := range bl {
+		ops = append(ops, lineOp{'+', l, len(al), j})
 	}
 	return ops
+}
+
+// fromUnified rebuilds the whole sequence from a unified diff of al and bl.
+// The lines between its hunks are equal on both sides, so its fixed three
+// lines of context do not limit lineDiff's own. It reports false when the
+// diff does not fit the texts.
+func fromUnified(al, bl []string, unified string) ([]lineOp, bool) {
+	var ops []lineOp
+	i, j := 0, 0
+	// keep adds the common lines before a's line end.
+	keep := func(end int) bool {
+		for ; i < end; i, j = i+1, j+1 {
+			if j >= len(bl) || al[i] != bl[j] {
+				return false
+			}
+			ops = append(ops, lineOp{' ', al[i], i, j})
+		}
+		return true
+	}
+	lines := strings.Split(unified, "\n")
+	if unified == "" {
+		lines = nil
+	} else if len(lines) < 4 || !strings.HasPrefix(lines[0], "diff ") {
+		return nil, false
+	} else {
+		// The header ("diff", "---", "+++") and the empty string after the
+		// final newline.
+		lines = lines[3 : len(lines)-1]
+	}
+	for _, l := range lines {
+		switch {
+		case strings.HasPrefix(l, "@@ "):
+			var sa, na, sb, nb int
+			if _, err := fmt.Sscanf(l, "@@ -%d,%d +%d,%d @@", &sa, &na, &sb, &nb); err != nil {
+				return nil, false
+			}
+			// Lines are numbered from 1, but an empty range names the
+			// line before it.
+			if na > 0 {
+				sa--
+			}
+			if !keep(sa) {
+				return nil, false
+			}
+		case strings.HasPrefix(l, " "):
+			if !keep(i + 1) {
+				return nil, false
+			}
+		case strings.HasPrefix(l, "-") && i < len(al) && al[i] == l[1:]:
+			ops = append(ops, lineOp{'-', al[i], i, j})
+			i++
+		case strings.HasPrefix(l, "+") && j < len(bl) && bl[j] == l[1:]:
+			ops = append(ops, lineOp{'+', bl[j], i, j})
+			j++
+		default:
+			return nil, false
+		}
+	}
+	if !keep(len(al)) || j != len(bl) {
+		return nil, false
+	}
+	return ops, true
+}
+
+// splitLines splits a text into lines; a final newline ends the last line
+// rather than starting an empty one, so "a" and "a\n" are the same text.
+func splitLines(s string) []string {
+	s = strings.TrimSuffix(s, "\n")
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\n")
+}
+
+// joinLines is splitLines' inverse with every line ended, so that the diff
+// never reports a missing final newline.
+func joinLines(ls []string) []byte {
+	var b strings.Builder
+	for _, l := range ls {
+		b.WriteString(l)
+		b.WriteByte('\n')
+	}
+	return []byte(b.String())
 }

@@ -1,122 +1,94 @@
 package review
 
 import (
-	"slices"
 	"strings"
-	"unicode"
+
+	"github.com/ydpgen/ydpgen/internal/secretscan"
 )
 
 // Masked stands for a value that is not shown.
 const Masked = "(masked)"
 
-// secretWords are words of a key whose value may be secret material.
-func secretWords() []string {
-	return []string{"password", "passwd", "pass", "pwd", "token", "secret", "secrets", "key", "keys", "connection", "credential", "credentials", "apikey", "privatekey"}
-}
-
-// referenceWords end keys that only name where secret material is kept
-// (fernetKeySecretName, secretKeyRef): their values are safe to show and
-// say more to a reviewer than a mask.
-func referenceWords() []string {
-	return []string{"name", "names", "ref", "namespace", "enabled", "create"}
-}
-
-// words splits a key at camel case, digits and punctuation, lowercased:
-// "apiSecretKeySecretName" gives api secret key secret name.
-func words(key string) []string {
-	var out []string
-	var cur []rune
-	flush := func() {
-		if len(cur) > 0 {
-			out = append(out, strings.ToLower(string(cur)))
-			cur = cur[:0]
-		}
-	}
-	rs := []rune(key)
-	for i, r := range rs {
-		switch {
-		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
-			flush()
-		case unicode.IsUpper(r) && i > 0 && (unicode.IsLower(rs[i-1]) || (i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1]))):
-			flush()
-			cur = append(cur, r)
-		default:
-			cur = append(cur, r)
-		}
-	}
-	flush()
-	return out
-}
+// blobLen is the shortest base64 run masked in a line: the length the
+// loader refuses in a spec.
+const blobLen = 32
 
 // sensitiveKey reports whether the value under key may be secret material.
-func sensitiveKey(key string) bool {
-	w := words(key)
-	if len(w) == 0 || slices.Contains(referenceWords(), w[len(w)-1]) {
-		return false
-	}
-	// A key named just "key" names a key (tolerations, label selectors,
-	// secretKeyRef), it does not hold one.
-	if len(w) == 1 && w[0] == "key" {
-		return false
-	}
-	for _, x := range w {
-		if slices.Contains(secretWords(), x) {
-			return true
-		}
-	}
-	return false
-}
+// The words are the loader's (secretscan.SecretName): what a spec may not
+// hold under a key, a review does not show.
+func sensitiveKey(key string) bool { return secretscan.SecretName(key) }
 
 // sensitiveName reports whether a named list item (an env variable) holds
-// secret material in its value: DB_PASSWORD, GIT_TOKEN.
-func sensitiveName(name string) bool {
-	for _, x := range words(name) {
-		if slices.Contains(secretWords(), x) {
-			return true
-		}
+// secret material in its value: DB_PASSWORD, GIT_TOKEN. The same words as
+// for keys: an env variable's name is the key of its value.
+func sensitiveName(name string) bool { return secretscan.SecretName(name) }
+
+// maskLine hides secret material in a line of text that is not YAML: what
+// follows a key whose name says it is secret ("password: x",
+// "--from-literal=TOKEN=x"), and values that look secret wherever they are
+// (the password of a URL, a private key, a token, a base64 blob, such as
+// the body of a PEM key).
+func maskLine(sc *secretscan.Scanner, s string) string {
+	if cut := secretValueStart(s); cut >= 0 {
+		return maskValues(sc, s[:cut]) + Masked
 	}
-	return false
+	return maskValues(sc, s)
 }
 
-// maskLine hides what follows a secret-looking key in a line of text
-// that is not YAML: "password: x", "--from-literal=TOKEN=x".
-func maskLine(s string) string {
-	lower := strings.ToLower(s)
-	cut := -1
-	for _, w := range []string{"password", "passwd", "token", "secret", "key", "connection", "credential"} {
-		for from := 0; ; {
-			i := strings.Index(lower[from:], w)
-			if i < 0 {
-				break
-			}
-			j := from + i + len(w)
-			from = j
-			// The rest of the key, an optional closing quote, then : or =.
-			for j < len(s) && (isWordByte(s[j]) || s[j] == '.') {
-				j++
-			}
-			if j < len(s) && (s[j] == '"' || s[j] == '\'') {
-				j++
-			}
-			for j < len(s) && s[j] == ' ' {
-				j++
-			}
-			if j >= len(s) || (s[j] != ':' && s[j] != '=') {
-				continue
-			}
-			j++
-			for j < len(s) && s[j] == ' ' {
-				j++
-			}
-			if j < len(s) && (cut < 0 || j < cut) {
-				cut = j
-			}
+// secretValueStart returns where the value of the first secret-named key
+// in s starts, or -1. A key is the run of name characters before a ':' or
+// '=' (and an optional closing quote and spaces).
+func secretValueStart(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] != ':' && s[i] != '=' {
+			continue
+		}
+		end := i
+		for end > 0 && s[end-1] == ' ' {
+			end--
+		}
+		if end > 0 && (s[end-1] == '"' || s[end-1] == '\'') {
+			end--
+		}
+		start := end
+		for start > 0 && (isWordByte(s[start-1]) || s[start-1] == '.') {
+			start--
+		}
+		if start == end || !secretscan.SecretName(s[start:end]) {
+			continue
+		}
+		v := i + 1
+		for v < len(s) && s[v] == ' ' {
+			v++
+		}
+		if v < len(s) {
+			return v
 		}
 	}
-	if cut < 0 {
-		return s
+	return -1
+}
+
+// maskValues replaces every secret-looking value in s.
+func maskValues(sc *secretscan.Scanner, s string) string {
+	var b strings.Builder
+	for {
+		start, end := -1, -1
+		if m, ok := sc.Find(s); ok {
+			start, end = m.Start, m.End
+		}
+		if blob, ok := sc.Blob(s, blobLen); ok {
+			if i := strings.Index(s, blob); start < 0 || i < start {
+				start, end = i, i+len(blob)
+			}
+		}
+		if start < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:start])
+		b.WriteString(Masked)
+		s = s[end:]
 	}
-	return s[:cut] + Masked
 }
 
 func isWordByte(b byte) bool {

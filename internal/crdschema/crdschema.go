@@ -1,331 +1,256 @@
 package crdschema
 
 import (
-	"bytes"
+	"bufio"
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
-	"math"
+	"io"
 	"os"
 	"path/filepath"
-	"reflect"
-	"regexp"
 	"slices"
 	"strings"
-	"unicode/utf8"
 
+	"k8s.io/apiextensions-apiserver/pkg/apis/apiextensions"
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	structuralschema "k8s.io/apiextensions-apiserver/pkg/apiserver/schema"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/cel"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/defaulting"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/listtype"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/objectmeta"
+	"k8s.io/apiextensions-apiserver/pkg/apiserver/schema/pruning"
+	apiservervalidation "k8s.io/apiextensions-apiserver/pkg/apiserver/validation"
+	metavalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
+	celconfig "k8s.io/apiserver/pkg/apis/cel"
 	"sigs.k8s.io/yaml"
 )
 
-// Schema is the part of a CRD's structural schema that is checked here.
-type Schema struct {
-	Type                 string             `json:"type"`
-	Properties           map[string]*Schema `json:"properties"`
-	Required             []string           `json:"required"`
-	Items                *Schema            `json:"items"`
-	AdditionalProperties *Additional        `json:"additionalProperties"`
-	Enum                 []any              `json:"enum"`
-	Pattern              string             `json:"pattern"`
-	MinLength            *int               `json:"minLength"`
-	MaxLength            *int               `json:"maxLength"`
-	MinProperties        *int               `json:"minProperties"`
-	MaxProperties        *int               `json:"maxProperties"`
-	MinItems             *int               `json:"minItems"`
-	MaxItems             *int               `json:"maxItems"`
-	Minimum              *float64           `json:"minimum"`
-	Maximum              *float64           `json:"maximum"`
-	Nullable             bool               `json:"nullable"`
-	PreserveUnknown      bool               `json:"x-kubernetes-preserve-unknown-fields"`
-	IntOrString          bool               `json:"x-kubernetes-int-or-string"`
-}
-
-// Additional is additionalProperties: a boolean or a schema.
-type Additional struct {
-	Allowed bool
-	Schema  *Schema
-}
-
-// UnmarshalJSON reads either form.
-func (a *Additional) UnmarshalJSON(b []byte) error {
-	if err := json.Unmarshal(b, &a.Allowed); err == nil {
-		return nil
-	}
-	a.Allowed = true
-	return json.Unmarshal(b, &a.Schema)
-}
-
-type crd struct {
-	Kind string `json:"kind"`
-	Spec struct {
-		Group string `json:"group"`
-		Names struct {
-			Kind string `json:"kind"`
-		} `json:"names"`
-		Versions []struct {
-			Name   string `json:"name"`
-			Served bool   `json:"served"`
-			Schema struct {
-				OpenAPIV3Schema *Schema `json:"openAPIV3Schema"`
-			} `json:"schema"`
-		} `json:"versions"`
-	} `json:"spec"`
-}
-
-// Set holds the schema of every served version of every kind of a set of CRDs.
+// Set holds, for every served version of every kind of a set of CRDs, what
+// the API server builds from the CRD to check that kind's objects.
 type Set struct {
-	schemas map[schema.GroupVersionKind]*Schema
-	regexps map[string]*regexp.Regexp
+	kinds map[schema.GroupVersionKind]*kind
+}
+
+type kind struct {
+	namespaced bool
+	structural *structuralschema.Structural
+	schema     apiservervalidation.SchemaValidator
+	// rules is nil when the schema has no x-kubernetes-validations.
+	rules *cel.Validator
 }
 
 // LoadDir reads every CustomResourceDefinition in the *.yaml files of dir.
+// A CRD whose schema the API server would not serve (not structural, or
+// not convertible) is an error.
 func LoadDir(dir string) (*Set, error) {
 	files, err := filepath.Glob(filepath.Join(dir, "*.yaml"))
 	if err != nil {
 		return nil, err
 	}
 	slices.Sort(files)
-	s := &Set{schemas: map[schema.GroupVersionKind]*Schema{}, regexps: map[string]*regexp.Regexp{}}
+	s := &Set{kinds: map[schema.GroupVersionKind]*kind{}}
 	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		for _, doc := range bytes.Split(b, []byte("\n---\n")) {
-			var c crd
-			if err := yaml.Unmarshal(doc, &c); err != nil {
-				return nil, fmt.Errorf("%s: %w", f, err)
-			}
-			if c.Kind != "CustomResourceDefinition" {
-				continue
-			}
-			for _, v := range c.Spec.Versions {
-				if !v.Served || v.Schema.OpenAPIV3Schema == nil {
-					continue
-				}
-				s.schemas[schema.GroupVersionKind{Group: c.Spec.Group, Version: v.Name, Kind: c.Spec.Names.Kind}] = v.Schema.OpenAPIV3Schema
-			}
+		if err := s.loadFile(f); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
 		}
 	}
 	return s, nil
 }
 
-// Has reports whether the set has a schema for gvk.
-func (s *Set) Has(gvk schema.GroupVersionKind) bool { return s.schemas[gvk] != nil }
-
-// Validate checks obj (an object as JSON decodes it, numbers as
-// json.Number or float64) against the schema of gvk and returns every
-// problem, each naming the field.
-func (s *Set) Validate(gvk schema.GroupVersionKind, obj map[string]any) []error {
-	root := s.schemas[gvk]
-	if root == nil {
-		return []error{fmt.Errorf("no CRD schema for %s", gvk)}
+func (s *Set) loadFile(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
 	}
-	var errs []error
-	if obj["apiVersion"] != gvk.GroupVersion().String() || obj["kind"] != gvk.Kind {
-		errs = append(errs, fmt.Errorf("apiVersion/kind %v/%v, want %s/%s", obj["apiVersion"], obj["kind"], gvk.GroupVersion(), gvk.Kind))
-	}
-	// The API server checks metadata against ObjectMeta, whatever the CRD
-	// says; do the same with a strict decode.
-	if md, ok := obj["metadata"]; ok {
-		b, _ := json.Marshal(md)
-		dec := json.NewDecoder(bytes.NewReader(b))
-		dec.DisallowUnknownFields()
-		var om metav1.ObjectMeta
-		if err := dec.Decode(&om); err != nil {
-			errs = append(errs, fmt.Errorf("metadata: %w", err))
+	defer f.Close()
+	r := utilyaml.NewYAMLReader(bufio.NewReader(f))
+	for {
+		doc, err := r.Read()
+		if errors.Is(err, io.EOF) {
+			return nil
 		}
-	}
-	rest := map[string]any{}
-	for k, v := range obj {
-		if k != "metadata" {
-			rest[k] = v
+		if err != nil {
+			return err
 		}
-	}
-	// Checked above; an empty stand-in satisfies CRDs that require it
-	// (Argo CD's) without matching ObjectMeta against their bare schema.
-	if _, ok := obj["metadata"]; ok {
-		rest["metadata"] = map[string]any{}
-	}
-	s.check(root, rest, "", &errs)
-	slices.SortFunc(errs, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
-	return errs
-}
-
-func (s *Set) check(sch *Schema, v any, path string, errs *[]error) {
-	fail := func(format string, args ...any) {
-		p := path
-		if p == "" {
-			p = "<root>"
+		var tm metav1.TypeMeta
+		if err := yaml.Unmarshal(doc, &tm); err != nil {
+			return err
 		}
-		*errs = append(*errs, fmt.Errorf("%s: %s", p, fmt.Sprintf(format, args...)))
-	}
-	if v == nil {
-		if !sch.Nullable {
-			fail("null is not allowed")
+		if tm.Kind != "CustomResourceDefinition" {
+			continue
 		}
-		return
-	}
-	if sch.IntOrString {
-		if _, isStr := v.(string); !isStr && !isInteger(v) {
-			fail("want an integer or a string, got %T", v)
+		var crd apiextensionsv1.CustomResourceDefinition
+		if err := yaml.UnmarshalStrict(doc, &crd); err != nil {
+			return err
 		}
-		return
-	}
-	switch sch.Type {
-	case "object":
-		m, ok := v.(map[string]any)
-		if !ok {
-			fail("want an object, got %T", v)
-			return
-		}
-		for _, r := range sch.Required {
-			if _, ok := m[r]; !ok {
-				fail("required field %q is missing", r)
+		for _, v := range crd.Spec.Versions {
+			if !v.Served || v.Schema == nil || v.Schema.OpenAPIV3Schema == nil {
+				continue
 			}
-		}
-		if sch.MinProperties != nil && len(m) < *sch.MinProperties {
-			fail("has %d properties, at least %d required", len(m), *sch.MinProperties)
-		}
-		if sch.MaxProperties != nil && len(m) > *sch.MaxProperties {
-			fail("has %d properties, at most %d allowed", len(m), *sch.MaxProperties)
-		}
-		keys := make([]string, 0, len(m))
-		for k := range m {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		for _, k := range keys {
-			child := k
-			if path != "" {
-				child = path + "." + k
-			}
-			switch {
-			case sch.Properties[k] != nil:
-				s.check(sch.Properties[k], m[k], child, errs)
-			case sch.AdditionalProperties != nil && sch.AdditionalProperties.Schema != nil:
-				s.check(sch.AdditionalProperties.Schema, m[k], child, errs)
-			case sch.AdditionalProperties != nil && sch.AdditionalProperties.Allowed, sch.PreserveUnknown:
-			default:
-				*errs = append(*errs, fmt.Errorf("%s: unknown field", child))
-			}
-		}
-	case "array":
-		l, ok := v.([]any)
-		if !ok {
-			fail("want an array, got %T", v)
-			return
-		}
-		if sch.MinItems != nil && len(l) < *sch.MinItems {
-			fail("has %d items, at least %d required", len(l), *sch.MinItems)
-		}
-		if sch.MaxItems != nil && len(l) > *sch.MaxItems {
-			fail("has %d items, at most %d allowed", len(l), *sch.MaxItems)
-		}
-		if sch.Items != nil {
-			for i, e := range l {
-				s.check(sch.Items, e, fmt.Sprintf("%s[%d]", path, i), errs)
-			}
-		}
-	case "string":
-		str, ok := v.(string)
-		if !ok {
-			fail("want a string, got %T", v)
-			return
-		}
-		n := utf8.RuneCountInString(str)
-		if sch.MinLength != nil && n < *sch.MinLength {
-			fail("%q is shorter than %d", str, *sch.MinLength)
-		}
-		if sch.MaxLength != nil && n > *sch.MaxLength {
-			fail("%q is longer than %d", str, *sch.MaxLength)
-		}
-		if sch.Pattern != "" {
-			re, err := s.regexp(sch.Pattern)
+			gvk := schema.GroupVersionKind{Group: crd.Spec.Group, Version: v.Name, Kind: crd.Spec.Names.Kind}
+			k, err := newKind(v.Schema, crd.Spec.Scope == apiextensionsv1.NamespaceScoped)
 			if err != nil {
-				fail("pattern %q does not compile: %v", sch.Pattern, err)
-			} else if !re.MatchString(str) {
-				fail("%q does not match %s", str, sch.Pattern)
+				return fmt.Errorf("%s: %w", gvk, err)
 			}
+			s.kinds[gvk] = k
 		}
-	case "integer":
-		if !isInteger(v) {
-			fail("want an integer, got %v", v)
-			return
-		}
-		s.checkRange(sch, v, fail)
-	case "number":
-		if _, ok := number(v); !ok {
-			fail("want a number, got %T", v)
-			return
-		}
-		s.checkRange(sch, v, fail)
-	case "boolean":
-		if _, ok := v.(bool); !ok {
-			fail("want a boolean, got %T", v)
-		}
-	case "":
-		if !sch.PreserveUnknown {
-			fail("the schema has no type and does not preserve unknown fields")
-		}
-	default:
-		fail("unknown schema type %q", sch.Type)
-	}
-	if len(sch.Enum) > 0 && !slices.ContainsFunc(sch.Enum, func(e any) bool { return sameValue(e, v) }) {
-		fail("%v is not one of %v", v, sch.Enum)
 	}
 }
 
-func (s *Set) checkRange(sch *Schema, v any, fail func(string, ...any)) {
-	f, _ := number(v)
-	if sch.Minimum != nil && f < *sch.Minimum {
-		fail("%v is less than %v", v, *sch.Minimum)
+// newKind prepares the checks the API server prepares when it starts
+// serving a CRD version: the structural schema (defaults pruned, as the
+// server keeps it), the openAPI validator and the compiled CEL rules.
+func newKind(v *apiextensionsv1.CustomResourceValidation, namespaced bool) (*kind, error) {
+	var internal apiextensions.CustomResourceValidation
+	if err := apiextensionsv1.Convert_v1_CustomResourceValidation_To_apiextensions_CustomResourceValidation(v, &internal, nil); err != nil {
+		return nil, fmt.Errorf("converting the schema: %w", err)
 	}
-	if sch.Maximum != nil && f > *sch.Maximum {
-		fail("%v is more than %v", v, *sch.Maximum)
+	st, err := structuralschema.NewStructural(internal.OpenAPIV3Schema)
+	if err != nil {
+		return nil, fmt.Errorf("the schema is not structural: %w", err)
 	}
-}
-
-func (s *Set) regexp(p string) (*regexp.Regexp, error) {
-	if re, ok := s.regexps[p]; ok {
-		return re, nil
+	if errs := structuralschema.ValidateStructural(nil, st); len(errs) > 0 {
+		return nil, fmt.Errorf("the schema is not structural: %w", errs.ToAggregate())
 	}
-	re, err := regexp.Compile(p)
+	st = st.DeepCopy()
+	if err := defaulting.PruneDefaults(st); err != nil {
+		return nil, fmt.Errorf("pruning defaults: %w", err)
+	}
+	validator, _, err := apiservervalidation.NewSchemaValidator(internal.OpenAPIV3Schema)
 	if err != nil {
 		return nil, err
 	}
-	s.regexps[p] = re
-	return re, nil
+	return &kind{
+		namespaced: namespaced,
+		structural: st,
+		schema:     validator,
+		rules:      cel.NewValidator(st, true, celconfig.PerCallLimit),
+	}, nil
 }
 
-func number(v any) (float64, bool) {
-	switch n := v.(type) {
-	case json.Number:
-		f, err := n.Float64()
-		return f, err == nil
-	case float64:
-		return n, true
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
+// Has reports whether the set has a schema for gvk.
+func (s *Set) Has(gvk schema.GroupVersionKind) bool { return s.kinds[gvk] != nil }
+
+// Validate checks obj (an object as JSON decodes it; numbers may be
+// json.Number) as the API server checks a create with strict field
+// validation, and returns every problem, each naming the field, sorted.
+// obj is not changed.
+func (s *Set) Validate(gvk schema.GroupVersionKind, obj map[string]any) []error {
+	k := s.kinds[gvk]
+	if k == nil {
+		return []error{fmt.Errorf("no CRD schema for %s", gvk)}
 	}
-	return 0, false
+	u, err := asServerDecodes(obj)
+	if err != nil {
+		return []error{err}
+	}
+	var errs field.ErrorList
+	notChecked := false
+	if u["kind"] != gvk.Kind {
+		errs = append(errs, field.Invalid(field.NewPath("kind"), u["kind"], "must be "+gvk.Kind))
+	}
+	if want := gvk.GroupVersion().String(); u["apiVersion"] != want {
+		errs = append(errs, field.Invalid(field.NewPath("apiVersion"), u["apiVersion"], "must be "+want))
+	}
+
+	// Decoding: unknown fields (which strict field validation refuses),
+	// nulls the schema does not allow (which the server drops), then
+	// defaults, so that the checks below see what the server would store.
+	md, foundMeta, unknown, err := objectmeta.GetObjectMetaWithOptions(u, objectmeta.ObjectMetaOptions{ReturnUnknownFieldPaths: true})
+	if err != nil {
+		errs = append(errs, field.Invalid(field.NewPath("metadata"), nil, err.Error()))
+	}
+	unknown = append(unknown, pruning.PruneWithOptions(u, k.structural, true, structuralschema.UnknownFieldPathOptions{TrackUnknownFieldPaths: true})...)
+	defaulting.PruneNonNullableNullsWithoutDefaults(u, k.structural)
+	fe, embedded := objectmeta.CoerceWithOptions(nil, u, k.structural, false, objectmeta.CoerceOptions{ReturnUnknownFieldPaths: true})
+	if fe != nil {
+		errs = append(errs, fe)
+	}
+	unknown = append(unknown, embedded...)
+	if foundMeta && md != nil {
+		// The server keeps metadata only as far as ObjectMeta has it.
+		if err := objectmeta.SetObjectMeta(u, md); err != nil {
+			errs = append(errs, field.Invalid(field.NewPath("metadata"), nil, err.Error()))
+		}
+	}
+	defaulting.Default(u, k.structural)
+
+	if md != nil {
+		errs = append(errs, k.validateMeta(*md)...)
+	}
+	errs = append(errs, apiservervalidation.ValidateCustomResource(nil, u, k.schema)...)
+	errs = append(errs, objectmeta.Validate(context.Background(), nil, u, k.structural, false)...)
+	errs = append(errs, listtype.ValidateListSetsAndMaps(nil, k.structural, u)...)
+	if k.rules != nil {
+		if blocking(errs) {
+			// The server does not run the rules on an object of the wrong
+			// shape either: they could fail for the same cause.
+			notChecked = true
+		} else {
+			ruleErrs, _ := k.rules.Validate(context.Background(), nil, k.structural, u, nil, celconfig.RuntimeCELCostBudget)
+			errs = append(errs, ruleErrs...)
+		}
+	}
+
+	out := make([]error, 0, len(errs)+len(unknown))
+	for _, e := range errs {
+		if e.Field == "" || e.Field == "<nil>" {
+			// A failed anyOf, oneOf or not names its field in the detail.
+			out = append(out, errors.New(e.ErrorBody()))
+			continue
+		}
+		out = append(out, e)
+	}
+	if notChecked {
+		out = append(out, errors.New("CEL rules (x-kubernetes-validations) were not checked because of the other errors"))
+	}
+	for _, p := range unknown {
+		out = append(out, fmt.Errorf("%s: unknown field", p))
+	}
+	slices.SortFunc(out, func(a, b error) int { return strings.Compare(a.Error(), b.Error()) })
+	return out
 }
 
-func isInteger(v any) bool {
-	if n, ok := v.(json.Number); ok {
-		_, err := n.Int64()
-		return err == nil
+// validateMeta checks names, labels, annotations and the like. A client
+// (kubectl, kustomize, the GitOps engine) gives a namespaced object without
+// a namespace the one it applies to, so only the wrong use of one is
+// checked here.
+func (k *kind) validateMeta(md metav1.ObjectMeta) field.ErrorList {
+	if k.namespaced && md.Namespace == "" {
+		md.Namespace = "default"
 	}
-	f, ok := number(v)
-	return ok && f == math.Trunc(f)
+	return metavalidation.ValidateObjectMeta(&md, k.namespaced, metavalidation.NameIsDNSSubdomain, field.NewPath("metadata"))
 }
 
-func sameValue(a, b any) bool {
-	if fa, ok := number(a); ok {
-		fb, ok := number(b)
-		return ok && fa == fb
+// blocking reports errors after which the server skips the CEL rules:
+// the object does not have the shape the rules were compiled for.
+func blocking(errs field.ErrorList) bool {
+	return slices.ContainsFunc(errs, func(e *field.Error) bool {
+		switch e.Type {
+		case field.ErrorTypeNotSupported, field.ErrorTypeRequired, field.ErrorTypeTooLong, field.ErrorTypeTooMany, field.ErrorTypeTypeInvalid:
+			return true
+		}
+		return false
+	})
+}
+
+// asServerDecodes returns a deep copy of obj with numbers as the server's
+// JSON decoding makes them (int64 when integral, else float64), which is
+// what the validators and CEL expect.
+func asServerDecodes(obj map[string]any) (map[string]any, error) {
+	b, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
 	}
-	return reflect.DeepEqual(a, b)
+	var u map[string]any
+	if err := utiljson.Unmarshal(b, &u); err != nil {
+		return nil, err
+	}
+	return u, nil
 }

@@ -3,6 +3,7 @@ package secretscan
 import (
 	"regexp"
 	"strings"
+	"unicode"
 )
 
 // Scanner holds the compiled patterns; make one with New and reuse it.
@@ -38,17 +39,39 @@ func New() *Scanner {
 // Value reports whether s contains something that looks like a secret
 // value, and what it looks like.
 func (sc *Scanner) Value(s string) (string, bool) {
-	for _, m := range sc.userinfo.FindAllStringSubmatch(s, -1) {
-		if !Placeholder(m[1]) {
-			return "a URL with a password in it (user:password@)", true
+	m, ok := sc.Find(s)
+	return m.What, ok
+}
+
+// Match is a secret-looking value found in a text: what it looks like and
+// the byte range s[Start:End] that holds it.
+type Match struct {
+	What       string
+	Start, End int
+}
+
+// Find returns the leftmost secret-looking value in s, so that a caller can
+// hide the value and keep the text around it. Of a URL only the password
+// counts.
+func (sc *Scanner) Find(s string) (Match, bool) {
+	best := Match{Start: -1}
+	better := func(what string, start, end int) {
+		if best.Start < 0 || start < best.Start {
+			best = Match{What: what, Start: start, End: end}
+		}
+	}
+	for _, m := range sc.userinfo.FindAllStringSubmatchIndex(s, -1) {
+		if !Placeholder(s[m[2]:m[3]]) {
+			better("a URL with a password in it (user:password@)", m[2], m[3])
+			break
 		}
 	}
 	for _, p := range sc.patterns {
-		if p.re.MatchString(s) {
-			return p.what, true
+		if loc := p.re.FindStringIndex(s); loc != nil {
+			better(p.what, loc[0], loc[1])
 		}
 	}
-	return "", false
+	return best, best.Start >= 0
 }
 
 // Placeholder reports whether s stands for a value rather than being one:
@@ -96,33 +119,77 @@ func (sc *Scanner) Blob(s string, minLen int) (string, bool) {
 	return "", false
 }
 
-// normalize lowercases a key name and drops separators, so that
-// api_key, apiKey and API-KEY compare equal.
-func normalize(name string) string {
-	return strings.Map(func(r rune) rune {
-		switch r {
-		case '_', '-', '.', ' ':
-			return -1
+// Words splits a key name into lowercase words at case changes, between
+// letters and digits, and at anything else: "apiSecretKeySecretName" gives
+// api secret key secret name, "GIT_SYNC_PASSWORD2" git sync password 2.
+func Words(name string) []string {
+	var out []string
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, strings.ToLower(string(cur)))
+			cur = cur[:0]
 		}
-		return r
-	}, strings.ToLower(name))
+	}
+	rs := []rune(name)
+	for i, r := range rs {
+		switch {
+		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
+			flush()
+			continue
+		case i == 0:
+		case unicode.IsDigit(r) != unicode.IsDigit(rs[i-1]):
+			flush()
+		case unicode.IsUpper(r) && (unicode.IsLower(rs[i-1]) || (i+1 < len(rs) && unicode.IsLower(rs[i+1]) && unicode.IsUpper(rs[i-1]))):
+			// fooBar, and the last capital of an acronym: JWTSecret.
+			flush()
+		}
+		cur = append(cur, r)
+	}
+	flush()
+	return out
 }
 
-// SecretName reports whether a key name says its value is a secret
-// (password, api_key, fernet_key, sql_alchemy_conn...). Names of references
-// to secrets (passwordSecretName, tlsSecretRef) are not.
+// SecretName reports whether a key name says its value is secret material.
+// It is the one vocabulary of key names: the loader refuses a value under
+// such a key and review masks it. The value is what the key's last word
+// names (numbers aside), so names of references (passwordSecretName,
+// tlsSecretRef, secretKeyRef), of files (passwordFile) and of settings
+// about a secret (tokenTTL) are not secret; neither is "credential", which
+// in a spec names a declared credential, nor a bare "key" or "valuesKey",
+// which name an entry of a map.
 func SecretName(name string) bool {
-	n := normalize(name)
-	if n == "" || strings.HasSuffix(n, "name") || strings.HasSuffix(n, "ref") {
+	var w []string
+	for _, x := range Words(name) {
+		if x[0] < '0' || x[0] > '9' {
+			w = append(w, x)
+		}
+	}
+	if len(w) == 0 {
 		return false
 	}
-	switch n {
-	case "pwd", "pass", "value", "apikey", "connection", "conn":
-		return true
+	last, before := w[len(w)-1], ""
+	if len(w) > 1 {
+		before = w[len(w)-2]
 	}
-	for _, w := range []string{"password", "passwd", "passphrase", "secret", "token", "apikey", "privatekey",
-		"accesskey", "fernet", "jwt", "sqlalchemyconn", "brokerurl", "resultbackend", "credentials"} {
-		if strings.Contains(n, w) {
+	switch last {
+	case "pass", "pwd", "conn", "connection", "fernet", "jwt":
+		return true
+	case "key", "keys":
+		switch before {
+		case "api", "access", "private", "secret", "ssh", "tls", "client", "fernet", "signing", "encryption":
+			return true
+		}
+		return false
+	case "url":
+		return before == "broker" // Celery's broker_url holds the broker's password
+	case "backend":
+		return before == "result" // and result_backend the database's
+	}
+	// Also written as one word: PGPASSWORD, apitoken, clientsecret.
+	for _, noun := range []string{"password", "passwd", "passphrase", "secret", "secrets", "token", "tokens",
+		"credentials", "apikey", "privatekey", "accesskey"} {
+		if strings.HasSuffix(last, noun) {
 			return true
 		}
 	}

@@ -1,6 +1,9 @@
 package secretscan
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestValue(t *testing.T) {
 	for _, tc := range []struct {
@@ -63,27 +66,101 @@ func TestSecretName(t *testing.T) {
 		{"password", true},
 		{"PASSWORD", true},
 		{"db_password", true},
+		{"DB_PASSWORD2", true},
+		{"PGPASSWORD", true},
 		{"api_key", true},
 		{"apiKey", true},
+		{"APIKey", true},
+		{"apikey", true},
+		{"gitSshKey", true},
+		{"AWS_SECRET_ACCESS_KEY", true},
 		{"token", true},
+		{"GIT_TOKEN", true},
 		{"fernet_key", true},
+		{"AIRFLOW__CORE__FERNET_KEY", true},
 		{"secret_key", true},
+		{"webserverSecretKey", true},
 		{"jwt_secret", true},
+		{"JWTSecret", true},
+		{"clientSecret", true},
+		{"credentialsSecret", true},
+		{"credentials", true},
 		{"sql_alchemy_conn", true},
+		{"core.sql_alchemy_conn", true},
+		{"metadataConnection", true},
+		{"connection", true},
 		{"broker_url", true},
-		{"value", true},
+		{"result_backend", true},
 		{"passphrase", true},
+		{"pass", true},
+		{"pwd", true},
 		{"passwordSecretName", false},
 		{"fernetKeySecretName", false},
+		{"apiSecretKeySecretName", false},
 		{"tlsSecretRef", false},
+		{"secretKeyRef", false},
+		{"passwordFile", false},
+		{"tokenTTL", false},
+		{"connectionTimeout", false},
+		{"jwtAudience", false},
 		{"credential", false},
+		{"gitCredential", false},
+		{"key", false},
+		{"valuesKey", false},
+		{"keys", false},
+		{"value", false},
 		{"host", false},
+		{"url", false},
 		{"load_examples", false},
 		{"refresh_interval", false},
 		{"keyboard", false},
+		{"monkey", false},
+		{"bypass", false},
+		{"tokenizer", false},
+		{"enabled", false},
+		{"", false},
+		{"2", false},
 	} {
 		if got := SecretName(tc.in); got != tc.want {
 			t.Errorf("SecretName(%q) = %v, want %v", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestWords(t *testing.T) {
+	for in, want := range map[string][]string{
+		"apiSecretKeySecretName": {"api", "secret", "key", "secret", "name"},
+		"GIT_SYNC_PASSWORD":      {"git", "sync", "password"},
+		"JWTSecret":              {"jwt", "secret"},
+		"s3SecretKey2":           {"s", "3", "secret", "key", "2"},
+		"core.fernet_key":        {"core", "fernet", "key"},
+		"--from-literal":         {"from", "literal"},
+		"":                       nil,
+	} {
+		if got := Words(in); !slices.Equal(got, want) {
+			t.Errorf("Words(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestFind(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string // want is what Find marks, "" for nothing
+	}{
+		{"url: postgresql://airflow:s3cret@db:5432/airflow_db", "s3cret"},
+		{"a https://u:<password>@x/ b https://u:hunter2@y/", "hunter2"},
+		{"x -----BEGIN RSA PRIVATE KEY----- y", "-----BEGIN RSA PRIVATE KEY-----"},
+		{"AKIAIOSFODNN7EXAMPLE then redis://:pw@r", "AKIAIOSFODNN7EXAMPLE"},
+		{"redis://:pw@r then AKIAIOSFODNN7EXAMPLE", "pw"},
+		{"https://github.com/example/repo.git", ""},
+	} {
+		m, ok := New().Find(tc.in)
+		got := ""
+		if ok {
+			got = tc.in[m.Start:m.End]
+		}
+		if got != tc.want {
+			t.Errorf("Find(%q) marks %q, want %q", tc.in, got, tc.want)
 		}
 	}
 }
