@@ -189,7 +189,8 @@ func literalAllowed(s string) bool {
 
 func printable(s string) bool {
 	for _, r := range s {
-		if r < 0x20 || r == 0x7f || r == 0xfeff || (r >= 0x80 && r < 0xa0) || r == '\ufffd' {
+		// U+2028 and U+2029 are line breaks to YAML 1.1 readers.
+		if r < 0x20 || r == 0x7f || r == 0xfeff || (r >= 0x80 && r < 0xa0) || r == '\ufffd' || r == '\u2028' || r == '\u2029' {
 			return false
 		}
 	}
@@ -202,7 +203,8 @@ func printable(s string) bool {
 // or would read as another type.
 func scalarString(s string) string {
 	switch {
-	case s == "" || resolvesToNonString(s) || yaml11NonString(s):
+	case s == "" || s == "<<" || resolvesToNonString(s) || yaml11NonString(s):
+		// "<<" plain is a merge key to YAML readers.
 		return strconv.Quote(s)
 	case !printable(s) || strings.ContainsAny(s, "\n\t"):
 		return strconv.Quote(s)

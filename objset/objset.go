@@ -247,13 +247,26 @@ func yaml11NonString(s string) bool {
 		"on", "On", "ON", "off", "Off", "OFF":
 		return true
 	}
-	// Sexagesimal numbers: digits, then one or more :NN groups.
+	return sexagesimal(s)
+}
+
+// sexagesimal reports YAML 1.1's base-60 numbers: an optional sign, digits
+// (underscores allowed), one or more :NN groups, and for a float a fraction
+// after the last group: 1:20, -1:20, 1_0:20, 1:20.5.
+func sexagesimal(s string) bool {
+	s = strings.TrimLeft(s, "+-")
+	if i := strings.LastIndexByte(s, '.'); i >= 0 {
+		if strings.Trim(s[i+1:], "0123456789_") != "" {
+			return false
+		}
+		s = s[:i]
+	}
 	parts := strings.Split(s, ":")
-	if len(parts) < 2 {
+	if len(parts) < 2 || parts[0] == "" || parts[0][0] < '0' || parts[0][0] > '9' || strings.Trim(parts[0], "0123456789_") != "" {
 		return false
 	}
-	for i, p := range parts {
-		if p == "" || strings.Trim(p, "0123456789") != "" || (i > 0 && len(p) > 2) {
+	for _, p := range parts[1:] {
+		if p == "" || len(p) > 2 || strings.Trim(p, "0123456789") != "" {
 			return false
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ydpgen/ydpgen/internal/secretscan"
 )
 
 // Op says what happened to an object, a file or a field.
@@ -93,6 +95,22 @@ func fieldDiff(a, b any, secretData bool) []FieldChange {
 type differ struct {
 	secretData bool
 	out        []FieldChange
+	// scan finds secret-looking values under keys that do not say so (a
+	// URL with a password); made on first use.
+	scan *secretscan.Scanner
+}
+
+// looksSecret reports a string value that holds secret material.
+func (d *differ) looksSecret(v any) bool {
+	s, ok := v.(string)
+	if !ok || s == "" {
+		return false
+	}
+	if d.scan == nil {
+		d.scan = secretscan.New()
+	}
+	_, found := d.scan.Find(s)
+	return found
 }
 
 func (d *differ) childMasked(segs []seg, masked bool, ma, mb map[string]any, k string) bool {
@@ -111,6 +129,7 @@ func nameOf(m map[string]any) string {
 }
 
 func (d *differ) emit(segs []seg, op Op, a, b any, masked bool) {
+	masked = masked || d.looksSecret(a) || d.looksSecret(b)
 	f := FieldChange{Path: formatPath(segs), Op: op, Masked: masked, segs: slices.Clone(segs)}
 	if op != Added {
 		f.Old = short(a, masked)

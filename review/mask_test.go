@@ -10,7 +10,7 @@ import (
 	"github.com/ydpgen/ydpgen/diag"
 	"github.com/ydpgen/ydpgen/internal/secretscan"
 	"github.com/ydpgen/ydpgen/internal/toolcache"
-	"github.com/ydpgen/ydpgen/schema"
+	"github.com/ydpgen/ydpgen/spec"
 )
 
 func TestMaskLine(t *testing.T) {
@@ -44,7 +44,7 @@ func TestMaskLine(t *testing.T) {
 // loader loads the cloud example with one edit and returns the loader's
 // findings, as text.
 type loader struct {
-	s    *schema.Schema
+	s    *spec.Schema
 	spec string
 }
 
@@ -58,7 +58,7 @@ func newLoader(t *testing.T) loader {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := schema.New()
+	s, err := spec.New()
 	if err != nil {
 		t.Fatal(err)
 	}
