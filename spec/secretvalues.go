@@ -59,6 +59,12 @@ func (s *Schema) secretValues(filename string, doc cue.Value) diag.List {
 						typeAllowed, secretFix)
 					continue
 				}
+				// A key is text the spec holds too (an annotation key, a
+				// credential name, an airflow.cfg key).
+				if what, ok := s.scan.Value(name); ok {
+					add(child, fv, fmt.Sprintf("the key holds %s; the spec never holds secret values", what), "", secretFix)
+					continue
+				}
 				var fs cue.Value
 				declared := false
 				switch {

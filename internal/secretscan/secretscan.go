@@ -13,6 +13,12 @@ type Scanner struct {
 	userinfo *regexp.Regexp
 	// blobRun finds runs of base64 characters (standard and URL-safe).
 	blobRun *regexp.Regexp
+	// urlToken matches scheme://token@ (a user part and no password, as
+	// git hosts accept a token) and captures the token.
+	urlToken *regexp.Regexp
+	// awsSecret matches 40 base64 characters standing alone, and
+	// awsContext what makes them an AWS secret access key.
+	awsSecret, awsContext *regexp.Regexp
 }
 
 // pattern is the shape of a secret value, with what it is.
@@ -30,7 +36,11 @@ func New() *Scanner {
 			{"a GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}`)},
 			{"a Slack token", regexp.MustCompile(`\bxox[abprs]-[A-Za-z0-9-]{10,}`)},
 			{"an AWS access key ID", regexp.MustCompile(`\b(?:AKIA|ASIA)[0-9A-Z]{16}\b`)},
+			{"a JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}`)},
 		},
+		urlToken:   regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://([^\s/@:'"]+)@`),
+		awsSecret:  regexp.MustCompile(`(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`),
+		awsContext: regexp.MustCompile(`(?i)\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|aws|secret.?access|access.?key`),
 		userinfo: regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s/@:'"]*:([^\s/@'"]+)@`),
 		blobRun:  regexp.MustCompile(`[A-Za-z0-9+/_-]{24,}={0,2}`),
 	}
@@ -66,12 +76,44 @@ func (sc *Scanner) Find(s string) (Match, bool) {
 			break
 		}
 	}
+	for _, m := range sc.urlToken.FindAllStringSubmatchIndex(s, -1) {
+		if tok := s[m[2]:m[3]]; looksRandom(tok, 16) && !Placeholder(tok) {
+			better("a URL with a token in it (token@)", m[2], m[3])
+			break
+		}
+	}
+	if sc.awsContext.MatchString(s) {
+		for _, m := range sc.awsSecret.FindAllStringSubmatchIndex(s, -1) {
+			if looksRandom(s[m[2]:m[3]], 40) {
+				better("an AWS secret access key", m[2], m[3])
+				break
+			}
+		}
+	}
 	for _, p := range sc.patterns {
 		if loc := p.re.FindStringIndex(s); loc != nil {
 			better(p.what, loc[0], loc[1])
 		}
 	}
 	return best, best.Start >= 0
+}
+
+// looksRandom reports a run of at least minLen characters that mixes
+// letters and digits, as generated tokens do and user names do not.
+func looksRandom(s string, minLen int) bool {
+	if len(s) < minLen {
+		return false
+	}
+	var letter, digit bool
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+			letter = true
+		}
+	}
+	return letter && digit
 }
 
 // Placeholder reports whether s stands for a value rather than being one:

@@ -164,3 +164,27 @@ func TestFind(t *testing.T) {
 		}
 	}
 }
+
+func TestFindTokensJWTsAndAWSKeys(t *testing.T) {
+	sc := New()
+	jwt := "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"
+	for _, tc := range []struct {
+		s, what string
+	}{
+		{"https://x9Kd83jdLq01mZpQ7vBn@github.com/acme/dags.git", "a URL with a token in it (token@)"},
+		{"bearer " + jwt, "a JSON Web Token"},
+		{"aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "an AWS secret access key"},
+		{"AKIAIOSFODNN7EXAMPLE:wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "an AWS access key ID"},
+		// Not secrets: a user name before @, a bare 40-character hash
+		// without AWS context, a commit ID, a placeholder token.
+		{"ssh://git@github.com/acme/dags.git", ""},
+		{"https://github.com/acme/dags.git", ""},
+		{"da39a3ee5e6b4b0d3255bfef95601890afd80709", ""},
+		{"https://${GIT_TOKEN}@github.com/acme/dags.git", ""},
+	} {
+		m, ok := sc.Find(tc.s)
+		if got := m.What; (tc.what == "") == ok || got != tc.what {
+			t.Errorf("Find(%q) = %q, %v; want %q", tc.s, got, ok, tc.what)
+		}
+	}
+}
