@@ -41,8 +41,8 @@ func New() *Scanner {
 		urlToken:   regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://([^\s/@:'"]+)@`),
 		awsSecret:  regexp.MustCompile(`(?:^|[^A-Za-z0-9/+])([A-Za-z0-9/+]{40})(?:$|[^A-Za-z0-9/+=])`),
 		awsContext: regexp.MustCompile(`(?i)\b(?:AKIA|ASIA)[0-9A-Z]{16}\b|aws|secret.?access|access.?key`),
-		userinfo: regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s/@:'"]*:([^\s/@'"]+)@`),
-		blobRun:  regexp.MustCompile(`[A-Za-z0-9+/_-]{24,}={0,2}`),
+		userinfo:   regexp.MustCompile(`(?i)\b[a-z][a-z0-9+.-]*://[^\s/@:'"]*:([^\s/@'"]+)@`),
+		blobRun:    regexp.MustCompile(`[A-Za-z0-9+/_-]{24,}={0,2}`),
 	}
 }
 
