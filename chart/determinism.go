@@ -191,16 +191,12 @@ func joinPath(p []string) string {
 	return strings.TrimPrefix(strings.Join(p, ""), ".")
 }
 
-// valuesRef finds .Values.a.b.c (and $.Values...) in template source.
-var valuesRef = regexp.MustCompile(`\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)`)
-
-// pinWords mark values that usually pin generated content.
-var pinWords = []string{"secret", "password", "key", "token", "cert", "existing"}
-
 // addHints says, for each difference, which unset values its template reads:
 // setting one of them (most often to the name of an existing Secret) is
 // what usually stops a chart from generating a value.
 func addHints(diffs []Difference, hc *helmchart.Chart, values map[string]any) {
+	// .Values.a.b.c (and $.Values...) in template source.
+	valuesRef := regexp.MustCompile(`\.Values((?:\.[A-Za-z_][A-Za-z0-9_]*)+)`)
 	sources := map[string]templateSource{}
 	collectSources(hc, nil, sources)
 	for i := range diffs {
@@ -213,7 +209,7 @@ func addHints(diffs []Difference, hc *helmchart.Chart, values map[string]any) {
 		if !ok {
 			continue
 		}
-		d.Pins = unsetPins(src, values)
+		d.Pins = unsetPins(valuesRef, src, values)
 		if len(d.Pins) > 0 {
 			d.Hint = "set one of " + strings.Join(d.Pins, ", ") + " (for generated secrets, the name of an existing Secret)"
 		} else {
@@ -250,7 +246,9 @@ func allChecksums(fields []string) bool {
 // unsetPins lists the values a template reads that are unset (absent, null
 // or ""), keeping only those whose name suggests a secret, key or existing
 // object when there are any.
-func unsetPins(src templateSource, values map[string]any) []string {
+func unsetPins(valuesRef *regexp.Regexp, src templateSource, values map[string]any) []string {
+	// Words that mark values which usually pin generated content.
+	pinWords := []string{"secret", "password", "key", "token", "cert", "existing"}
 	var unset, pins []string
 	for _, m := range valuesRef.FindAllStringSubmatch(src.text, -1) {
 		segs := strings.Split(strings.TrimPrefix(m[1], "."), ".")

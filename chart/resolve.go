@@ -384,7 +384,7 @@ func (r *Resolver) get(ctx context.Context, u string) ([]byte, error) {
 // whose content does not match its name is an error, never a reason to
 // fetch again: something changed the cache, and the user should know.
 func readCached(dir, digest string) ([]byte, bool, error) {
-	if !digestRE.MatchString(digest) {
+	if !validDigest(digest) {
 		return nil, false, fmt.Errorf("digest %q is not sha256:<64 hex digits>", digest)
 	}
 	p := cachePath(dir, digest)

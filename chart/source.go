@@ -3,7 +3,9 @@ package chart
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -124,12 +126,12 @@ func LoadArchive(data []byte, source string) (*Chart, error) {
 func LoadLocal(path string) (*Chart, error) {
 	fi, err := os.Stat(path)
 	if err != nil {
-		return nil, fmt.Errorf("chart %s: %w", path, err)
+		return nil, fmt.Errorf("chart %s: %w", path, withoutPath(err))
 	}
 	if !fi.IsDir() {
 		data, err := os.ReadFile(path)
 		if err != nil {
-			return nil, fmt.Errorf("chart %s: %w", path, err)
+			return nil, fmt.Errorf("chart %s: %w", path, withoutPath(err))
 		}
 		return LoadArchive(data, path)
 	}
@@ -140,6 +142,16 @@ func LoadLocal(path string) (*Chart, error) {
 	c := &Chart{Source: path, Digest: rawDigest(hc), dir: path}
 	c.setMetadata(hc)
 	return c, nil
+}
+
+// withoutPath drops the operation and path from a file error whose message
+// already names the path.
+func withoutPath(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
 }
 
 func (c *Chart) setMetadata(hc *helmchart.Chart) {
