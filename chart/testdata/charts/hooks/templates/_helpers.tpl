@@ -1,0 +1,3 @@
+{{- define "hooks.labels" -}}
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
