@@ -55,9 +55,12 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./spec/ ./render/
 	hack/bench.sh
 
+## lint: gofmt, go vet, staticcheck (pinned; hack/staticcheck/run.sh builds it
+## into ~/.cache/ydpgen on first use) and go mod tidy.
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	hack/staticcheck/run.sh ./...
 	$(GO) mod tidy -diff
 
 fmt:

@@ -169,7 +169,7 @@ func byID(objs []map[string]any) map[string]map[string]any {
 func TestEveryKustomizationBuilds(t *testing.T) {
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
-		t.Fatal("kubectl is not installed; the cross-check with real kustomize needs it (make deps installs it)")
+		t.Fatal("kubectl is not on PATH; the cross-check with real kustomize needs it (the README's set-up: Go and kubectl)")
 	}
 	for _, v := range variants(t) {
 		res := renderVariant(t, v)

@@ -275,7 +275,7 @@ func TestObjectsDecodeStrictly(t *testing.T) {
 func TestKubectlKustomize(t *testing.T) {
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
-		t.Fatal("kubectl is not installed; the cross-check with real kustomize needs it (make deps installs it)")
+		t.Fatal("kubectl is not on PATH; the cross-check with real kustomize needs it (the README's set-up: Go and kubectl)")
 	}
 	for _, v := range variants(t) {
 		name := v.dir

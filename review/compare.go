@@ -306,13 +306,19 @@ func coveredFiles(t *overlays.Tree, env string) map[string]bool {
 		if err := yaml.Unmarshal(data, &k); err != nil {
 			return
 		}
+		// The old fields below are deprecated in kustomize, but a tree
+		// read here may be older than ydpgen's own (or edited by hand) and
+		// still use them; the files they name belong to the tree too.
+		//lint:ignore SA1019 reads user trees that may still list bases
 		refs := slices.Concat(k.Resources, k.Bases, k.Components, k.Transformers, k.Crds, k.Configurations, k.Validators)
 		for _, p := range k.Patches {
 			refs = append(refs, p.Path)
 		}
+		//lint:ignore SA1019 reads user trees that may still list JSON 6902 patches
 		for _, p := range k.PatchesJson6902 {
 			refs = append(refs, p.Path)
 		}
+		//lint:ignore SA1019 reads user trees that may still list strategic-merge patches
 		for _, p := range k.PatchesStrategicMerge {
 			refs = append(refs, string(p))
 		}

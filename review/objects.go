@@ -79,10 +79,6 @@ func (o object) key() string {
 
 func (o object) groupKind() string { return o.gvk.Group + "/" + o.gvk.Kind }
 
-func (o object) entry() objset.Entry {
-	return objset.Entry{GVK: o.gvk, Namespace: o.namespace, Name: o.name}
-}
-
 // canonical round-trips a tree through JSON with numbers kept as text, so
 // that trees from kustomize and from YAML files compare alike.
 func canonical(v any) (any, error) {

@@ -77,6 +77,7 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 	w := &walker{
 		file:     filename,
 		concrete: true,
+		top:      s.top,
 		where:    fmt.Sprintf("environment %s (profile %s)", name, profile),
 		origin: func(p cue.Path) model.Origin {
 			o, ok := origins.Lookup(p.String())

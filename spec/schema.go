@@ -32,6 +32,9 @@ type Schema struct {
 	defaults map[string]map[string]any
 	// scan recognises secret values written into a spec.
 	scan *secretscan.Scanner
+	// top is CUE's top value (_), compiled once in ctx: fieldSchema fills
+	// it in to read a field that only a pattern constraint declares.
+	top cue.Value
 }
 
 // New compiles the embedded schema.
@@ -67,6 +70,7 @@ func New() (*Schema, error) {
 		profiles: map[string]cue.Value{},
 		defaults: map[string]map[string]any{},
 		scan:     secretscan.New(),
+		top:      ctx.CompileString("_"),
 	}
 	var common map[string]any
 	if err := root.LookupPath(cue.ParsePath("#Defaults.common")).Decode(&common); err != nil {

@@ -24,7 +24,9 @@ type walker struct {
 	// where names the environment and profile in messages, when resolving one.
 	where  string
 	origin func(cue.Path) model.Origin
-	out    diag.List
+	// top is the Schema's top value, for fieldSchema.
+	top cue.Value
+	out diag.List
 }
 
 func (w *walker) add(p []cue.Selector, msg, allowed, fix string) {
@@ -76,7 +78,7 @@ func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
 				w.unknown(schema, p, sel)
 				continue
 			}
-			w.check(fieldSchema(schema, sel), unified.LookupPath(cue.MakePath(sel)), iter.Value(), p)
+			w.check(fieldSchema(schema, w.top, sel), unified.LookupPath(cue.MakePath(sel)), iter.Value(), p)
 		}
 	case dk == cue.ListKind && sk&cue.ListKind != 0:
 		iter, err := data.List()
@@ -117,12 +119,13 @@ func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
 }
 
 // fieldSchema is the schema of field sel, including fields that only a
-// pattern constraint ([#Name]: ...) declares.
-func fieldSchema(schema cue.Value, sel cue.Selector) cue.Value {
+// pattern constraint ([#Name]: ...) declares; top is CUE's top value,
+// compiled in the schema's context.
+func fieldSchema(schema, top cue.Value, sel cue.Selector) cue.Value {
 	if v := schema.LookupPath(cue.MakePath(sel)); v.Exists() {
 		return v
 	}
-	return schema.FillPath(cue.MakePath(sel), schema.Context().CompileString("_")).LookupPath(cue.MakePath(sel))
+	return schema.FillPath(cue.MakePath(sel), top).LookupPath(cue.MakePath(sel))
 }
 
 // unknown reports a field the schema does not allow, with the nearest known
@@ -171,7 +174,7 @@ func (w *walker) missing(schema, unified cue.Value, path []cue.Selector, data cu
 		}
 		for iter.Next() {
 			sel := iter.Selector()
-			w.missing(fieldSchema(schema, sel), iter.Value(), append(slices.Clone(path), sel), data.LookupPath(cue.MakePath(sel)))
+			w.missing(fieldSchema(schema, w.top, sel), iter.Value(), append(slices.Clone(path), sel), data.LookupPath(cue.MakePath(sel)))
 		}
 	case cue.ListKind:
 		return
