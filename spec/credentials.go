@@ -32,7 +32,7 @@ func checkCredentials(env *model.Environment) diag.List {
 		switch {
 		case !ok:
 			fix := fmt.Sprintf("declare it under spec.credentials as %s: {type: %s}", r.Credential, r.Want)
-			if near := nearest(r.Credential, names); near != "" {
+			if near := diag.Nearest(r.Credential, names); near != "" {
 				fix = fmt.Sprintf("did you mean %q? Otherwise %s", near, fix)
 			}
 			allowed := "a credential declared under spec.credentials"

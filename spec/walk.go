@@ -152,7 +152,7 @@ func (w *walker) unknown(schema cue.Value, p []cue.Selector, sel cue.Selector) {
 		return
 	}
 	fix := ""
-	if near := nearest(name, known); near != "" {
+	if near := diag.Nearest(name, known); near != "" {
 		fix = fmt.Sprintf("did you mean %q?", near)
 	}
 	w.add(p, fmt.Sprintf("unknown field %q", name), "one of "+strings.Join(known, ", "), fix)
@@ -374,44 +374,6 @@ func show(v cue.Value) string {
 		return fmt.Sprint(v)
 	}
 	return fmt.Sprint(v)
-}
-
-// nearest returns the known name closest to name, if it is close enough to
-// be a likely typo.
-func nearest(name string, known []string) string {
-	best, bestD := "", -1
-	for _, k := range known {
-		d := levenshtein(strings.ToLower(name), strings.ToLower(k))
-		if bestD < 0 || d < bestD {
-			best, bestD = k, d
-		}
-	}
-	limit := max(2, len(name)/3)
-	if bestD >= 0 && bestD <= limit {
-		return best
-	}
-	return ""
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // gitSyncV3Hint explains the git-sync v3 settings that copied values files
