@@ -95,15 +95,13 @@ func NewEntry(o Object) (Entry, error) {
 	if gvk.Kind == "" || gvk.Version == "" {
 		return Entry{}, fmt.Errorf("object %s/%s has no apiVersion or kind", o.GetNamespace(), o.GetName())
 	}
-	b, err := json.Marshal(o)
+	generic, err := Canonical(o)
 	if err != nil {
 		return Entry{}, fmt.Errorf("encoding %s %s: %w", gvk.Kind, o.GetName(), err)
 	}
-	var m map[string]any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	if err := dec.Decode(&m); err != nil {
-		return Entry{}, err
+	m, ok := generic.(map[string]any)
+	if !ok {
+		return Entry{}, fmt.Errorf("encoding %s %s: not a JSON object", gvk.Kind, o.GetName())
 	}
 	dropZeroStatus(m)
 	// A StatefulSet's claim templates carry a PersistentVolumeClaim's status.
@@ -200,14 +198,8 @@ func Marshal(v any) ([]byte, error) {
 	switch v.(type) {
 	case map[string]any, []any:
 	default:
-		raw, err := json.Marshal(v)
+		generic, err := Canonical(v)
 		if err != nil {
-			return nil, err
-		}
-		dec := json.NewDecoder(bytes.NewReader(raw))
-		dec.UseNumber()
-		var generic any
-		if err := dec.Decode(&generic); err != nil {
 			return nil, err
 		}
 		v = generic
@@ -262,4 +254,28 @@ func yaml11NonString(s string) bool {
 		}
 	}
 	return true
+}
+
+// Canonical is v in the generic form the object set holds and every later
+// step compares: v through JSON, decoded into maps, lists, strings,
+// booleans and json.Number. Numbers stay as written, so an integer never
+// becomes a float, and typed objects, YAML files and kustomize's output
+// compare alike.
+func Canonical(v any) (any, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, err
+	}
+	return CanonicalJSON(b)
+}
+
+// CanonicalJSON is Canonical of a JSON document.
+func CanonicalJSON(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	var out any
+	if err := dec.Decode(&out); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

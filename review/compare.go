@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/yaml"
 
+	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/overlays"
 )
 
@@ -218,7 +219,7 @@ func compareEnv(e *EnvChange, old, new *overlays.Tree) {
 		}
 		var objs []object
 		for _, m := range built {
-			c, err := canonical(m)
+			c, err := objset.Canonical(m)
 			if err != nil {
 				e.Errors = append(e.Errors, fmt.Sprintf("the %s tree: %v", side, err))
 				return nil, false
@@ -444,7 +445,7 @@ func parseDocs(data []byte) ([]any, error) {
 			continue
 		}
 		var v any
-		if v, err = canonicalJSON(j); err != nil {
+		if v, err = objset.CanonicalJSON(j); err != nil {
 			return nil, err
 		}
 		docs = append(docs, v)
