@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -53,6 +54,14 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("EXAMPLES", wd+"/../../examples")
+			// The directory testscript put the ydpgen command in, so that a
+			// script can run it with a PATH that holds nothing else.
+			for _, dir := range filepath.SplitList(env.Getenv("PATH")) {
+				if fi, err := os.Stat(filepath.Join(dir, "ydpgen")); err == nil && !fi.IsDir() {
+					env.Setenv("YDPGEN_BIN_DIR", dir)
+					break
+				}
+			}
 			return nil
 		},
 	})
