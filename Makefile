@@ -23,7 +23,9 @@ test: tools lint
 	$(GO) test -timeout $(TEST_TIMEOUT) -v ./e2e/
 	$(GO) test -timeout $(TEST_TIMEOUT) -v ./e2e/flux/
 
-## unit: the fast suites only (no API server).
+## unit: the fast suites only: -short skips every test that starts a
+## kube-apiserver or Flux controllers (kubetest.Start skips under -short) and
+## the e2e packages; the PostgreSQL bootstrap test still runs.
 unit:
 	$(GO) test -short ./...
 

@@ -12,7 +12,8 @@ import (
 // golden tree to a real kube-apiserver with those projects' CRDs installed,
 // as a strict server-side dry-run: the server also runs the CRDs' CEL rules
 // and formats, which the schema check of TestGitOpsObjectsDecodeStrictly
-// leaves out. It must accept every object without a warning.
+// leaves out. It must accept every object without a warning. kubetest.Start
+// skips it under -short (make unit).
 func TestGitOpsObjectsOnAPIServer(t *testing.T) {
 	vs := variants(t)
 	s := kubetest.Start(t)
