@@ -326,9 +326,7 @@ func stopOnSignal(ch chan os.Signal) {
 		_ = s.Stop()
 	}
 	signal.Reset(sig)
-	if ss, ok := sig.(syscall.Signal); ok {
-		_ = syscall.Kill(os.Getpid(), ss)
-	}
+	reraise(sig)
 	os.Exit(1)
 }
 
