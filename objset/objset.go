@@ -155,9 +155,11 @@ func zeroTree(v any) bool {
 	return false
 }
 
-// kindOrder is the order in which kinds are applied and listed: what others
-// depend on comes first (as Flux's server-side apply sorts them). Kinds not
-// listed follow, by name.
+// kindOrder is the order in which kinds are listed (an environment's
+// objects, a kustomization's resources): what others depend on comes first,
+// so that the files read top-down. It is not the order objects are applied
+// in; that is the stage's (passes/stages), which the GitOps wiring enforces.
+// Kinds not listed follow, by name.
 func kindOrder() []string {
 	return []string{
 		"CustomResourceDefinition", "Namespace", "ResourceQuota", "LimitRange",
