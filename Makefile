@@ -23,7 +23,9 @@ test: tools lint
 	$(GO) test -timeout $(TEST_TIMEOUT) -v ./e2e/
 	$(GO) test -timeout $(TEST_TIMEOUT) -v ./e2e/flux/
 
-## unit: the fast suites only (no API server).
+## unit: the fast suites only: -short skips every test that starts a
+## kube-apiserver or Flux controllers (kubetest.Start skips under -short) and
+## the e2e packages; the PostgreSQL bootstrap test still runs.
 unit:
 	$(GO) test -short ./...
 
@@ -55,9 +57,12 @@ bench:
 	$(GO) test -run '^$$' -bench . -benchmem ./spec/ ./render/
 	hack/bench.sh
 
+## lint: gofmt, go vet, staticcheck (pinned; hack/staticcheck/run.sh builds it
+## into ~/.cache/ydpgen on first use) and go mod tidy.
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	hack/staticcheck/run.sh ./...
 	$(GO) mod tidy -diff
 
 fmt:

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ydpgen/ydpgen/diag"
 )
 
 // Remote key templates say where a credential lives in an external secret
@@ -115,7 +117,7 @@ func ParseRemoteKeyTemplate(src string) (RemoteKeyTemplate, *TemplateError) {
 			name := text[i+1 : i+end]
 			if !slices.Contains(Placeholders(), name) {
 				e := &TemplateError{Offset: i, Message: fmt.Sprintf("unknown placeholder {%s}", name), Allowed: "placeholders " + braced(Placeholders())}
-				if near := nearestWord(name, Placeholders()); near != "" {
+				if near := diag.Nearest(name, Placeholders()); near != "" {
 					e.Fix = fmt.Sprintf("did you mean {%s}?", near)
 				}
 				return t, e
@@ -187,39 +189,4 @@ func braced(names []string) string {
 		out[i] = "{" + n + "}"
 	}
 	return strings.Join(out, ", ")
-}
-
-// nearestWord returns the word closest to s by edit distance when it is
-// close enough to be a typo.
-func nearestWord(s string, words []string) string {
-	best, bestD := "", -1
-	for _, w := range words {
-		if d := editDistance(strings.ToLower(s), w); bestD < 0 || d < bestD {
-			best, bestD = w, d
-		}
-	}
-	if bestD >= 0 && bestD <= max(2, len(s)/3) {
-		return best
-	}
-	return ""
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }

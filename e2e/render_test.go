@@ -21,6 +21,7 @@ import (
 	"github.com/ydpgen/ydpgen/internal/crdschema"
 	"github.com/ydpgen/ydpgen/internal/kubetest"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/render"
 	ydspec "github.com/ydpgen/ydpgen/spec"
@@ -303,14 +304,12 @@ func describe(o *unstructured.Unstructured) string {
 	return s + o.GetName()
 }
 
+// canonical is v in the object set's canonical form, so that objects read
+// back from the server and rendered ones compare alike.
 func canonical(t *testing.T, v any) any {
 	t.Helper()
-	b, err := json.Marshal(v)
+	out, err := objset.Canonical(v)
 	if err != nil {
-		t.Fatal(err)
-	}
-	var out any
-	if err := json.Unmarshal(b, &out); err != nil {
 		t.Fatal(err)
 	}
 	return out

@@ -6,103 +6,88 @@ import (
 	"strings"
 
 	"github.com/ydpgen/ydpgen/generators/airflow"
+	"github.com/ydpgen/ydpgen/internal/markdown"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/passes/stages"
 )
 
-type doc struct{ b strings.Builder }
-
-func (d *doc) line(format string, args ...any) {
-	fmt.Fprintf(&d.b, format, args...)
-	d.b.WriteByte('\n')
-}
-
-func (d *doc) blank() { d.b.WriteByte('\n') }
-
-func code(s string) string {
-	if strings.Contains(s, "`") {
-		return "`` " + s + " ``"
-	}
-	return "`" + s + "`"
-}
-
 // readme documents the tree: the apply order of every environment and how
 // the chosen engine deploys it. Commands are relative to the tree's root.
 func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 	g := p.Environments[0].GitOps
-	var d doc
-	d.line("<!-- %s -->", strings.TrimSpace(strings.TrimPrefix(objset.Header, "#")))
-	d.line("# Platform %s", code(p.Name))
-	d.blank()
-	d.line("The Kubernetes objects of YellowDataPlatform %s, rendered by ydpgen for the GitOps engine %s.", code(p.Name), code(g.Engine))
-	d.line("Commands below run from the directory of this file.")
-	d.blank()
-	d.line("- `%s/`: the objects every environment shares.", overlays.BaseDir)
-	d.line("- `%s/<env>/`: one kustomize overlay per environment; `kubectl kustomize %s/<env>` builds all of it.", overlays.OverlaysDir, overlays.OverlaysDir)
-	d.line("  `%s` holds the values of the official Airflow Helm chart.", path.Join(overlays.OverlaysDir, "<env>", airflow.ValuesPath))
+	var d markdown.Doc
+	d.Comment(objset.HeaderText)
+	d.Line("# Platform %s", markdown.Code(p.Name))
+	d.Blank()
+	d.Line("The Kubernetes objects of YellowDataPlatform %s, rendered by ydpgen for the GitOps engine %s.", markdown.Code(p.Name), markdown.Code(g.Engine))
+	d.Line("Commands below run from the directory of this file.")
+	d.Blank()
+	d.Line("- `%s/`: the objects every environment shares.", overlays.BaseDir)
+	d.Line("- `%s/<env>/`: one kustomize overlay per environment; `kubectl kustomize %s/<env>` builds all of it.", overlays.OverlaysDir, overlays.OverlaysDir)
+	d.Line("  `%s` holds the values of the official Airflow Helm chart.", path.Join(overlays.OverlaysDir, "<env>", airflow.ValuesPath))
 	switch g.Engine {
 	case model.EngineArgoCD:
-		d.line("- `%s/`: Argo CD's AppProject and Applications.", overlays.GitOpsDir)
+		d.Line("- `%s/`: Argo CD's AppProject and Applications.", overlays.GitOpsDir)
 	case model.EngineFlux:
-		d.line("- `%s/<env>/`: Flux's GitRepository and one Kustomization per stage; `stages/<stage>/` selects each stage's objects from the overlay.", overlays.GitOpsDir)
-		d.line("- `%s/<env>/%s/kustomization.yaml`: the Airflow HelmRelease, with its values as a generated ConfigMap.", overlays.OverlaysDir, path.Dir(airflow.ValuesPath))
+		d.Line("- `%s/<env>/`: Flux's GitRepository and one Kustomization per stage; `stages/<stage>/` selects each stage's objects from the overlay.", overlays.GitOpsDir)
+		d.Line("- `%s/<env>/%s/kustomization.yaml`: the Airflow HelmRelease, with its values as a generated ConfigMap.", overlays.OverlaysDir, path.Dir(airflow.ValuesPath))
 	}
-	d.line("- `%s`: the files ydpgen wrote; ydpgen removes only those when they are no longer rendered.", overlays.ManifestPath)
-	d.blank()
-	d.line("## Apply order")
-	d.blank()
-	d.line("Every object carries the label %s with its stage. The stages run in this order, each after the one before is ready:", code(stages.Label+"=<stage>"))
-	d.line("the namespace and its guard rails, RBAC, Secrets, the database server, the database bootstrap, what Airflow mounts and Airflow itself,")
-	d.line("ring1-init (the platform tables; it runs as a service account the chart creates), the model merge, then the rest.")
-	d.line("Jobs are named after a hash of what they run: a changed Job is a new Job, an unchanged one keeps its name and does not run again.")
+	d.Line("- `%s`: the files ydpgen wrote; ydpgen removes only those when they are no longer rendered.", overlays.ManifestPath)
+	d.Blank()
+	d.Line("## Apply order")
+	d.Blank()
+	d.Line("Every object carries the label %s with its stage. The stages run in this order, each after the one before is ready:", markdown.Code(stages.Label+"=<stage>"))
+	d.Line("the namespace and its guard rails, RBAC, Secrets, the database server, the database bootstrap, what Airflow mounts and Airflow itself,")
+	d.Line("ring1-init (the platform tables; it runs as a service account the chart creates), the model merge, then the rest.")
+	d.Line("Jobs are named after a hash of what they run: a changed Job is a new Job, an unchanged one keeps its name and does not run again.")
 	if g.Engine == model.EngineArgoCD {
-		d.blank()
-		d.line("## Deploy with Argo CD")
-		d.blank()
-		d.line("Argo CD (namespace %s) syncs every environment with two Applications of the AppProject %s:", code(g.ArgoCD.Namespace), code(p.Name))
+		d.Blank()
+		d.Line("## Deploy with Argo CD")
+		d.Blank()
+		d.Line("Argo CD (namespace %s) syncs every environment with two Applications of the AppProject %s:", markdown.Code(g.ArgoCD.Namespace), markdown.Code(p.Name))
 		if g.ArgoCD.ApplicationSet {
-			d.line("one for the overlay, generated by the ApplicationSet %s for every %s directory, and one for the Airflow chart.", code(p.Name), code(g.TreePath(overlays.OverlaysDir+"/*")))
+			d.Line("one for the overlay, generated by the ApplicationSet %s for every %s directory, and one for the Airflow chart.", markdown.Code(p.Name), markdown.Code(g.TreePath(overlays.OverlaysDir+"/*")))
 		} else {
-			d.line("one for the overlay and one for the Airflow chart.")
+			d.Line("one for the overlay and one for the Airflow chart.")
 		}
-		d.line("The chart comes from its repository at the pinned version; its values file from this repository.")
-		d.line("Each object's sync wave is its stage's place in the order above, from 0; Jobs are Sync hooks, run once per sync.")
-		d.line("The two Applications converge on their own: the chart's sync is retried until the namespace, Secrets and databases exist,")
-		d.line("and ring1-init's pods start once the chart has created the service account they run as.")
-		d.line("Register the repository with Argo CD if it is private, then:")
-		d.blank()
-		d.line("```sh")
-		d.line("kubectl apply -k %s", overlays.GitOpsDir)
-		d.line("```")
+		d.Line("The chart comes from its repository at the pinned version; its values file from this repository.")
+		d.Line("Each object's sync wave is its stage's place in the order above, from 0; Jobs are Sync hooks, run once per sync.")
+		d.Line("The two Applications converge on their own: the chart's sync is retried until the namespace, Secrets and databases exist,")
+		d.Line("and ring1-init's pods start once the chart has created the service account they run as.")
+		d.Line("Register the repository with Argo CD if it is private, then:")
+		d.Blank()
+		d.Line("```sh")
+		d.Line("kubectl apply -k %s", overlays.GitOpsDir)
+		d.Line("```")
 	}
 	for i := range p.Environments {
 		env := &p.Environments[i]
 		r := envs[i]
-		d.blank()
-		d.line("## Environment %s", code(env.Name))
-		d.blank()
+		d.Blank()
+		d.Line("## Environment %s", markdown.Code(env.Name))
+		d.Blank()
 		a := env.Airflow
-		d.line("Namespace %s; Airflow chart %s %s from %s, release %s.", code(env.Namespace.Name), code(a.Chart.Name), a.Chart.Version, a.Chart.Repository, code(a.ReleaseName))
-		d.blank()
-		d.line("| Stage | Objects |")
-		d.line("| --- | --- |")
+		d.Line("Namespace %s; Airflow chart %s %s from %s, release %s.", markdown.Code(env.Namespace.Name), markdown.Code(a.Chart.Name), a.Chart.Version, a.Chart.Repository, markdown.Code(a.ReleaseName))
+		d.Blank()
+		d.Line("| Stage | Objects |")
+		d.Line("| --- | --- |")
 		for _, s := range stages.All() {
 			var names []string
 			for _, e := range r.Objects {
 				if stages.Of(e) == s {
-					names = append(names, e.GVK.Kind+" "+code(e.Name))
+					names = append(names, e.GVK.Kind+" "+markdown.Code(e.Name))
 				}
 			}
 			if s == stages.Airflow {
-				names = append(names, "the Airflow release "+code(a.ReleaseName))
+				names = append(names, "the Airflow release "+markdown.Code(a.ReleaseName))
 			}
 			if len(names) > 0 {
-				d.line("| %s | %s |", code(string(s)), strings.Join(names, ", "))
+				d.Line("| %s | %s |", markdown.Code(string(s)), strings.Join(names, ", "))
 			}
 		}
-		d.blank()
+		d.Blank()
 		switch g.Engine {
 		case model.EngineNone:
 			deployPlain(&d, env, r)
@@ -112,7 +97,7 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 			deployFlux(&d, env, r)
 		}
 	}
-	return []byte(d.b.String())
+	return d.Bytes()
 }
 
 func secretsDoc(env *model.Environment, r objset.RenderedEnvironment) string {
@@ -153,10 +138,10 @@ func HelmCommand(env *model.Environment) string {
 		a.ReleaseName, chart, a.Chart.Version, env.Namespace.Name, overlays.OverlayDir(env.Name)+"/"+airflow.ValuesPath)
 }
 
-func deployPlain(d *doc, env *model.Environment, r objset.RenderedEnvironment) {
-	d.line("To deploy, run in order:")
-	d.blank()
-	d.line("```sh")
+func deployPlain(d *markdown.Doc, env *model.Environment, r objset.RenderedEnvironment) {
+	d.Line("To deploy, run in order:")
+	d.Blank()
+	d.Line("```sh")
 	for _, s := range stages.All() {
 		var members []objset.Entry
 		for _, e := range r.Objects {
@@ -171,45 +156,45 @@ func deployPlain(d *doc, env *model.Environment, r objset.RenderedEnvironment) {
 		if len(members) == 0 && s != stages.Airflow && manual == "" {
 			continue
 		}
-		d.line("# %s", s)
+		d.Line("# %s", s)
 		if manual != "" {
-			d.line("# provide the Secrets' values first, as %s says", manual)
+			d.Line("# provide the Secrets' values first, as %s says", manual)
 		}
 		if len(members) > 0 {
-			d.line("kubectl apply --server-side -k %s -l %s=%s", overlays.OverlayDir(env.Name), stages.Label, s)
+			d.Line("kubectl apply --server-side -k %s -l %s=%s", overlays.OverlayDir(env.Name), stages.Label, s)
 			for _, w := range waits(env, members) {
-				d.line("%s", w)
+				d.Line("%s", w)
 			}
 		}
 		if s == stages.Airflow {
-			d.line("%s", HelmCommand(env))
+			d.Line("%s", HelmCommand(env))
 		}
 	}
-	d.line("```")
+	d.Line("```")
 }
 
-func deployArgoCD(d *doc, env *model.Environment) {
-	d.line("Argo CD Applications: %s (overlay %s) and %s (chart).", code(AppName(env)), code(env.GitOps.TreePath(overlays.OverlayDir(env.Name))), code(AirflowAppName(env)))
+func deployArgoCD(d *markdown.Doc, env *model.Environment) {
+	d.Line("Argo CD Applications: %s (overlay %s) and %s (chart).", markdown.Code(AppName(env)), markdown.Code(env.GitOps.TreePath(overlays.OverlayDir(env.Name))), markdown.Code(AirflowAppName(env)))
 }
 
-func deployFlux(d *doc, env *model.Environment, r objset.RenderedEnvironment) {
+func deployFlux(d *markdown.Doc, env *model.Environment, r objset.RenderedEnvironment) {
 	g := env.GitOps
 	dir := FluxDir(env.Name)
-	d.line("Flux (namespace %s) syncs this environment from the GitRepository %s with one Kustomization per stage,", code(g.Flux.Namespace), code(SourceName(env)))
-	d.line("each depending on the one before: %s.", strings.Join(func() []string {
+	d.Line("Flux (namespace %s) syncs this environment from the GitRepository %s with one Kustomization per stage,", markdown.Code(g.Flux.Namespace), markdown.Code(SourceName(env)))
+	d.Line("each depending on the one before: %s.", strings.Join(func() []string {
 		var names []string
 		for _, s := range insertStage(stages.Present(r.Objects), stages.Airflow) {
-			names = append(names, code(StageName(env, s)))
+			names = append(names, markdown.Code(StageName(env, s)))
 		}
 		return names
 	}(), ", "))
 	if doc := secretsDoc(env, r); doc != "" {
-		d.line("Provide the Secrets' values as %s says before the first sync.", doc)
+		d.Line("Provide the Secrets' values as %s says before the first sync.", doc)
 	}
-	d.line("Bootstrap the cluster's Flux with the path %s of the repository, so that Flux keeps these objects in sync too,", code(g.TreePath(dir)))
-	d.line("or apply them once (again after each change to them):")
-	d.blank()
-	d.line("```sh")
-	d.line("kubectl apply -k %s", dir)
-	d.line("```")
+	d.Line("Bootstrap the cluster's Flux with the path %s of the repository, so that Flux keeps these objects in sync too,", markdown.Code(g.TreePath(dir)))
+	d.Line("or apply them once (again after each change to them):")
+	d.Blank()
+	d.Line("```sh")
+	d.Line("kubectl apply -k %s", dir)
+	d.Line("```")
 }

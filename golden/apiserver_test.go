@@ -1,7 +1,6 @@
 package golden
 
 import (
-	"encoding/json"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -13,7 +12,8 @@ import (
 // golden tree to a real kube-apiserver with those projects' CRDs installed,
 // as a strict server-side dry-run: the server also runs the CRDs' CEL rules
 // and formats, which the schema check of TestGitOpsObjectsDecodeStrictly
-// leaves out. It must accept every object without a warning.
+// leaves out. It must accept every object without a warning. kubetest.Start
+// skips it under -short (make unit).
 func TestGitOpsObjectsOnAPIServer(t *testing.T) {
 	vs := variants(t)
 	s := kubetest.Start(t)
@@ -27,15 +27,7 @@ func TestGitOpsObjectsOnAPIServer(t *testing.T) {
 		g := res.Platform.Environments[0].GitOps
 		var objs []*unstructured.Unstructured
 		add := func(content map[string]any) {
-			b, err := json.Marshal(content)
-			if err != nil {
-				t.Fatal(err)
-			}
-			var m map[string]any
-			if err := json.Unmarshal(b, &m); err != nil {
-				t.Fatal(err)
-			}
-			objs = append(objs, &unstructured.Unstructured{Object: m})
+			objs = append(objs, (&unstructured.Unstructured{Object: content}).DeepCopy())
 		}
 		for _, ns := range []string{g.ArgoCD.Namespace, g.Flux.Namespace} {
 			add(map[string]any{"apiVersion": "v1", "kind": "Namespace", "metadata": map[string]any{"name": ns}})

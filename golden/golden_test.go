@@ -21,6 +21,7 @@ import (
 
 	"github.com/ydpgen/ydpgen/fsys"
 	"github.com/ydpgen/ydpgen/internal/crdschema"
+	"github.com/ydpgen/ydpgen/internal/update"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/overlays"
@@ -150,7 +151,7 @@ func TestGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			res := renderVariant(t, v)
 			dir := name
-			if os.Getenv("YDPGEN_UPDATE") == "1" {
+			if update.Requested() {
 				if err := os.RemoveAll(dir); err != nil {
 					t.Fatal(err)
 				}
@@ -173,7 +174,7 @@ func TestGolden(t *testing.T) {
 			}
 			got := withManifest(t, res.Tree)
 			if len(want) == 0 {
-				t.Fatalf("golden/%s is empty; run YDPGEN_UPDATE=1 go test ./golden/ and read the diff", name)
+				t.Fatalf("golden/%s is empty; run %s", name, update.Hint("./golden/"))
 			}
 			for _, p := range sortedKeys(want, got) {
 				w, inW := want[p]
@@ -188,6 +189,59 @@ func TestGolden(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNoStaleGoldenTrees fails on a directory here that is no variant's
+// tree (an example or engine that was removed or renamed), which would
+// otherwise sit here unchecked; YDPGEN_UPDATE=1 removes it.
+func TestNoStaleGoldenTrees(t *testing.T) {
+	stale, err := staleTrees(".", variants(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range stale {
+		if update.Requested() {
+			if err := os.RemoveAll(d); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		t.Errorf("golden/%s is the tree of no example or engine; run %s (which removes it)", d, update.Hint("./golden/"))
+	}
+}
+
+// staleTrees lists the directories in dir that are no variant's tree.
+func staleTrees(dir string, vs []variant) ([]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		if e.IsDir() && !slices.ContainsFunc(vs, func(v variant) bool { return v.dir == e.Name() }) {
+			out = append(out, e.Name())
+		}
+	}
+	return out, nil
+}
+
+func TestStaleTrees(t *testing.T) {
+	dir := t.TempDir()
+	for _, d := range []string{"pi-lab", "pi-lab+none", "old-example", "cloud+gone"} {
+		if err := os.Mkdir(filepath.Join(dir, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(dir, "golden_test.go"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	got, err := staleTrees(dir, []variant{{dir: "pi-lab"}, {dir: "pi-lab+none"}, {dir: "cloud"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"cloud+gone", "old-example"}; !slices.Equal(got, want) {
+		t.Errorf("stale trees %v, want %v", got, want)
 	}
 }
 
@@ -252,14 +306,7 @@ func TestObjectsDecodeStrictly(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				back, err := json.Marshal(again.Content)
-				if err != nil {
-					t.Fatal(err)
-				}
-				var a, b any
-				_ = json.Unmarshal(raw, &a)
-				_ = json.Unmarshal(back, &b)
-				if d := cmp.Diff(a, b); d != "" {
+				if d := cmp.Diff(canonical(t, e.Content), canonical(t, again.Content)); d != "" {
 					t.Errorf("%s/%s: %s changes in a round trip through its type (-rendered +typed):\n%s", name, env.Name, e.ID(), d)
 				}
 			}
@@ -275,7 +322,7 @@ func TestObjectsDecodeStrictly(t *testing.T) {
 func TestKubectlKustomize(t *testing.T) {
 	kubectl, err := exec.LookPath("kubectl")
 	if err != nil {
-		t.Fatal("kubectl is not installed; the cross-check with real kustomize needs it (make deps installs it)")
+		t.Fatal("kubectl is not on PATH; the cross-check with real kustomize needs it (the README's set-up: Go and kubectl)")
 	}
 	for _, v := range variants(t) {
 		name := v.dir
@@ -299,12 +346,9 @@ func TestKubectlKustomize(t *testing.T) {
 				}
 				want := map[string]any{}
 				for _, e := range env.Objects {
-					b, _ := json.Marshal(e.Content)
-					var m map[string]any
-					_ = json.Unmarshal(b, &m)
-					want[e.ID()] = m
+					want[e.ID()] = e.Content
 				}
-				if d := cmp.Diff(want, got); d != "" {
+				if d := cmp.Diff(canonical(t, want), canonical(t, got)); d != "" {
 					t.Errorf("kubectl kustomize %s differs from the render (-render +kubectl):\n%s", dir, d)
 				}
 			})
@@ -347,4 +391,15 @@ func TestRenderIsDeterministic(t *testing.T) {
 			t.Errorf("%s renders differently twice:\n%s", name, d)
 		}
 	}
+}
+
+// canonical is v in the object set's canonical form, so that objects from
+// the render, from a type and from kubectl compare alike.
+func canonical(t testing.TB, v any) any {
+	t.Helper()
+	out, err := objset.Canonical(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

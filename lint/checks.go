@@ -1,7 +1,6 @@
 package lint
 
 import (
-	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -13,6 +12,7 @@ import (
 	"github.com/ydpgen/ydpgen/capacity"
 	"github.com/ydpgen/ydpgen/kube/apivalidate"
 	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 func checkRWOShared(in *Input, r *Report) {
@@ -408,12 +408,7 @@ func specStrings(env *model.Environment) []specString {
 		}
 	}
 	for _, s := range sections {
-		b, err := json.Marshal(s.v)
-		if err != nil {
-			continue
-		}
-		var generic any
-		if json.Unmarshal(b, &generic) == nil {
+		if generic, err := objset.Canonical(s.v); err == nil {
 			walk([]any{s.name}, generic)
 		}
 	}

@@ -56,24 +56,12 @@ func (r *Report) Warn(path, message, fix string) {
 }
 
 func (r *Report) add(sev diag.Severity, path, message, fix string) {
-	f := diag.Finding{Severity: sev, Rule: r.rule.ID, Message: message, Fix: fix}
-	org, ok := r.env.Origins.Lookup(path)
-	if !ok {
-		org, _ = r.env.Origins.Lookup("environment.name")
+	at, _ := r.env.Origins.Place(r.env.Name, path)
+	if _, inSpec := r.env.Origins[path]; !inSpec {
+		message += fmt.Sprintf(" (the value is the %s profile's default)", r.env.Profile)
 	}
-	f.File, f.Line, f.Col = org.File, org.Line, org.Col
-	switch {
-	case org.Path != "" && r.env.Origins[path] == org:
-		f.Path = org.Path
-	default:
-		// Not written in the spec: name the environment override that
-		// would set it.
-		f.Path = "spec.environments." + r.env.Name + "." + strings.TrimPrefix(path, "environment.")
-		if _, written := r.env.Origins[path]; !written {
-			f.Message += fmt.Sprintf(" (the value is the %s profile's default)", r.env.Profile)
-		}
-	}
-	r.findings = append(r.findings, f)
+	r.findings = append(r.findings, diag.Finding{Severity: sev, Rule: r.rule.ID, File: at.File, Line: at.Line, Col: at.Col,
+		Path: at.Path, Message: message, Fix: fix})
 }
 
 // Rendered is what rules see of one rendered environment.

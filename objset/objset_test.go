@@ -2,6 +2,8 @@ package objset
 
 import (
 	"bytes"
+	"encoding/json"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -173,5 +175,30 @@ func TestFileNameAndHeader(t *testing.T) {
 	}
 	if !bytes.HasPrefix(b, []byte(Header+"# second line\n#\napiVersion: v1\n")) {
 		t.Errorf("file starts:\n%s", b)
+	}
+}
+
+// Canonical keeps numbers as written, so that a typed object, the same
+// object read from YAML and kustomize's output compare equal.
+func TestCanonical(t *testing.T) {
+	typed := struct {
+		Replicas int     `json:"replicas"`
+		Ratio    float64 `json:"ratio"`
+		Name     string  `json:"name"`
+	}{3, 0.5, "x"}
+	got, err := Canonical(typed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fromYAML, err := CanonicalJSON([]byte(`{"name":"x","ratio":0.5,"replicas":3}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]any{"replicas": json.Number("3"), "ratio": json.Number("0.5"), "name": "x"}
+	if !reflect.DeepEqual(got, want) || !reflect.DeepEqual(fromYAML, want) {
+		t.Errorf("Canonical = %#v and %#v, want %#v", got, fromYAML, want)
+	}
+	if _, err := CanonicalJSON([]byte(`{`)); err == nil {
+		t.Error("a broken document gave no error")
 	}
 }

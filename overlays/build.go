@@ -1,8 +1,6 @@
 package overlays
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -66,11 +64,11 @@ func verify(t *Tree, env objset.RenderedEnvironment) error {
 		for _, m := range built {
 			got[idOf(m)] = m
 		}
-		wantN, err := canonical(want)
+		wantN, err := objset.Canonical(want)
 		if err != nil {
 			return err
 		}
-		gotN, err := canonical(got)
+		gotN, err := objset.Canonical(got)
 		if err != nil {
 			return err
 		}
@@ -94,19 +92,4 @@ func idOf(m map[string]any) string {
 	e := objset.Entry{Namespace: ns, Name: name}
 	e.GVK.Group, e.GVK.Version, e.GVK.Kind = group, version, kind
 	return e.ID()
-}
-
-// canonical round-trips through JSON so that numbers and maps compare alike
-// whichever decoder made them.
-func canonical(v any) (any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	var out any
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&out); err != nil {
-		return nil, err
-	}
-	return out, nil
 }

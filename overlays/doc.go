@@ -5,8 +5,9 @@
 // namespaces are taken out) into base/, each environment's own objects into
 // overlays/<env>/, and where a shared object differs, a JSON patch with
 // exactly the differing fields. Kustomization files are kustomize's own
-// types. Build runs kustomize in-process (krusty) on the in-memory tree so
-// that every render proves each overlay gives back its environment.
+// types. Build runs kustomize in-process (krusty) on the in-memory tree;
+// Verify uses it to prove that each overlay gives back its environment,
+// when render is asked to (render --verify) and in the tests.
 //
 // Write replaces the files of a previous render atomically: it stages the
 // new tree, keeps a journal while it swaps files in, prunes only files the

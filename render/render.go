@@ -209,7 +209,7 @@ func checkWiring(p *model.Platform, wiring *gitops.Output) diag.List {
 			env = &p.Environments[i]
 		}
 	}
-	org, _ := env.Origins.Lookup("environment.name")
+	org := env.Origins[model.EnvironmentNamePath]
 	out = append(out, diag.Finding{Severity: diag.Error, File: org.File, Line: org.Line, Col: org.Col, Path: org.Path,
 		Message: fmt.Sprintf("%d of the %s engine's objects would be refused by the API server, such as %s", count, env.GitOps.Engine, first),
 		Allowed: "a platform name (metadata.name) and environment names short enough that the engine's object names and labels stay within 63 characters"})

@@ -1,14 +1,25 @@
 package render
 
 import (
+	"bytes"
 	"os"
 	"reflect"
+	"strings"
 	"testing"
 
+	"github.com/ydpgen/ydpgen/generators/airflow"
+	"github.com/ydpgen/ydpgen/gitops"
+	"github.com/ydpgen/ydpgen/objset"
+	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/spec"
 )
 
-func TestRenderPiLab(t *testing.T) {
+// TestRenderTree renders an example with verification and checks the tree
+// has the shape the README promises, independently of the golden bytes: a
+// README at the root, a base, per environment an overlay with its Airflow
+// values and capacity chart, and the generated-file header on every YAML
+// file.
+func TestRenderTree(t *testing.T) {
 	s, err := spec.New()
 	if err != nil {
 		t.Fatal(err)
@@ -21,8 +32,31 @@ func TestRenderPiLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	want := []string{gitops.ReadmePath, "base/kustomization.yaml"}
+	for _, e := range res.Environments {
+		dir := overlays.OverlayDir(e.Name)
+		want = append(want, dir+"/kustomization.yaml", dir+"/"+airflow.ValuesPath, dir+"/capacity.svg")
+	}
+	if len(res.Environments) == 0 {
+		t.Fatal("no environment rendered")
+	}
+	for _, p := range want {
+		if _, ok := res.Tree.Get(p); !ok {
+			t.Errorf("the tree has no %s", p)
+		}
+	}
+	yamls := 0
 	for _, f := range res.Tree.Files() {
-		t.Logf("== %s\n%s", f.Path, f.Data)
+		if !strings.HasSuffix(f.Path, ".yaml") {
+			continue
+		}
+		yamls++
+		if !bytes.HasPrefix(f.Data, []byte(objset.Header)) {
+			t.Errorf("%s does not start with the generated-file header", f.Path)
+		}
+	}
+	if yamls < 10 {
+		t.Errorf("%d YAML files in the tree, want the objects of a whole platform", yamls)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/kustomize/api/types"
 	"sigs.k8s.io/yaml"
 
+	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/overlays"
 )
 
@@ -218,7 +219,7 @@ func compareEnv(e *EnvChange, old, new *overlays.Tree) {
 		}
 		var objs []object
 		for _, m := range built {
-			c, err := canonical(m)
+			c, err := objset.Canonical(m)
 			if err != nil {
 				e.Errors = append(e.Errors, fmt.Sprintf("the %s tree: %v", side, err))
 				return nil, false
@@ -306,13 +307,19 @@ func coveredFiles(t *overlays.Tree, env string) map[string]bool {
 		if err := yaml.Unmarshal(data, &k); err != nil {
 			return
 		}
+		// The old fields below are deprecated in kustomize, but a tree
+		// read here may be older than ydpgen's own (or edited by hand) and
+		// still use them; the files they name belong to the tree too.
+		//lint:ignore SA1019 reads user trees that may still list bases
 		refs := slices.Concat(k.Resources, k.Bases, k.Components, k.Transformers, k.Crds, k.Configurations, k.Validators)
 		for _, p := range k.Patches {
 			refs = append(refs, p.Path)
 		}
+		//lint:ignore SA1019 reads user trees that may still list JSON 6902 patches
 		for _, p := range k.PatchesJson6902 {
 			refs = append(refs, p.Path)
 		}
+		//lint:ignore SA1019 reads user trees that may still list strategic-merge patches
 		for _, p := range k.PatchesStrategicMerge {
 			refs = append(refs, string(p))
 		}
@@ -438,7 +445,7 @@ func parseDocs(data []byte) ([]any, error) {
 			continue
 		}
 		var v any
-		if v, err = canonicalJSON(j); err != nil {
+		if v, err = objset.CanonicalJSON(j); err != nil {
 			return nil, err
 		}
 		docs = append(docs, v)

@@ -5,6 +5,8 @@ import (
 	"html"
 	"io"
 	"strings"
+
+	"github.com/ydpgen/ydpgen/internal/markdown"
 )
 
 // Summary is one line per report: each environment's counts, then the
@@ -103,11 +105,11 @@ func (r *Report) Text(w io.Writer) error {
 func (r *Report) Markdown(w io.Writer) error {
 	var b strings.Builder
 	b.WriteString("### ydpgen diff\n\n")
-	fmt.Fprintf(&b, "`%s` → `%s`", mdCode(r.Old), mdCode(r.New))
+	fmt.Fprintf(&b, "%s → %s", markdown.Code(r.Old), markdown.Code(r.New))
 	if r.OldNote != "" {
-		fmt.Fprintf(&b, " (%s)", mdText(r.OldNote))
+		fmt.Fprintf(&b, " (%s)", markdown.Text(r.OldNote))
 	}
-	b.WriteString("\n\n**" + mdText(r.Summary()) + "**\n")
+	b.WriteString("\n\n**" + markdown.Text(r.Summary()) + "**\n")
 	if flags := r.Flags(); len(flags) > 0 {
 		fmt.Fprintf(&b, "\n:warning: **%s**\n\n", plural(len(flags), "risk flag"))
 		for _, f := range flags {
@@ -115,15 +117,15 @@ func (r *Report) Markdown(w io.Writer) error {
 			if f.Env != "" {
 				where = f.Env + " " + where
 			}
-			line := fmt.Sprintf("- `%s` %s: %s", f.ID, mdText(where), mdText(f.Why))
+			line := fmt.Sprintf("- %s %s: %s", markdown.Code(f.ID), markdown.Text(where), markdown.Text(f.Why))
 			if f.Detail != "" {
-				line += " (" + mdText(f.Detail) + ")"
+				line += " (" + markdown.Text(f.Detail) + ")"
 			}
 			b.WriteString(line + "\n")
 		}
 	}
 	section := func(title string, body []string) {
-		fence := codeFence(body)
+		fence := markdown.Fence(body)
 		fmt.Fprintf(&b, "\n<details><summary>%s</summary>\n\n%sdiff\n", html.EscapeString(title), fence)
 		for _, l := range body {
 			b.WriteString(l + "\n")
@@ -258,35 +260,3 @@ func marker(op Op) string {
 func oneLine(s string) string {
 	return strings.Join(strings.Fields(s), " ")
 }
-
-// codeFence is a fence longer than any run of backticks in the body.
-func codeFence(body []string) string {
-	longest := 0
-	for _, l := range body {
-		run := 0
-		for _, r := range l {
-			if r == '`' {
-				run++
-				longest = max(longest, run)
-			} else {
-				run = 0
-			}
-		}
-	}
-	return strings.Repeat("`", max(3, longest+1))
-}
-
-// mdText escapes what Markdown would read as markup in running text.
-func mdText(s string) string {
-	var b strings.Builder
-	for _, r := range s {
-		if strings.ContainsRune("\\`*_[]<|~", r) {
-			b.WriteRune('\\')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-// mdCode makes s safe inside a one-backtick code span.
-func mdCode(s string) string { return strings.ReplaceAll(s, "`", "'") }

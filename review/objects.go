@@ -1,8 +1,6 @@
 package review
 
 import (
-	"bytes"
-	"encoding/json"
 	"reflect"
 	"slices"
 	"strings"
@@ -78,31 +76,6 @@ func (o object) key() string {
 }
 
 func (o object) groupKind() string { return o.gvk.Group + "/" + o.gvk.Kind }
-
-func (o object) entry() objset.Entry {
-	return objset.Entry{GVK: o.gvk, Namespace: o.namespace, Name: o.name}
-}
-
-// canonical round-trips a tree through JSON with numbers kept as text, so
-// that trees from kustomize and from YAML files compare alike.
-func canonical(v any) (any, error) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil, err
-	}
-	return canonicalJSON(b)
-}
-
-// canonicalJSON decodes JSON with numbers kept as text.
-func canonicalJSON(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	var out any
-	if err := dec.Decode(&out); err != nil {
-		return nil, err
-	}
-	return out, nil
-}
 
 // diffObjects matches the objects of two sides and describes every
 // difference, risk flags included. Objects that are only on one side are

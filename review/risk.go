@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/resource"
+
+	"github.com/ydpgen/ydpgen/objset"
 )
 
 // Flag marks a change that a sync will reject, or that loses data or
@@ -140,7 +142,7 @@ func pvcFlags(o, n object) []Flag {
 	var flags []Flag
 	strip := func(x object) any {
 		spec, _ := get(x.content, "spec")
-		c, _ := canonical(spec)
+		c, _ := objset.Canonical(spec)
 		if req, ok := get(c, "resources", "requests"); ok {
 			delete(req.(map[string]any), "storage")
 		}

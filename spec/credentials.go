@@ -32,7 +32,7 @@ func checkCredentials(env *model.Environment) diag.List {
 		switch {
 		case !ok:
 			fix := fmt.Sprintf("declare it under spec.credentials as %s: {type: %s}", r.Credential, r.Want)
-			if near := nearest(r.Credential, names); near != "" {
+			if near := diag.Nearest(r.Credential, names); near != "" {
 				fix = fmt.Sprintf("did you mean %q? Otherwise %s", near, fix)
 			}
 			allowed := "a credential declared under spec.credentials"
@@ -122,16 +122,12 @@ type envChecker struct {
 	out diag.List
 }
 
-// add reports at where path was written, or at the environment when the
-// value came from a default.
+// add reports at where path was written or, for a value the spec did not
+// write, as model.Origins.Place says.
 func (c *envChecker) add(path cue.Path, msg, allowed, fix string) {
 	o := c.origin(path)
-	p := o.Path
-	if p == "" {
-		p = path.String()
-	}
 	c.out = append(c.out, diag.Finding{Severity: diag.Error, File: o.File, Line: o.Line, Col: o.Col,
-		Path: p, Message: msg, Allowed: allowed, Fix: fix})
+		Path: o.Path, Message: msg, Allowed: allowed, Fix: fix})
 }
 
 // addIn is add for checks of one resolved environment: the message says
@@ -141,10 +137,8 @@ func (c *envChecker) addIn(path cue.Path, msg, allowed, fix string) {
 }
 
 func (c *envChecker) origin(path cue.Path) model.Origin {
-	if o, ok := c.env.Origins.Lookup(path.String()); ok && o.File != "" {
-		return o
-	}
-	return c.env.Origins["environment.name"]
+	o, _ := c.env.Origins.Place(c.env.Name, path.String())
+	return o
 }
 
 func (c *envChecker) compareOrigins(a, b cue.Path) int {

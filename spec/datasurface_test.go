@@ -17,22 +17,24 @@ func TestCheckDataSurface(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
 		change func(*model.Environment)
-		want   []string // paths of the findings, in order
+		// paths of the findings, in order: the environment has no
+		// origins, so each names the override that would set the value
+		want []string
 	}{
 		{"valid", func(*model.Environment) {}, nil},
 		{"repository without owner", func(e *model.Environment) { e.DataSurface.Model.Repository = "git@github.com:model.git" },
-			[]string{"datasurface.model.repository"}},
+			[]string{"spec.environments.dev.datasurface.model.repository"}},
 		{"ingress on a disabled server", func(e *model.Environment) {
 			e.DataSurface.MCPServer.Enabled = false
 			e.DataSurface.MCPServer.Ingress = &model.Ingress{Host: "mcp.example.com"}
-		}, []string{"datasurface.mcpServer.ingress"}},
+		}, []string{"spec.environments.dev.datasurface.mcpServer.ingress"}},
 		{"tls secret and issuer on kubeadm", func(e *model.Environment) {
 			e.DataSurface.MCPServer.Ingress = &model.Ingress{Host: "mcp.example.com", TLSSecret: "t", Issuer: "i"}
 		}, nil},
 		{"tls secret and issuer on eks", func(e *model.Environment) {
 			e.Profile = "eks"
 			e.DataSurface.MCPServer.Ingress = &model.Ingress{Host: "mcp.example.com", TLSSecret: "t", Issuer: "i"}
-		}, []string{"datasurface.mcpServer.ingress.tlsSecret", "datasurface.mcpServer.ingress.issuer"}},
+		}, []string{"spec.environments.dev.datasurface.mcpServer.ingress.tlsSecret", "spec.environments.dev.datasurface.mcpServer.ingress.issuer"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			env := base()

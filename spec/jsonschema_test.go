@@ -15,6 +15,7 @@ import (
 	"cuelang.org/go/encoding/yaml"
 
 	"github.com/ydpgen/ydpgen/diag"
+	"github.com/ydpgen/ydpgen/internal/update"
 )
 
 const jsonSchemaFile = "../docs/platform.schema.json"
@@ -27,7 +28,7 @@ func TestJSONSchemaIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if os.Getenv("YDPGEN_UPDATE") == "1" {
+	if update.Requested() {
 		if err := os.WriteFile(jsonSchemaFile, got, 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -37,7 +38,7 @@ func TestJSONSchemaIsCurrent(t *testing.T) {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got, want) {
-		t.Errorf("%s is stale: run YDPGEN_UPDATE=1 go test ./spec/", jsonSchemaFile)
+		t.Errorf("%s is stale: run %s", jsonSchemaFile, update.Hint("./spec/"))
 	}
 }
 

@@ -66,7 +66,7 @@ func (s *Schema) load(filename string, src []byte) (*model.Platform, error) {
 	if len(findings) > 0 {
 		return nil, findings.Sort()
 	}
-	w := &walker{file: filename, origin: func(p cue.Path) model.Origin { return originOf(filename, doc, p) }}
+	w := &walker{file: filename, top: s.top, origin: func(p cue.Path) model.Origin { return originOf(filename, doc, p) }}
 	w.walk(s.platform, s.platform.Unify(doc), doc, nil)
 	if out := dropShadowed(w.out, s.secretValues(filename, doc)); len(out) > 0 {
 		return nil, out.Sort()
@@ -93,7 +93,7 @@ func (s *Schema) load(filename string, src []byte) (*model.Platform, error) {
 	var data map[string]any
 	if err := doc.Decode(&data); err != nil {
 		// Only a CUE spec can leave a value open; say where.
-		cw := &walker{file: filename, concrete: true, origin: w.origin}
+		cw := &walker{file: filename, concrete: true, top: s.top, origin: w.origin}
 		cw.backstop(s.platform.Unify(doc))
 		if len(cw.out) == 0 {
 			return nil, fmt.Errorf("reading the spec as data: %w", err)

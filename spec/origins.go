@@ -47,14 +47,6 @@ func valuePos(v cue.Value) token.Pos {
 	return v.Pos()
 }
 
-// labelPos is the position of a field's name.
-func labelPos(v cue.Value) token.Pos {
-	if f, ok := v.Source().(*ast.Field); ok {
-		return f.Pos()
-	}
-	return v.Pos()
-}
-
 func mustString(v cue.Value) string {
 	s, _ := v.String()
 	return s

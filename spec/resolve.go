@@ -53,7 +53,7 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 		merged["environment"] = environment
 	}
 	environment["name"] = name
-	origins["environment.name"] = originOf(filename, doc, envPath)
+	origins[model.EnvironmentNamePath] = originOf(filename, doc, envPath)
 	for _, f := range []string{"profile", "namespace", "podSecurity", "cluster", "lint"} {
 		v, ok := envData[f]
 		if !ok {
@@ -77,12 +77,10 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 	w := &walker{
 		file:     filename,
 		concrete: true,
+		top:      s.top,
 		where:    fmt.Sprintf("environment %s (profile %s)", name, profile),
 		origin: func(p cue.Path) model.Origin {
-			o, ok := origins.Lookup(p.String())
-			if !ok {
-				return originOf(filename, doc, envPath)
-			}
+			o, _ := origins.Place(name, p.String())
 			return o
 		},
 	}

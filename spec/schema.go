@@ -42,6 +42,9 @@ type Schema struct {
 	// runs on ctx, which is not safe for concurrent use, so the Schema
 	// refuses further loads.
 	abandoned atomic.Bool
+	// top is CUE's top value (_), compiled once in ctx: fieldSchema fills
+	// it in to read a field that only a pattern constraint declares.
+	top cue.Value
 }
 
 // DefaultEvalTimeout is how long a CUE spec may take to evaluate; a real
@@ -81,6 +84,7 @@ func New() (*Schema, error) {
 		profiles: map[string]cue.Value{},
 		defaults: map[string]map[string]any{},
 		scan:     secretscan.New(),
+		top:      ctx.CompileString("_"),
 	}
 	var common map[string]any
 	if err := root.LookupPath(cue.ParsePath("#Defaults.common")).Decode(&common); err != nil {

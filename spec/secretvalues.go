@@ -73,10 +73,10 @@ func (s *Schema) secretValues(filename string, doc cue.Value) diag.List {
 					// An optional field is found only by an optional selector;
 					// much cheaper than filling the schema in.
 					if fs = sch.LookupPath(cue.MakePath(sel.Optional())); !fs.Exists() {
-						fs = fieldSchema(sch, sel)
+						fs = fieldSchema(sch, s.top, sel)
 					}
 				case sch.Exists() && sch.Allows(sel):
-					fs = fieldSchema(sch, sel)
+					fs = fieldSchema(sch, s.top, sel)
 				}
 				// Annotations are free-form, and their keys often name Secrets
 				// (auth-secret); judge them by value only. airflow.cfg keys

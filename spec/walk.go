@@ -24,7 +24,9 @@ type walker struct {
 	// where names the environment and profile in messages, when resolving one.
 	where  string
 	origin func(cue.Path) model.Origin
-	out    diag.List
+	// top is the Schema's top value, for fieldSchema.
+	top cue.Value
+	out diag.List
 }
 
 func (w *walker) add(p []cue.Selector, msg, allowed, fix string) {
@@ -76,7 +78,7 @@ func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
 				w.unknown(schema, p, sel)
 				continue
 			}
-			w.check(fieldSchema(schema, sel), unified.LookupPath(cue.MakePath(sel)), iter.Value(), p)
+			w.check(fieldSchema(schema, w.top, sel), unified.LookupPath(cue.MakePath(sel)), iter.Value(), p)
 		}
 	case dk == cue.ListKind && sk&cue.ListKind != 0:
 		iter, err := data.List()
@@ -117,12 +119,13 @@ func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
 }
 
 // fieldSchema is the schema of field sel, including fields that only a
-// pattern constraint ([#Name]: ...) declares.
-func fieldSchema(schema cue.Value, sel cue.Selector) cue.Value {
+// pattern constraint ([#Name]: ...) declares; top is CUE's top value,
+// compiled in the schema's context.
+func fieldSchema(schema, top cue.Value, sel cue.Selector) cue.Value {
 	if v := schema.LookupPath(cue.MakePath(sel)); v.Exists() {
 		return v
 	}
-	return schema.FillPath(cue.MakePath(sel), schema.Context().CompileString("_")).LookupPath(cue.MakePath(sel))
+	return schema.FillPath(cue.MakePath(sel), top).LookupPath(cue.MakePath(sel))
 }
 
 // unknown reports a field the schema does not allow, with the nearest known
@@ -149,7 +152,7 @@ func (w *walker) unknown(schema cue.Value, p []cue.Selector, sel cue.Selector) {
 		return
 	}
 	fix := ""
-	if near := nearest(name, known); near != "" {
+	if near := diag.Nearest(name, known); near != "" {
 		fix = fmt.Sprintf("did you mean %q?", near)
 	}
 	w.add(p, fmt.Sprintf("unknown field %q", name), "one of "+strings.Join(known, ", "), fix)
@@ -171,7 +174,7 @@ func (w *walker) missing(schema, unified cue.Value, path []cue.Selector, data cu
 		}
 		for iter.Next() {
 			sel := iter.Selector()
-			w.missing(fieldSchema(schema, sel), iter.Value(), append(slices.Clone(path), sel), data.LookupPath(cue.MakePath(sel)))
+			w.missing(fieldSchema(schema, w.top, sel), iter.Value(), append(slices.Clone(path), sel), data.LookupPath(cue.MakePath(sel)))
 		}
 	case cue.ListKind:
 		return
@@ -371,44 +374,6 @@ func show(v cue.Value) string {
 		return fmt.Sprint(v)
 	}
 	return fmt.Sprint(v)
-}
-
-// nearest returns the known name closest to name, if it is close enough to
-// be a likely typo.
-func nearest(name string, known []string) string {
-	best, bestD := "", -1
-	for _, k := range known {
-		d := levenshtein(strings.ToLower(name), strings.ToLower(k))
-		if bestD < 0 || d < bestD {
-			best, bestD = k, d
-		}
-	}
-	limit := max(2, len(name)/3)
-	if bestD >= 0 && bestD <= limit {
-		return best
-	}
-	return ""
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
 }
 
 // gitSyncV3Hint explains the git-sync v3 settings that copied values files

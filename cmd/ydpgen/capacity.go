@@ -34,7 +34,12 @@ schedules are assumptions to replace with measured ones.
 
 With -o DIR it also writes <env>-capacity.svg: the memory of every node,
 stacked by component, against what the node can give. render writes the
-same chart as overlays/<env>/capacity.svg.`,
+same chart as overlays/<env>/capacity.svg.
+
+The spec is checked first, as validate checks it: errors stop the command
+(exit 1), warnings are printed. --format json (or --output json) prints the
+reports as the summary of the JSON envelope every command prints (ok,
+findings, summary).`,
 		Example: `  ydpgen capacity platform.yaml
   ydpgen capacity platform.yaml --dags 3000 --job-duration transformer=8m --schedule 10m,1h
   ydpgen capacity platform.yaml --format json -o charts/`,
@@ -43,8 +48,10 @@ same chart as overlays/<env>/capacity.svg.`,
 			if format != "text" && format != "json" {
 				return usagef("--format must be text or json, not %q", format)
 			}
-			if a.output == "json" {
-				format = "json"
+			// Either flag asks for the one JSON envelope every command
+			// prints, findings included.
+			if format == "json" {
+				a.output = "json"
 			}
 			opts := capacity.DefaultOptions()
 			opts.DAGs = dags
@@ -71,11 +78,13 @@ same chart as overlays/<env>/capacity.svg.`,
 					opts.Schedules = append(opts.Schedules, dur)
 				}
 			}
-			res, findings, err := a.compile(args[0], render.Options{ObjectsOnly: true})
-			if err != nil {
-				return err
+			if out != "" {
+				if err := outputDir("the output", out); err != nil {
+					return err
+				}
 			}
-			if err := a.warn(findings); err != nil {
+			res, findings, err := a.gate(args[0], render.Options{ObjectsOnly: true})
+			if err != nil {
 				return err
 			}
 			var reports []*capacity.Report
@@ -89,13 +98,15 @@ same chart as overlays/<env>/capacity.svg.`,
 			if out != "" {
 				fs := fsys.OnDisk{}
 				for _, r := range reports {
-					if err := fs.WriteFile(filepath.Join(out, r.Environment+"-capacity.svg"), r.SVG()); err != nil {
-						return fmt.Errorf("writing the chart: %w", err)
+					p := filepath.Join(out, r.Environment+"-capacity.svg")
+					if err := fs.WriteFile(p, r.SVG()); err != nil {
+						return filesErrorf("cannot write the chart %s: %v", displayPath(p), reason(err))
 					}
 				}
 			}
-			if format == "json" {
-				return writeJSON(a.stdout, reports)
+			if a.output == "json" {
+				return writeJSON(a.stdout, report{OK: true, Findings: findings, Summary: map[string]any{
+					"platform": res.Platform.Name, "environments": reports}})
 			}
 			for i, r := range reports {
 				if i > 0 {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"sigs.k8s.io/yaml"
@@ -11,10 +12,11 @@ import (
 	"github.com/ydpgen/ydpgen/render"
 )
 
-// compile loads, renders in memory and lints a spec: the steps validate,
-// render, lint and capacity share. An invalid spec comes back as a
-// diag.List error; lint findings, errors or not, come back separately.
-func (a *app) compile(path string, opts render.Options) (*render.Result, diag.List, error) {
+// compile loads, renders in memory and lints one spec. Every problem with
+// the spec comes back as findings: the loader's when the spec is invalid
+// (res is nil then), or lint's, errors and warnings. err is for the rest: a
+// spec that cannot be read, a bug.
+func (a *app) compile(path string, opts render.Options) (res *render.Result, findings diag.List, err error) {
 	s, err := a.loadSchema()
 	if err != nil {
 		return nil, nil, err
@@ -27,7 +29,11 @@ func (a *app) compile(path string, opts render.Options) (*render.Result, diag.Li
 	if err != nil {
 		return nil, nil, err
 	}
-	res, err := render.Spec(s, path, src, opts)
+	res, err = render.Spec(s, path, src, opts)
+	var invalid diag.List
+	if errors.As(err, &invalid) {
+		return nil, invalid, nil
+	}
 	if err != nil {
 		return nil, nil, err
 	}
@@ -35,9 +41,31 @@ func (a *app) compile(path string, opts render.Options) (*render.Result, diag.Li
 	if err != nil {
 		return nil, nil, err
 	}
-	findings, err := lint.Run(res.Platform, rendered)
+	findings, err = lint.Run(res.Platform, rendered)
 	if err != nil {
 		return nil, nil, err
+	}
+	return res, findings, nil
+}
+
+// gate is the one compile-and-gate path of validate, render, diff and
+// capacity: a spec with errors stops the command with its findings (Main
+// prints them as text or as the JSON envelope, and exits 1); warnings are
+// printed now in text mode and come back to travel in the command's JSON
+// result. lint, which reports on many specs, uses compile itself.
+func (a *app) gate(path string, opts render.Options) (*render.Result, diag.List, error) {
+	res, findings, err := a.compile(path, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if findings.HasErrors() {
+		return nil, nil, findings
+	}
+	if err := a.warn(findings); err != nil {
+		return nil, nil, err
+	}
+	if findings == nil {
+		findings = diag.List{}
 	}
 	return res, findings, nil
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
 
 	"github.com/spf13/cobra"
 
@@ -27,7 +28,8 @@ changes a sync will reject or that lose data or disrupt; docs/review.md
 explains each. Only files in the tree's .ydpgen/manifest.json count.
 
 Exit codes: 0 nothing differs, 1 something differs, 2 usage error,
-3 internal error.`,
+3 internal error, 4 a directory, revision or the git binary that cannot
+be used.`,
 		Example: `  ydpgen diff platform.yaml --against deploy/
   ydpgen diff platform.yaml --against-ref origin/main --path deploy --format markdown`,
 		Args: cobra.ExactArgs(1),
@@ -44,22 +46,12 @@ Exit codes: 0 nothing differs, 1 something differs, 2 usage error,
 			var old review.Side
 			var err error
 			if against != "" {
-				exists, isDir, err := (fsys.OnDisk{}).Stat(against)
-				if err != nil {
-					return err
-				}
-				if !exists || !isDir {
-					return usagef("--against %s is not a directory", displayPath(against))
+				if fi, err := os.Stat(against); err != nil || !fi.IsDir() {
+					return filesErrorf("--against %s is not a directory", displayPath(against))
 				}
 			}
-			res, findings, err := a.compile(args[0], render.Options{})
+			res, findings, err := a.gate(args[0], render.Options{})
 			if err != nil {
-				return err
-			}
-			if findings.HasErrors() {
-				return findings
-			}
-			if err := a.warn(findings); err != nil {
 				return err
 			}
 			if against != "" {
@@ -95,11 +87,12 @@ func checkFormat(a *app, format string) error {
 	return nil
 }
 
-// inputError turns a mistake in what to compare with into a usage error.
+// inputError says that what to compare with cannot be used (a revision or
+// repository that is not there, a manifest that cannot be read).
 func inputError(err error) error {
 	var ie *review.InputError
 	if errors.As(err, &ie) {
-		return usageError{err}
+		return filesError{err}
 	}
 	return err
 }

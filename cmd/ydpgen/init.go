@@ -36,12 +36,12 @@ repositories and cluster facts to your own.`,
 			}
 			fs := fsys.OnDisk{}
 			if exists, _, err := fs.Stat(out); err != nil {
-				return err
+				return filesErrorf("cannot write %s: %v", displayPath(out), reason(err))
 			} else if exists && !force {
-				return usagef("%s already exists; use --force to overwrite it", displayPath(out))
+				return filesErrorf("%s already exists; use --force to overwrite it", displayPath(out))
 			}
 			if err := fs.WriteFile(out, src); err != nil {
-				return err
+				return filesErrorf("cannot write %s: %v", displayPath(out), reason(err))
 			}
 			fmt.Fprintf(a.stdout, "wrote %s (profile %s); next: ydpgen validate %s\n", displayPath(out), profile, displayPath(out))
 			return nil

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -37,16 +36,13 @@ Exit code 1 when any spec has errors; warnings alone exit 0.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var all diag.List
 			for _, p := range args {
+				// An invalid spec's findings and another's lint findings
+				// are reported together.
 				_, findings, err := a.compile(p, render.Options{ObjectsOnly: true})
-				var invalid diag.List
-				switch {
-				case errors.As(err, &invalid):
-					all = append(all, invalid...)
-				case err != nil:
+				if err != nil {
 					return err
-				default:
-					all = append(all, findings...)
 				}
+				all = append(all, findings...)
 			}
 			if len(all) > 0 {
 				return all

@@ -2,10 +2,13 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/ydpgen/ydpgen/internal/update"
 )
 
 func TestMain(m *testing.M) {
@@ -20,7 +23,7 @@ func TestMain(m *testing.M) {
 func TestScripts(t *testing.T) {
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
-		UpdateScripts:       os.Getenv("YDPGEN_UPDATE") == "1",
+		UpdateScripts:       update.Requested(),
 		RequireExplicitExec: true,
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// replace FILE OLD NEW replaces every OLD in FILE by NEW (\n and \r
@@ -54,6 +57,14 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("EXAMPLES", wd+"/../../examples")
+			// The directory testscript put the ydpgen command in, so that a
+			// script can run it with a PATH that holds nothing else.
+			for _, dir := range filepath.SplitList(env.Getenv("PATH")) {
+				if fi, err := os.Stat(filepath.Join(dir, "ydpgen")); err == nil && !fi.IsDir() {
+					env.Setenv("YDPGEN_BIN_DIR", dir)
+					break
+				}
+			}
 			return nil
 		},
 	})

@@ -44,31 +44,27 @@ spec renders, 0 when it is.`,
 			if out == "" {
 				return usagef("render needs an output directory: -o DIR")
 			}
-			if exists, isDir, err := (fsys.OnDisk{}).Stat(out); err != nil {
+			if err := outputDir("the output", out); err != nil {
 				return err
-			} else if exists && !isDir {
-				return usagef("the output %s is a file, not a directory", displayPath(out))
 			}
-			res, findings, err := a.compile(args[0], render.Options{Verify: verify})
+			res, findings, err := a.gate(args[0], render.Options{Verify: verify})
 			if err != nil {
-				return err
-			}
-			if findings.HasErrors() {
-				return findings
-			}
-			if err := a.warn(findings); err != nil {
 				return err
 			}
 			if check {
 				return a.check(args[0], out, res, findings)
 			}
 			rep, err := overlays.Write(fsys.OnDisk{Durable: durable}, out, res.Tree)
+			// The tree is complete and checked before Write starts, so
+			// what stops Write is the directory: a foreign file in the
+			// way, something that is not a file where one goes, a file
+			// system that refuses.
 			var conflict *overlays.ConflictError
-			if errors.As(err, &conflict) {
-				return usageError{err}
-			}
-			if err != nil {
-				return fmt.Errorf("writing %s: %w", displayPath(out), err)
+			switch {
+			case errors.As(err, &conflict):
+				return filesError{err}
+			case err != nil:
+				return filesErrorf("cannot write the tree into %s: %w", displayPath(out), err)
 			}
 			if a.output == "json" {
 				return writeJSON(a.stdout, report{OK: true, Findings: findings, Summary: map[string]any{

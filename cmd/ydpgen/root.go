@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"time"
@@ -19,18 +21,44 @@ import (
 // Exit codes, as the README documents them.
 const (
 	exitOK       = 0
-	exitFindings = 1
-	exitUsage    = 2
-	exitInternal = 3
+	exitFindings = 1 // the spec has errors, or a diff or check is not clean
+	exitUsage    = 2 // the command line is wrong
+	exitInternal = 3 // a bug in ydpgen
+	exitFiles    = 4 // a file, directory or tool named cannot be used
 )
 
-// usageError is a mistake in how ydpgen was called.
+// usageError is a mistake in the command line itself: an unknown command or
+// flag, a wrong number of arguments, a flag value that is not allowed.
+// Only these end with the hint to read --help.
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// filesError says that a well-formed command cannot use what it was pointed
+// at: a spec that cannot be read, an output that is a file, lies under one
+// or cannot be written, a foreign file in the way, a revision or git binary
+// that is not there. The message names the path and the reason.
+type filesError struct{ err error }
+
+func (e filesError) Error() string { return e.err.Error() }
+func (e filesError) Unwrap() error { return e.err }
+
+func filesErrorf(format string, args ...any) error { return filesError{fmt.Errorf(format, args...)} }
+
+// isFilesError reports errors of the file system or of a missing program
+// that no command has named more precisely: they are about the machine, not
+// a bug in ydpgen.
+func isFilesError(err error) bool {
+	var fe filesError
+	var pe *fs.PathError
+	var le *os.LinkError
+	var se *os.SyscallError
+	return errors.As(err, &fe) || errors.As(err, &pe) || errors.As(err, &le) || errors.As(err, &se) ||
+		errors.Is(err, exec.ErrNotFound)
+}
 
 // findingsError carries findings that were already printed.
 type findingsError struct{ n int }
@@ -73,7 +101,12 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	root.SetArgs(args)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	return a.exit(root.Execute())
+}
+
+// exit prints err, unless it was printed already, and returns its exit code.
+func (a *app) exit(err error) int {
+	stderr := a.stderr
 	if err == nil {
 		return exitOK
 	}
@@ -96,8 +129,11 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "ydpgen: %v\n", err)
 		fmt.Fprintf(stderr, "Run 'ydpgen --help' for usage.\n")
 		return exitUsage
+	case isFilesError(err):
+		fmt.Fprintf(stderr, "ydpgen: %v\n", err)
+		return exitFiles
 	default:
-		fmt.Fprintf(stderr, "ydpgen: internal error: %v\n", err)
+		fmt.Fprintf(stderr, "ydpgen: internal error (a bug in ydpgen; please report it): %v\n", err)
 		return exitInternal
 	}
 }
@@ -174,7 +210,9 @@ func newRootCommand(a *app) *cobra.Command {
 RBAC and one overlay per environment, ready to commit for Argo CD or Flux.
 
 Exit codes: 0 success, 1 findings (invalid spec, lint errors, a diff or
-check that is not clean), 2 usage error, 3 internal error.`,
+check that is not clean), 2 usage error, 3 internal error (a bug), 4 a
+file, directory or tool that cannot be used (a spec that cannot be read,
+an output that cannot be written, git missing).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
@@ -238,18 +276,48 @@ func specFile(path string) (string, error) {
 			return p, nil
 		}
 	}
-	return "", usagef("%s is a directory without a platform.yaml or platform.cue", displayPath(path))
+	return "", filesErrorf("%s is a directory without a platform.yaml or platform.cue", displayPath(path))
 }
 
 // readSpec reads the spec named on the command line.
 func readSpec(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		var pe *os.PathError
-		if errors.As(err, &pe) {
-			return nil, usagef("cannot read the spec %s: %v", displayPath(path), pe.Err)
-		}
-		return nil, usagef("cannot read the spec %s: %v", displayPath(path), err)
+		return nil, filesErrorf("cannot read the spec %s: %v", displayPath(path), reason(err))
 	}
 	return b, nil
+}
+
+// reason is what the operating system said, without the path the message
+// already names.
+func reason(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// outputDir checks that dir can take a command's output: it is a directory,
+// or it does not exist yet and no part of its path is a file. flag names
+// the option in messages.
+func outputDir(flag, dir string) error {
+	want := filepath.Clean(dir)
+	for p := want; ; p = filepath.Dir(p) {
+		fi, err := os.Stat(p)
+		switch {
+		case err == nil && fi.IsDir():
+			return nil
+		case err == nil && p == want:
+			return filesErrorf("%s %s is a file, not a directory", flag, displayPath(dir))
+		case err == nil:
+			return filesErrorf("%s %s lies under %s, which is a file, not a directory", flag, displayPath(dir), displayPath(p))
+		case errors.Is(err, fs.ErrPermission):
+			return filesErrorf("%s %s cannot be used: %v", flag, displayPath(dir), reason(err))
+		}
+		// Not there (or under a file, which the parent shows): look up.
+		if filepath.Dir(p) == p {
+			return nil
+		}
+	}
 }

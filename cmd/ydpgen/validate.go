@@ -22,14 +22,8 @@ but do not fail validation.`,
   ydpgen validate --output json platform.yaml`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			res, findings, err := a.compile(args[0], render.Options{ObjectsOnly: true})
+			res, findings, err := a.gate(args[0], render.Options{ObjectsOnly: true})
 			if err != nil {
-				return err
-			}
-			if findings.HasErrors() {
-				return findings
-			}
-			if err := a.warn(findings); err != nil {
 				return err
 			}
 			p := res.Platform

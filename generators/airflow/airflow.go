@@ -6,10 +6,10 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/utils/ptr"
 
 	"github.com/ydpgen/ydpgen/generators"
+	"github.com/ydpgen/ydpgen/kube/pod"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 )
@@ -222,9 +222,9 @@ func Build(env *model.Environment) (*Values, error) {
 type builder struct{ err error }
 
 func (b *builder) res(path string, r model.Resources) corev1.ResourceRequirements {
-	rr, err := Resources(r)
+	rr, err := pod.Resources(path, r)
 	if err != nil && b.err == nil {
-		b.err = fmt.Errorf("%s: %w", path, err)
+		b.err = err
 	}
 	return rr
 }
@@ -304,30 +304,6 @@ func storageClass(env *model.Environment, class string) string {
 		return env.Cluster.DefaultStorageClass
 	}
 	return class
-}
-
-// Resources converts model quantities into Kubernetes ones.
-func Resources(r model.Resources) (corev1.ResourceRequirements, error) {
-	list := func(s model.CPUMemory) (corev1.ResourceList, error) {
-		cpu, err := resource.ParseQuantity(s.CPU)
-		if err != nil {
-			return nil, fmt.Errorf("cpu %q: %w", s.CPU, err)
-		}
-		mem, err := resource.ParseQuantity(s.Memory)
-		if err != nil {
-			return nil, fmt.Errorf("memory %q: %w", s.Memory, err)
-		}
-		return corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}, nil
-	}
-	req, err := list(r.Requests)
-	if err != nil {
-		return corev1.ResourceRequirements{}, fmt.Errorf("requests: %w", err)
-	}
-	lim, err := list(r.Limits)
-	if err != nil {
-		return corev1.ResourceRequirements{}, fmt.Errorf("limits: %w", err)
-	}
-	return corev1.ResourceRequirements{Requests: req, Limits: lim}, nil
 }
 
 // User IDs of the images the chart runs: Airflow's (group 0), nobody (the

@@ -9,6 +9,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ydpgen/ydpgen/kube/labels"
+	"github.com/ydpgen/ydpgen/kube/pod"
 	"github.com/ydpgen/ydpgen/model"
 )
 
@@ -42,7 +43,7 @@ func bootstrap(env *model.Environment) (*corev1.ConfigMap, *batchv1.Job, error) 
 		return nil, nil, err
 	}
 	sql := SQL(plan)
-	res, err := resources(md.Bootstrap.Resources, "airflow.metadataDatabase.bootstrap.resources")
+	res, err := pod.Resources("airflow.metadataDatabase.bootstrap.resources", md.Bootstrap.Resources)
 	if err != nil {
 		return nil, nil, err
 	}

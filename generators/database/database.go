@@ -1,10 +1,7 @@
 package database
 
 import (
-	"fmt"
-
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/utils/ptr"
 
 	"github.com/ydpgen/ydpgen/generators"
@@ -52,30 +49,6 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 		objs = append(objs, cm, job)
 	}
 	return generators.Artifacts{Objects: objs}, nil
-}
-
-// resources converts the spec's quantities; path names the field in errors.
-func resources(r model.Resources, path string) (corev1.ResourceRequirements, error) {
-	list := func(s model.CPUMemory, which string) (corev1.ResourceList, error) {
-		cpu, err := resource.ParseQuantity(s.CPU)
-		if err != nil {
-			return nil, fmt.Errorf("%s.%s.cpu %q: %w", path, which, s.CPU, err)
-		}
-		mem, err := resource.ParseQuantity(s.Memory)
-		if err != nil {
-			return nil, fmt.Errorf("%s.%s.memory %q: %w", path, which, s.Memory, err)
-		}
-		return corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}, nil
-	}
-	req, err := list(r.Requests, "requests")
-	if err != nil {
-		return corev1.ResourceRequirements{}, err
-	}
-	lim, err := list(r.Limits, "limits")
-	if err != nil {
-		return corev1.ResourceRequirements{}, err
-	}
-	return corev1.ResourceRequirements{Requests: req, Limits: lim}, nil
 }
 
 // podSecurity meets Pod Security "restricted" as the image's postgres user.

@@ -11,6 +11,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ydpgen/ydpgen/kube/labels"
+	"github.com/ydpgen/ydpgen/kube/pod"
 	"github.com/ydpgen/ydpgen/model"
 )
 
@@ -38,7 +39,7 @@ func server(env *model.Environment) (*appsv1.StatefulSet, *corev1.Service, error
 		"app.kubernetes.io/instance":  l["app.kubernetes.io/instance"],
 		"app.kubernetes.io/component": l["app.kubernetes.io/component"],
 	}
-	res, err := resources(s.Resources, "airflow.metadataDatabase.server.resources")
+	res, err := pod.Resources("airflow.metadataDatabase.server.resources", s.Resources)
 	if err != nil {
 		return nil, nil, err
 	}

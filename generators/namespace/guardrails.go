@@ -11,6 +11,7 @@ import (
 	"k8s.io/utils/ptr"
 
 	"github.com/ydpgen/ydpgen/kube/labels"
+	"github.com/ydpgen/ydpgen/kube/pod"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 )
@@ -70,11 +71,11 @@ func meta(env *model.Environment, name, component string) metav1.ObjectMeta {
 // profile's defaults, so that nothing runs unbounded.
 func limitRange(env *model.Environment) (*corev1.LimitRange, error) {
 	lr := env.Namespace.LimitRange
-	req, err := resourceList(lr.DefaultRequests, "namespace.limitRange.defaultRequests")
+	req, err := pod.ResourceList("namespace.limitRange.defaultRequests", lr.DefaultRequests)
 	if err != nil {
 		return nil, err
 	}
-	lim, err := resourceList(lr.DefaultLimits, "namespace.limitRange.defaultLimits")
+	lim, err := pod.ResourceList("namespace.limitRange.defaultLimits", lr.DefaultLimits)
 	if err != nil {
 		return nil, err
 	}
@@ -128,18 +129,6 @@ func resourceQuota(env *model.Environment) (*corev1.ResourceQuota, error) {
 		ObjectMeta: meta(env, "platform-quota", "guard-rails"),
 		Spec:       corev1.ResourceQuotaSpec{Hard: hard},
 	}, nil
-}
-
-func resourceList(r model.CPUMemory, path string) (corev1.ResourceList, error) {
-	cpu, err := resource.ParseQuantity(r.CPU)
-	if err != nil {
-		return nil, fmt.Errorf("%s.cpu: %q: %w", path, r.CPU, err)
-	}
-	mem, err := resource.ParseQuantity(r.Memory)
-	if err != nil {
-		return nil, fmt.Errorf("%s.memory: %q: %w", path, r.Memory, err)
-	}
-	return corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}, nil
 }
 
 // networkPolicies deny all traffic in and out of the namespace's pods, then

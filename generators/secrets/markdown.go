@@ -8,44 +8,10 @@ import (
 	"strings"
 
 	"github.com/ydpgen/ydpgen/credentials"
+	"github.com/ydpgen/ydpgen/internal/markdown"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 )
-
-// doc builds a Markdown file line by line.
-type doc struct{ b strings.Builder }
-
-func (d *doc) line(format string, args ...any) {
-	fmt.Fprintf(&d.b, format, args...)
-	d.b.WriteByte('\n')
-}
-
-func (d *doc) blank() { d.b.WriteByte('\n') }
-
-func (d *doc) bytes() []byte { return []byte(d.b.String()) }
-
-// header opens every generated Markdown file; '#' would be a heading there.
-func (d *doc) header() {
-	d.line("<!-- %s -->", strings.TrimSpace(strings.TrimPrefix(objset.Header, "#")))
-}
-
-func code(s string) string {
-	if strings.Contains(s, "`") {
-		return "``" + s + "``"
-	}
-	return "`" + s + "`"
-}
-
-func codeList(names []string) string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = code(n)
-	}
-	return strings.Join(out, ", ")
-}
-
-// cell escapes text for a table cell.
-func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 // kindName says what a Secret is, for people.
 func kindName(k credentials.Kind) string {
@@ -111,17 +77,17 @@ func notes(env *model.Environment, s credentials.Secret) []string {
 	chart := credentials.Chart(env)
 	switch s.Kind {
 	case credentials.MetadataConnection:
-		out := []string{fmt.Sprintf("`<user>` and `<password>` are those of credential %s, URL-encoded.", code(env.Airflow.MetadataDatabase.Credential))}
+		out := []string{fmt.Sprintf("`<user>` and `<password>` are those of credential %s, URL-encoded.", markdown.Code(env.Airflow.MetadataDatabase.Credential))}
 		if env.Airflow.MetadataDatabase.Mode == model.InCluster {
 			out = append(out, fmt.Sprintf("The host is the in-cluster PostgreSQL's Service %s of namespace %s, which ydpgen renders.",
-				code(model.InClusterDatabaseService), code(env.Namespace.Name)))
+				markdown.Code(model.InClusterDatabaseService), markdown.Code(env.Namespace.Name)))
 		}
 		return out
 	case credentials.BrokerURL:
 		if !credentials.BuiltInRedis(env) {
 			return []string{"`<broker-url>` is the URL of the external Celery broker, such as `rediss://:<password>@<host>:6379/0`."}
 		}
-		return []string{fmt.Sprintf("`<redis-password>` is the value stored in Secret %s.", code(chart.RedisPassword))}
+		return []string{fmt.Sprintf("`<redis-password>` is the value stored in Secret %s.", markdown.Code(chart.RedisPassword))}
 	case credentials.PgBouncerConfig:
 		m := env.Airflow.MetadataDatabase
 		host := m.Host
@@ -132,12 +98,12 @@ func notes(env *model.Environment, s credentials.Secret) []string {
 		return []string{
 			fmt.Sprintf("`pgbouncer.ini` maps database `%s-metadata` to `host=%s port=%d dbname=%s`, listens on port 6543 and reads `auth_file = /etc/pgbouncer/users.txt`; pool sizes: max_client_conn %d, default_pool_size %d.",
 				r, host, m.Port, m.Name, env.Airflow.PgBouncer.MaxClientConn, env.Airflow.PgBouncer.MetadataPoolSize),
-			fmt.Sprintf("`users.txt` holds `\"<user>\" \"<password>\"` of credential %s.", code(m.Credential)),
+			fmt.Sprintf("`users.txt` holds `\"<user>\" \"<password>\"` of credential %s.", markdown.Code(m.Credential)),
 		}
 	case credentials.PgBouncerStats:
 		return []string{"`<user>` must be one of PgBouncer's `stats_users` in `pgbouncer.ini`."}
 	case credentials.RedisPassword:
-		return []string{fmt.Sprintf("The same password goes into the broker URL of Secret %s.", code(chart.BrokerURL))}
+		return []string{fmt.Sprintf("The same password goes into the broker URL of Secret %s.", markdown.Code(chart.BrokerURL))}
 	case credentials.FernetKey:
 		return []string{"Keep it once created: a new fernet key cannot read the connections and variables encrypted with the old one."}
 	case credentials.GitSync:
@@ -150,25 +116,25 @@ func notes(env *model.Environment, s credentials.Secret) []string {
 	return nil
 }
 
-func (d *doc) usedBy(s credentials.Secret) {
+func writeUsedBy(d *markdown.Doc, s credentials.Secret) {
 	if s.Credential != "" {
-		d.line("%s, credential %s. Used by:", typeName(s), code(s.Credential))
+		d.Line("%s, credential %s. Used by:", typeName(s), markdown.Code(s.Credential))
 	} else {
-		d.line("%s. Used by:", typeName(s))
+		d.Line("%s. Used by:", typeName(s))
 	}
-	d.blank()
+	d.Blank()
 	for _, u := range s.UsedBy {
-		d.line("- %s", u)
+		d.Line("- %s", u)
 	}
-	d.blank()
+	d.Blank()
 }
 
-func (d *doc) notes(env *model.Environment, s credentials.Secret) {
+func writeNotes(d *markdown.Doc, env *model.Environment, s credentials.Secret) {
 	if n := notes(env, s); len(n) > 0 {
 		for _, l := range n {
-			d.line("%s", l)
+			d.Line("%s", l)
 		}
-		d.blank()
+		d.Blank()
 	}
 }
 
@@ -178,30 +144,30 @@ func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''
 // manualDoc is SECRETS.md for the manual provider.
 func manualDoc(env *model.Environment, list []credentials.Secret) []byte {
 	ns := env.Namespace.Name
-	var d doc
-	d.header()
-	d.line("# Secrets of environment %s", code(env.Name))
-	d.blank()
-	d.line("Platform %s, namespace %s, secrets provider `manual`.", code(env.Platform), code(ns))
-	d.blank()
-	d.line("ydpgen renders no Secret and no secret value.")
-	d.line("Create each Secret below in namespace %s before the platform is synced,", code(ns))
-	d.line("replacing every quoted `'<placeholder>'` (quotes included) with its value; `\"$(...)\"` generates one.")
-	d.line("A value typed on the command line stays in the shell history: prefer files.")
-	d.line("To change an existing Secret, append `--dry-run=client -o yaml | kubectl apply -f -`.")
-	d.blank()
-	d.line("| Secret | Type | Keys |")
-	d.line("| --- | --- | --- |")
+	var d markdown.Doc
+	d.Comment(objset.HeaderText)
+	d.Line("# Secrets of environment %s", markdown.Code(env.Name))
+	d.Blank()
+	d.Line("Platform %s, namespace %s, secrets provider `manual`.", markdown.Code(env.Platform), markdown.Code(ns))
+	d.Blank()
+	d.Line("ydpgen renders no Secret and no secret value.")
+	d.Line("Create each Secret below in namespace %s before the platform is synced,", markdown.Code(ns))
+	d.Line("replacing every quoted `'<placeholder>'` (quotes included) with its value; `\"$(...)\"` generates one.")
+	d.Line("A value typed on the command line stays in the shell history: prefer files.")
+	d.Line("To change an existing Secret, append `--dry-run=client -o yaml | kubectl apply -f -`.")
+	d.Blank()
+	d.Line("| Secret | Type | Keys |")
+	d.Line("| --- | --- | --- |")
 	for _, s := range list {
-		d.line("| %s | %s | %s |", code(s.Name), cell(typeName(s)), cell(codeList(s.Layout.KeyNames())))
+		d.Line("| %s | %s | %s |", markdown.Code(s.Name), markdown.Cell(typeName(s)), markdown.Cell(markdown.CodeList(s.Layout.KeyNames())))
 	}
-	d.blank()
+	d.Blank()
 	for _, s := range list {
-		d.line("## %s", code(s.Name))
-		d.blank()
-		d.usedBy(s)
-		d.notes(env, s)
-		d.line("```sh")
+		d.Line("## %s", markdown.Code(s.Name))
+		d.Blank()
+		writeUsedBy(&d, s)
+		writeNotes(&d, env, s)
+		d.Line("```sh")
 		cmd := createCommand(env, s)
 		for i, l := range cmd {
 			if i < len(cmd)-1 {
@@ -210,12 +176,12 @@ func manualDoc(env *model.Environment, list []credentials.Secret) []byte {
 			if i > 0 {
 				l = "  " + l
 			}
-			d.line("%s", l)
+			d.Line("%s", l)
 		}
-		d.line("```")
-		d.blank()
+		d.Line("```")
+		d.Blank()
 	}
-	return d.bytes()
+	return d.Bytes()
 }
 
 // createCommand is the kubectl command that creates a Secret, one argument
@@ -253,53 +219,53 @@ func createCommand(env *model.Environment, s credentials.Secret) []string {
 func storeDoc(env *model.Environment, list []credentials.Secret, remote map[string]remoteSecret) []byte {
 	cfg := env.Secrets.ExternalSecrets
 	ns := env.Namespace.Name
-	var d doc
-	d.header()
-	d.line("# Secrets of environment %s", code(env.Name))
-	d.blank()
-	d.line("Platform %s, namespace %s, secrets provider `external-secrets`.", code(env.Platform), code(ns))
-	d.blank()
-	where := fmt.Sprintf("in namespace %s", code(ns))
+	var d markdown.Doc
+	d.Comment(objset.HeaderText)
+	d.Line("# Secrets of environment %s", markdown.Code(env.Name))
+	d.Blank()
+	d.Line("Platform %s, namespace %s, secrets provider `external-secrets`.", markdown.Code(env.Platform), markdown.Code(ns))
+	d.Blank()
+	where := fmt.Sprintf("in namespace %s", markdown.Code(ns))
 	if cfg.StoreKind == "ClusterSecretStore" {
 		where = "of the cluster"
 	}
-	d.line("The External Secrets Operator writes each Secret below from the %s %s %s,", cfg.StoreKind, code(cfg.StoreName), where)
-	d.line("and reads the store again every %s.", cfg.RefreshInterval)
-	d.line("ydpgen does not render the store: it holds the store's address and the operator's access to it.")
-	d.blank()
+	d.Line("The External Secrets Operator writes each Secret below from the %s %s %s,", cfg.StoreKind, markdown.Code(cfg.StoreName), where)
+	d.Line("and reads the store again every %s.", cfg.RefreshInterval)
+	d.Line("ydpgen does not render the store: it holds the store's address and the operator's access to it.")
+	d.Blank()
 	tmpl := cfg.RemoteKeyTemplate
 	if p, ok := credentials.Presets()[tmpl]; ok {
 		tmpl = p + " (" + cfg.RemoteKeyTemplate + ")"
 	}
-	d.line("Before the platform is synced, store each remote secret below as a JSON object with one string property per key.")
-	d.line("Remote keys follow %s, with ecosystem %s.", code(tmpl), code(cfg.Ecosystem))
-	d.line("For example:")
-	d.blank()
-	d.line("```sh")
+	d.Line("Before the platform is synced, store each remote secret below as a JSON object with one string property per key.")
+	d.Line("Remote keys follow %s, with ecosystem %s.", markdown.Code(tmpl), markdown.Code(cfg.Ecosystem))
+	d.Line("For example:")
+	d.Blank()
+	d.Line("```sh")
 	if cfg.RemoteKeyTemplate == "azure" {
-		d.line("az keyvault secret set --vault-name '<vault>' --name '<remote key>' --file '<file.json>'")
+		d.Line("az keyvault secret set --vault-name '<vault>' --name '<remote key>' --file '<file.json>'")
 	} else {
-		d.line("aws secretsmanager create-secret --name '<remote key>' --secret-string 'file://<file.json>'")
+		d.Line("aws secretsmanager create-secret --name '<remote key>' --secret-string 'file://<file.json>'")
 	}
-	d.line("```")
-	d.blank()
-	d.line("| Secret | Type | Remote key | Properties |")
-	d.line("| --- | --- | --- | --- |")
+	d.Line("```")
+	d.Blank()
+	d.Line("| Secret | Type | Remote key | Properties |")
+	d.Line("| --- | --- | --- | --- |")
 	for _, s := range list {
 		r := remote[s.Name]
-		d.line("| %s | %s | %s | %s |", code(s.Name), cell(typeName(s)), code(r.Key), cell(codeList(r.Properties)))
+		d.Line("| %s | %s | %s | %s |", markdown.Code(s.Name), markdown.Cell(typeName(s)), markdown.Code(r.Key), markdown.Cell(markdown.CodeList(r.Properties)))
 	}
-	d.blank()
+	d.Blank()
 	for _, s := range list {
 		r := remote[s.Name]
-		d.line("## %s", code(s.Name))
-		d.blank()
-		d.usedBy(s)
-		d.notes(env, s)
-		d.line("Remote secret %s:", code(r.Key))
-		d.blank()
-		d.line("```json")
-		d.line("{")
+		d.Line("## %s", markdown.Code(s.Name))
+		d.Blank()
+		writeUsedBy(&d, s)
+		writeNotes(&d, env, s)
+		d.Line("Remote secret %s:", markdown.Code(r.Key))
+		d.Blank()
+		d.Line("```json")
+		d.Line("{")
 		for i, k := range s.Layout.Keys {
 			v := placeholder(env, s, k)
 			switch {
@@ -312,13 +278,13 @@ func storeDoc(env *model.Environment, list []credentials.Secret, remote map[stri
 			if i == len(s.Layout.Keys)-1 {
 				sep = ""
 			}
-			d.line("  %s: %s%s", jsonString(r.Properties[i]), jsonString(v), sep)
+			d.Line("  %s: %s%s", jsonString(r.Properties[i]), jsonString(v), sep)
 		}
-		d.line("}")
-		d.line("```")
-		d.blank()
+		d.Line("}")
+		d.Line("```")
+		d.Blank()
 	}
-	return d.bytes()
+	return d.Bytes()
 }
 
 // jsonString quotes s as JSON, leaving '<' and '>' readable.

@@ -2,17 +2,17 @@ package fluxtest
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
-	"github.com/ydpgen/ydpgen/internal/kubetest"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/ydpgen/ydpgen/internal/kubetest"
+	"github.com/ydpgen/ydpgen/internal/proc"
 )
 
 // TestControllers starts both controllers, checks that they reconcile and
@@ -40,7 +40,7 @@ func TestControllers(t *testing.T) {
 	for name, pid := range pids {
 		// The cleanup waited for the process; signal 0 only checks that
 		// the PID no longer names a process of ours.
-		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		if alive, err := proc.Exists(pid); alive || err != nil {
 			if b, _ := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "cmdline")); strings.Contains(string(b), name) {
 				t.Errorf("%s (pid %d) still runs after its test ended", name, pid)
 			}

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -17,6 +16,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/ydpgen/ydpgen/internal/proc"
 	"github.com/ydpgen/ydpgen/internal/toolcache"
 )
 
@@ -60,8 +60,8 @@ func TestKubeStop(t *testing.T) {
 	}
 	for _, pid := range pids {
 		// Signal 0 probes for the process; ours have been reaped by Wait.
-		if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
-			t.Errorf("process %d still exists after Stop (kill -0: %v)", pid, err)
+		if alive, err := proc.Exists(pid); alive || err != nil {
+			t.Errorf("process %d still exists after Stop (%v)", pid, err)
 		}
 	}
 	if _, err := os.Stat(s.RunDir()); !errors.Is(err, fs.ErrNotExist) {

@@ -66,8 +66,14 @@ type Server struct {
 // t.Cleanup that stops it, which also runs when the test fails or panics.
 // It calls t.Fatal if the server cannot be started. When the test has
 // failed, the cleanup logs the tail of both process logs first.
+//
+// Under -short (make unit) it skips the test instead: the fast suites
+// start no API server, whichever package the test is in.
 func Start(t testing.TB) *Server {
 	t.Helper()
+	if testing.Short() {
+		t.Skip("-short: this test needs a kube-apiserver (make test runs it)")
+	}
 	s, err := Launch(t.Logf)
 	if err != nil {
 		t.Fatalf("kubetest: %v", err)
@@ -320,9 +326,7 @@ func stopOnSignal(ch chan os.Signal) {
 		_ = s.Stop()
 	}
 	signal.Reset(sig)
-	if ss, ok := sig.(syscall.Signal); ok {
-		_ = syscall.Kill(os.Getpid(), ss)
-	}
+	reraise(sig)
 	os.Exit(1)
 }
 

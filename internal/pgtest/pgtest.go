@@ -116,7 +116,7 @@ func Start(t testing.TB) *Server {
 	}
 	t.Cleanup(func() { os.RemoveAll(dir) })
 	if cred != nil {
-		if err := os.Chown(dir, int(cred.Uid), int(cred.Gid)); err != nil {
+		if err := os.Chown(dir, int(cred.uid), int(cred.gid)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -126,7 +126,7 @@ func Start(t testing.TB) *Server {
 		t.Fatal(err)
 	}
 	if cred != nil {
-		if err := os.Chown(pwfile, int(cred.Uid), int(cred.Gid)); err != nil {
+		if err := os.Chown(pwfile, int(cred.uid), int(cred.gid)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -177,20 +177,22 @@ func Start(t testing.TB) *Server {
 	return s
 }
 
-// command runs a PostgreSQL program as the server's user.
-func (s *Server) command(cred *syscall.Credential, name string, args ...string) *exec.Cmd {
+// account is a user to run PostgreSQL as; nil is the test's own.
+type account struct{ uid, gid uint32 }
+
+// command runs a PostgreSQL program as the server's user (see
+// serverAttrs).
+func (s *Server) command(as *account, name string, args ...string) *exec.Cmd {
 	cmd := exec.Command(filepath.Join(s.BinDir, name), args...)
 	cmd.Dir = s.dir
 	cmd.Env = []string{"LC_ALL=C", "PATH=" + s.BinDir + ":/usr/bin:/bin"}
-	// The server dies with the test binary even when the test times out
-	// and no cleanup runs.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGKILL}
+	cmd.SysProcAttr = serverAttrs(as)
 	return cmd
 }
 
 // runAs is the user to run PostgreSQL as: nil (the test's own) unless the
 // test runs as root.
-func runAs() (*syscall.Credential, error) {
+func runAs() (*account, error) {
 	if os.Geteuid() != 0 {
 		return nil, nil
 	}
@@ -204,7 +206,7 @@ func runAs() (*syscall.Credential, error) {
 		if err1 != nil || err2 != nil {
 			continue
 		}
-		return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
+		return &account{uid: uint32(uid), gid: uint32(gid)}, nil
 	}
 	return nil, errors.New("running as root, and there is neither a postgres nor a nobody user to run PostgreSQL as (it refuses root)")
 }

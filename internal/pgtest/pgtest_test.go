@@ -1,10 +1,10 @@
 package pgtest
 
 import (
-	"errors"
 	"strings"
-	"syscall"
 	"testing"
+
+	"github.com/ydpgen/ydpgen/internal/proc"
 )
 
 func TestStartQueryStop(t *testing.T) {
@@ -25,7 +25,7 @@ func TestStartQueryStop(t *testing.T) {
 		}
 	})
 	// The subtest's cleanup stopped exactly that server.
-	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+	if alive, err := proc.Exists(pid); alive || err != nil {
 		t.Errorf("postgres (pid %d) still running after the test: %v", pid, err)
 	}
 }

@@ -5,13 +5,11 @@
 package proc
 
 import (
-	"errors"
 	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/ydpgen/ydpgen/internal/toolcache"
@@ -40,7 +38,7 @@ type Options struct {
 
 // Start runs bin with args, its output (after a first line naming the
 // command) going to logPath. Should the test process be killed, the kernel
-// kills the child too.
+// kills the child too (on Linux; see childAttrs).
 func Start(name, bin, logPath string, opts Options, args ...string) (*Process, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
 	if err != nil {
@@ -51,7 +49,7 @@ func Start(name, bin, logPath string, opts Options, args ...string) (*Process, e
 	cmd.Dir = opts.Dir
 	cmd.Stdout = logFile
 	cmd.Stderr = logFile
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL, Setpgid: opts.OwnGroup}
+	cmd.SysProcAttr = childAttrs(opts.OwnGroup)
 	fmt.Fprintf(logFile, "# %s %s\n", bin, strings.Join(args, " "))
 	if err := cmd.Start(); err != nil {
 		logFile.Close()
@@ -86,7 +84,7 @@ func (p *Process) Stop(logf func(string, ...any), who string, timeout time.Durat
 		return
 	}
 	pid := p.PID()
-	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+	if err := terminate(pid); err != nil {
 		logf("%s: SIGTERM %s (pid %d): %v", who, p.Name, pid, err)
 	}
 	select {
@@ -95,7 +93,7 @@ func (p *Process) Stop(logf func(string, ...any), who string, timeout time.Durat
 	case <-time.After(timeout):
 	}
 	logf("%s: %s (pid %d) still running %s after SIGTERM; sending SIGKILL", who, p.Name, pid, timeout)
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil && !errors.Is(err, syscall.ESRCH) {
+	if err := kill(pid); err != nil {
 		logf("%s: SIGKILL %s (pid %d): %v", who, p.Name, pid, err)
 	}
 	<-p.done

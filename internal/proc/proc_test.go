@@ -1,45 +1,6 @@
 package proc
 
-import (
-	"errors"
-	"path/filepath"
-	"strings"
-	"syscall"
-	"testing"
-	"time"
-)
-
-func TestStopEndsExactlyItsProcess(t *testing.T) {
-	dir := t.TempDir()
-	p, err := Start("sleeper", "/bin/sleep", filepath.Join(dir, "sleep.log"), Options{Dir: dir}, "30")
-	if err != nil {
-		t.Fatal(err)
-	}
-	pid := p.PID()
-	var logged []string
-	p.Stop(func(f string, a ...any) { logged = append(logged, f) }, "test", 5*time.Second)
-	if done, _ := p.Exited(); !done {
-		t.Fatal("process still running after Stop")
-	}
-	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
-		t.Errorf("pid %d still exists: %v", pid, err)
-	}
-	if !strings.HasPrefix(TailFile(p.LogPath, 1), "# /bin/sleep 30") {
-		t.Errorf("log does not start with the command: %q", TailFile(p.LogPath, 1))
-	}
-}
-
-func TestWaitForNoticesAnEarlyExit(t *testing.T) {
-	dir := t.TempDir()
-	p, err := Start("quitter", "/bin/sh", filepath.Join(dir, "q.log"), Options{}, "-c", "exit 3")
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = WaitFor(10*time.Second, 10*time.Millisecond, p, func() error { return errors.New("not ready") })
-	if err == nil || !strings.Contains(err.Error(), "quitter exited early") {
-		t.Errorf("got %v", err)
-	}
-}
+import "testing"
 
 func TestFreePortsDiffer(t *testing.T) {
 	ports, err := FreePorts(4)

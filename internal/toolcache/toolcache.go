@@ -16,7 +16,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"syscall"
 )
 
 // Tool is one program: the KEY its build script prints and its file name
@@ -59,8 +58,7 @@ func Find(dirEnv, script string, tools []Tool) (map[string]string, error) {
 	cmd.Dir = root
 	cmd.Stdout = &stdout
 	cmd.Stderr = io.MultiWriter(os.Stderr, &stderr)
-	// If the test binary dies, let the script's own trap clean up.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGTERM}
+	cmd.SysProcAttr = scriptAttrs()
 	if err := cmd.Run(); err != nil {
 		return nil, fmt.Errorf("%s failed: %w\n%s", script, err, LastLines(stderr.String(), 40))
 	}

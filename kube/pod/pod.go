@@ -41,26 +41,31 @@ func PullSecrets(credential string) []corev1.LocalObjectReference {
 	return []corev1.LocalObjectReference{{Name: model.K8sName(credential)}}
 }
 
-// Resources converts spec quantities into Kubernetes ones.
+// Resources converts the spec's requests and limits into Kubernetes
+// quantities; path names the spec field in errors
+// (datasurface.mcpServer.resources). Every generator converts through it.
 func Resources(path string, r model.Resources) (corev1.ResourceRequirements, error) {
-	list := func(what string, s model.CPUMemory) (corev1.ResourceList, error) {
-		cpu, err := resource.ParseQuantity(s.CPU)
-		if err != nil {
-			return nil, fmt.Errorf("%s.%s.cpu %q: %w", path, what, s.CPU, err)
-		}
-		mem, err := resource.ParseQuantity(s.Memory)
-		if err != nil {
-			return nil, fmt.Errorf("%s.%s.memory %q: %w", path, what, s.Memory, err)
-		}
-		return corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}, nil
-	}
-	req, err := list("requests", r.Requests)
+	req, err := ResourceList(path+".requests", r.Requests)
 	if err != nil {
 		return corev1.ResourceRequirements{}, err
 	}
-	lim, err := list("limits", r.Limits)
+	lim, err := ResourceList(path+".limits", r.Limits)
 	if err != nil {
 		return corev1.ResourceRequirements{}, err
 	}
 	return corev1.ResourceRequirements{Requests: req, Limits: lim}, nil
+}
+
+// ResourceList converts one CPU and memory pair; path names it in errors
+// (namespace.limitRange.defaultRequests).
+func ResourceList(path string, q model.CPUMemory) (corev1.ResourceList, error) {
+	cpu, err := resource.ParseQuantity(q.CPU)
+	if err != nil {
+		return nil, fmt.Errorf("%s.cpu %q: %w", path, q.CPU, err)
+	}
+	mem, err := resource.ParseQuantity(q.Memory)
+	if err != nil {
+		return nil, fmt.Errorf("%s.memory %q: %w", path, q.Memory, err)
+	}
+	return corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}, nil
 }
