@@ -63,7 +63,7 @@ Exit codes: 0 nothing differs, 1 something differs, 2 usage error,
 				return err
 			}
 			if against != "" {
-				old, err = review.FromDir(fsys.OnDisk{}, against)
+				old, err = review.FromDir(fsys.OnDisk{}, displayPath(against))
 				old.Label = displayPath(against)
 			} else {
 				old, err = review.FromRevision(treePath, againstRef)
