@@ -17,17 +17,19 @@ import (
 //
 // Every access goes through an os.Root, so that nothing outside the
 // directory is reached even if the tree changes while ydpgen works in it.
-// os.Root still follows links that stay inside, so each directory on the
-// way is checked with Lstat to be a real directory first (once per tree:
-// checked directories are remembered until removed), and the last name is
-// checked before use; a file opened is compared with the file checked.
+// os.Root follows links that stay inside, so the tree opens each directory
+// below it one step at a time, checking with Lstat that the step is a real
+// directory and that the directory opened is the one checked, and keeps it
+// open: an operation on a file is then one call on its directory's handle,
+// on the last name, which is checked in the same way. Only a rename, which
+// needs both directories, goes through the top of the tree again.
 type diskTree struct {
 	dir     string
 	root    *os.Root
 	durable bool
 
-	mu      sync.Mutex
-	checked map[string]bool
+	mu   sync.Mutex
+	dirs map[string]*os.Root // checked directories below root, by name
 }
 
 // OpenTree opens dir as a Tree, creating it first when create is set; a
@@ -44,7 +46,7 @@ func (d OnDisk) OpenTree(dir string, create bool) (Tree, error) {
 	if err != nil {
 		return nil, err
 	}
-	t := &diskTree{dir: dir, root: root, durable: d.Durable, checked: map[string]bool{}}
+	t := &diskTree{dir: dir, root: root, durable: d.Durable, dirs: map[string]*os.Root{}}
 	if err := t.checkDir(); err != nil {
 		root.Close()
 		return nil, err
@@ -110,89 +112,118 @@ func (t *diskTree) fix(err error) error {
 	return err
 }
 
-func (t *diskTree) isChecked(dir string) bool {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.checked[dir]
-}
-
-func (t *diskTree) markChecked(dir string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.checked[dir] = true
-}
-
-// forget drops what is known about name and everything below it, before
-// it is removed.
+// forget closes and drops the handles of name and everything below it
+// ("" for all), before it is removed, or when another process may have
+// removed it.
 func (t *diskTree) forget(name string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	for d := range t.checked {
-		if d == name || strings.HasPrefix(d, name+"/") {
-			delete(t.checked, d)
+	for d, r := range t.dirs {
+		if name == "" || d == name || strings.HasPrefix(d, name+"/") {
+			r.Close()
+			delete(t.dirs, d)
 		}
 	}
 }
 
-// forgetParents drops what is known about the directories above name.
+// forgetParents forgets the directories above name.
 func (t *diskTree) forgetParents(name string) {
 	if ps := parentsOf(name); len(ps) > 0 {
 		t.forget(ps[0])
 	}
 }
 
-// parents checks that every directory above name is a real directory,
-// creating missing ones when create is set. It reports whether they all
-// exist.
-func (t *diskTree) parents(name string, create bool) (bool, error) {
-	for _, p := range parentsOf(name) {
-		if t.isChecked(p) {
-			continue
-		}
-		fi, err := t.root.Lstat(p)
-		if errors.Is(err, fs.ErrNotExist) {
-			if !create {
-				return false, nil
-			}
-			if err := t.root.Mkdir(p, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-				return false, t.fix(err)
-			}
-			fi, err = t.root.Lstat(p)
-		}
-		if err != nil {
-			return false, t.fix(err)
-		}
-		if isLink(fi.Mode()) {
-			return false, &UnsafeError{Tree: t.dir, Path: p, Reason: Link}
-		}
-		if !fi.IsDir() {
-			return false, &fs.PathError{Op: "open", Path: t.show(name), Err: fmt.Errorf("%s is not a directory", t.show(p))}
-		}
-		t.markChecked(p)
+// dirRoot returns the handle of the directory dir ("" for the top of the
+// tree), opening each step that is not open yet after checking that it is
+// a real directory; missing steps are created when create is set, and
+// otherwise make it return nil.
+func (t *diskTree) dirRoot(dir string, create bool) (*os.Root, error) {
+	if dir == "" {
+		return t.root, nil
 	}
-	return true, nil
+	t.mu.Lock()
+	r := t.dirs[dir]
+	t.mu.Unlock()
+	if r != nil {
+		return r, nil
+	}
+	up, err := t.dirRoot(parent(dir), create)
+	if err != nil || up == nil {
+		return nil, err
+	}
+	name := base(dir)
+	fi, err := up.Lstat(name)
+	if errors.Is(err, fs.ErrNotExist) {
+		if !create {
+			return nil, nil
+		}
+		if err := up.Mkdir(name, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, t.fixIn(dir, err)
+		}
+		fi, err = up.Lstat(name)
+	}
+	if err != nil {
+		return nil, t.fixIn(dir, err)
+	}
+	if isLink(fi.Mode()) {
+		return nil, &UnsafeError{Tree: t.dir, Path: dir, Reason: Link}
+	}
+	if !fi.IsDir() {
+		return nil, &fs.PathError{Op: "open", Path: t.show(dir), Err: errors.New("not a directory")}
+	}
+	r, err = up.OpenRoot(name)
+	if err != nil {
+		return nil, t.fixIn(dir, err)
+	}
+	// OpenRoot follows a link: what it opened must be what was checked.
+	got, err := r.Stat(".")
+	if err != nil || !os.SameFile(fi, got) {
+		r.Close()
+		return nil, fmt.Errorf("%s changed while ydpgen opened it; run ydpgen again", t.show(dir))
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if old := t.dirs[dir]; old != nil {
+		r.Close()
+		return old, nil
+	}
+	t.dirs[dir] = r
+	return r, nil
+}
+
+// fixIn is fix for an error of an operation on the last name of path in
+// its directory's handle, which names only that last name.
+func (t *diskTree) fixIn(path string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return &fs.PathError{Op: pe.Op, Path: t.show(path), Err: pe.Err}
+	}
+	return err
 }
 
 // lstat describes name without following a link, refusing links on the
-// way and at name; it returns nil for a missing name.
-func (t *diskTree) lstat(name string, create bool) (fs.FileInfo, error) {
+// way and at name; it returns the handle of name's directory, and a nil
+// FileInfo for a missing name (a nil handle too when its directory is
+// missing).
+func (t *diskTree) lstat(name string, create bool) (*os.Root, fs.FileInfo, error) {
 	if err := checkName(name); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if ok, err := t.parents(name, create); err != nil || !ok {
-		return nil, err
+	d, err := t.dirRoot(parent(name), create)
+	if err != nil || d == nil {
+		return nil, nil, err
 	}
-	fi, err := t.root.Lstat(name)
+	fi, err := d.Lstat(base(name))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
+		return d, nil, nil
 	}
 	if err != nil {
-		return nil, t.fix(err)
+		return nil, nil, t.fixIn(name, err)
 	}
 	if isLink(fi.Mode()) {
-		return nil, &UnsafeError{Tree: t.dir, Path: name, Reason: Link}
+		return nil, nil, &UnsafeError{Tree: t.dir, Path: name, Reason: Link}
 	}
-	return fi, nil
+	return d, fi, nil
 }
 
 // file refuses anything but a regular file at name.
@@ -220,7 +251,7 @@ func (t *diskTree) same(name string, checked fs.FileInfo, f *os.File) (fs.FileIn
 }
 
 func (t *diskTree) Stat(name string) (Kind, error) {
-	fi, err := t.lstat(name, false)
+	_, fi, err := t.lstat(name, false)
 	switch {
 	case err != nil:
 		return Missing, err
@@ -235,7 +266,7 @@ func (t *diskTree) Stat(name string) (Kind, error) {
 }
 
 func (t *diskTree) ReadFile(name string) ([]byte, error) {
-	fi, err := t.lstat(name, false)
+	d, fi, err := t.lstat(name, false)
 	if err != nil {
 		return nil, err
 	}
@@ -248,9 +279,9 @@ func (t *diskTree) ReadFile(name string) ([]byte, error) {
 	if fi.Size() > MaxFileSize {
 		return nil, &UnsafeError{Tree: t.dir, Path: name, Reason: TooLarge}
 	}
-	f, err := t.root.OpenFile(name, os.O_RDONLY|nonblock, 0)
+	f, err := d.OpenFile(base(name), os.O_RDONLY|nonblock, 0)
 	if err != nil {
-		return nil, t.fix(err)
+		return nil, t.fixIn(name, err)
 	}
 	defer f.Close()
 	if _, err := t.same(name, fi, f); err != nil {
@@ -260,7 +291,7 @@ func (t *diskTree) ReadFile(name string) ([]byte, error) {
 	// to notice.
 	b, err := io.ReadAll(io.LimitReader(f, MaxFileSize+1))
 	if err != nil {
-		return nil, t.fix(err)
+		return nil, t.fixIn(name, err)
 	}
 	if len(b) > MaxFileSize {
 		return nil, &UnsafeError{Tree: t.dir, Path: name, Reason: TooLarge}
@@ -269,7 +300,7 @@ func (t *diskTree) ReadFile(name string) ([]byte, error) {
 }
 
 // WriteFile writes name; when a directory on the way went away since it
-// was checked (another process removed it), it checks again once.
+// was opened (another process removed it), it opens the way again once.
 func (t *diskTree) WriteFile(name string, data []byte) error {
 	err := t.writeFile(name, data)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -280,7 +311,7 @@ func (t *diskTree) WriteFile(name string, data []byte) error {
 }
 
 func (t *diskTree) writeFile(name string, data []byte) error {
-	fi, err := t.lstat(name, true)
+	d, fi, err := t.lstat(name, true)
 	if err != nil {
 		return err
 	}
@@ -294,9 +325,9 @@ func (t *diskTree) writeFile(name string, data []byte) error {
 		}
 		flag = os.O_WRONLY | nonblock
 	}
-	f, err := t.root.OpenFile(name, flag, 0o644)
+	f, err := d.OpenFile(base(name), flag, 0o644)
 	if err != nil {
-		return t.fix(err)
+		return t.fixIn(name, err)
 	}
 	if fi != nil {
 		if _, err := t.same(name, fi, f); err != nil {
@@ -305,27 +336,28 @@ func (t *diskTree) writeFile(name string, data []byte) error {
 		}
 		if err := f.Truncate(0); err != nil {
 			f.Close()
-			return t.fix(err)
+			return t.fixIn(name, err)
 		}
 	}
 	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return t.fix(err)
+		return t.fixIn(name, err)
 	}
 	if t.durable {
 		if err := syncOnWrite(f); err != nil {
 			f.Close()
-			return t.fix(err)
+			return t.fixIn(name, err)
 		}
 	}
-	return t.fix(f.Close())
+	return t.fixIn(name, f.Close())
 }
 
 // Rename moves oldname; when a directory on the way to newname went away
-// since it was checked, it checks again once.
+// since it was opened, it opens the way again once.
 func (t *diskTree) Rename(oldname, newname string) error {
 	err := t.rename(oldname, newname)
 	if errors.Is(err, fs.ErrNotExist) {
+		t.forgetParents(oldname)
 		t.forgetParents(newname)
 		err = t.rename(oldname, newname)
 	}
@@ -333,7 +365,7 @@ func (t *diskTree) Rename(oldname, newname string) error {
 }
 
 func (t *diskTree) rename(oldname, newname string) error {
-	ofi, err := t.lstat(oldname, false)
+	_, ofi, err := t.lstat(oldname, false)
 	if err != nil {
 		return err
 	}
@@ -343,7 +375,7 @@ func (t *diskTree) rename(oldname, newname string) error {
 	if err := t.file(oldname, ofi); err != nil {
 		return err
 	}
-	nfi, err := t.lstat(newname, true)
+	_, nfi, err := t.lstat(newname, true)
 	if err != nil {
 		return err
 	}
@@ -352,34 +384,34 @@ func (t *diskTree) rename(oldname, newname string) error {
 			return err
 		}
 	}
+	// Both directories were checked just now; the os.Root keeps a race
+	// with another process inside the tree.
 	return t.fix(t.root.Rename(oldname, newname))
 }
 
 func (t *diskTree) Remove(name string) error {
-	fi, err := t.lstat(name, false)
+	d, fi, err := t.lstat(name, false)
 	if err != nil {
 		return err
 	}
 	if fi == nil {
 		return &fs.PathError{Op: "remove", Path: t.show(name), Err: fs.ErrNotExist}
 	}
-	if !fi.IsDir() {
-		if err := t.file(name, fi); err != nil {
-			return err
-		}
-	} else {
+	if fi.IsDir() {
 		t.forget(name)
+	} else if err := t.file(name, fi); err != nil {
+		return err
 	}
-	return t.fix(t.root.Remove(name))
+	return t.fixIn(name, d.Remove(base(name)))
 }
 
 func (t *diskTree) RemoveAll(name string) error {
-	fi, err := t.lstat(name, false)
+	d, fi, err := t.lstat(name, false)
 	if err != nil || fi == nil {
 		return err
 	}
 	t.forget(name)
-	return t.fix(t.root.RemoveAll(name))
+	return t.fixIn(name, d.RemoveAll(base(name)))
 }
 
 // Sync, when durable, flushes the file system that holds the tree with
@@ -397,7 +429,10 @@ func (t *diskTree) Sync() error {
 	return t.fix(syncFS(f))
 }
 
-func (t *diskTree) Close() error { return t.root.Close() }
+func (t *diskTree) Close() error {
+	t.forget("")
+	return t.root.Close()
+}
 
 func (t *diskTree) Lock(name string, wait time.Duration) (func(), error) {
 	dir := parent(name)
@@ -448,7 +483,7 @@ func (t *diskTree) tryLock(name string) (*os.File, error) {
 	for range 100 {
 		// Another process's unlock may have removed the directory.
 		t.forgetParents(name)
-		fi, err := t.lstat(name, true)
+		d, fi, err := t.lstat(name, true)
 		if err != nil {
 			return nil, err
 		}
@@ -457,17 +492,17 @@ func (t *diskTree) tryLock(name string) (*os.File, error) {
 				return nil, err
 			}
 		}
-		f, err := t.root.OpenFile(name, os.O_RDWR|os.O_CREATE|nonblock, 0o644)
+		f, err := d.OpenFile(base(name), os.O_RDWR|os.O_CREATE|nonblock, 0o644)
 		if err != nil {
-			return nil, t.fix(err)
+			return nil, t.fixIn(name, err)
 		}
 		ok, err := lockFile(f)
 		if err != nil || !ok {
 			f.Close()
-			return nil, t.fix(err)
+			return nil, t.fixIn(name, err)
 		}
 		got, err1 := f.Stat()
-		there, err2 := t.root.Lstat(name)
+		there, err2 := d.Lstat(base(name))
 		if err1 == nil && err2 == nil && os.SameFile(got, there) && got.Mode().IsRegular() {
 			return f, nil
 		}

@@ -147,6 +147,9 @@ func parentsOf(name string) []string {
 	return out
 }
 
+// base is the last part of name.
+func base(name string) string { return name[strings.LastIndexByte(name, '/')+1:] }
+
 // parent is the directory of name, "" at the top of the tree.
 func parent(name string) string {
 	if i := strings.LastIndexByte(name, '/'); i >= 0 {
