@@ -33,6 +33,9 @@ type FS interface {
 	Files(root string) ([]string, error)
 	// Dirs lists the directories below root (not root), deepest first.
 	Dirs(root string) ([]string, error)
+	// OpenTree opens the directory dir as a Tree, creating it when create
+	// is set; otherwise a missing dir is an error wrapping fs.ErrNotExist.
+	OpenTree(dir string, create bool) (Tree, error)
 }
 
 // OnDisk is the real file system.
@@ -161,12 +164,15 @@ type Memory struct {
 	mu    sync.Mutex
 	files map[string][]byte
 	dirs  map[string]bool
+	locks map[string]bool
 }
 
 var _ FS = (*Memory)(nil)
 
 // NewMemory returns an empty in-memory FS.
-func NewMemory() *Memory { return &Memory{files: map[string][]byte{}, dirs: map[string]bool{}} }
+func NewMemory() *Memory {
+	return &Memory{files: map[string][]byte{}, dirs: map[string]bool{}, locks: map[string]bool{}}
+}
 
 func clean(name string) string { return filepath.Clean(name) }
 

@@ -9,7 +9,10 @@
 // Verify uses it to prove that each overlay gives back its environment,
 // when render is asked to (render --verify) and in the tests.
 //
-// Write replaces the files of a previous render atomically: it stages the
-// new tree, keeps a journal while it swaps files in, prunes only files the
-// previous manifest lists, and rolls back on any failure.
+// Write replaces the files of a previous render atomically: it takes the
+// tree's lock, stages the new tree, keeps a journal while it swaps files
+// in, prunes only files the previous manifest lists that still hold the
+// content it recorded, and rolls back on any failure; the next write
+// finishes what a killed one left. It works through an fsys.Tree, so it
+// never goes through a symbolic link inside the output directory.
 package overlays

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"path/filepath"
+	"slices"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -117,18 +118,28 @@ func TestWriteRefusesToOverwriteForeignFile(t *testing.T) {
 }
 
 // TestWriteFailureAtEveryStep fails each change the writer makes, one at a
-// time, and checks that the previous tree survives every one of them.
+// time, and checks that the previous tree survives every failure up to the
+// commit point and that the new tree stands after it.
 func TestWriteFailureAtEveryStep(t *testing.T) {
 	base := fsys.NewMemory()
 	before := prepare(t, base)
-	probe := &fsys.Faulty{FS: cloneMemory(t, base)}
+	var ops []string
+	probe := &fsys.Faulty{FS: cloneMemory(t, base), OnChange: func(n int, op, name string) {
+		ops = append(ops, op+" "+name)
+	}}
 	if _, err := Write(probe, "out", tree(t, newFiles)); err != nil {
 		t.Fatal(err)
 	}
 	total := probe.Changes()
 	after := snapshot(t, probe.FS, "out")
-	if total < 10 {
-		t.Fatalf("only %d changes counted; the probe is not seeing the writer", total)
+	if total < 10 || len(ops) != total {
+		t.Fatalf("only %d changes counted (%d seen); the probe is not seeing the writer", total, len(ops))
+	}
+	// The commit point is the change that renames the plan; its number
+	// counts from 1 like FailAt.
+	commitPoint := slices.Index(ops, "rename "+PendingPath) + 1
+	if commitPoint == 0 || commitPoint == total {
+		t.Fatalf("no commit point, or nothing after it, among the changes %q", ops)
 	}
 	failed := 0
 	for _, crash := range []bool{false, true} {
@@ -139,6 +150,12 @@ func TestWriteFailureAtEveryStep(t *testing.T) {
 				_, err := Write(f, "out", tree(t, newFiles))
 				if err != nil && !errors.Is(err, fsys.ErrInjected) {
 					t.Fatalf("unexpected error: %v", err)
+				}
+				// Every change up to the commit point can fail the write;
+				// after it, the new tree stands and cleaning up is best
+				// effort.
+				if wantErr := n <= commitPoint; (err != nil) != wantErr {
+					t.Fatalf("change %d (%s), commit point %d: error %v, want an error: %v", n, ops[n-1], commitPoint, err, wantErr)
 				}
 				// Whether the process died or not, the next run starts by
 				// recovering; a failed write must leave the old tree, a
@@ -156,15 +173,24 @@ func TestWriteFailureAtEveryStep(t *testing.T) {
 				if d := cmp.Diff(want, snapshot(t, mem, "out")); d != "" {
 					t.Fatalf("tree after change %d failed, err=%v (-want +got):\n%s", n, err, d)
 				}
+				// Nor is anything left of the write: its transaction, or,
+				// when the process died after the commit point, a
+				// directory it emptied by pruning (removing one is best
+				// effort when the process lives on).
+				if exists, _, _ := mem.Stat("out/.ydpgen/txn"); exists {
+					t.Errorf("the transaction directory is left after recovering")
+				}
+				if exists, _, _ := mem.Stat("out/overlays/old"); exists && err == nil && crash {
+					t.Errorf("the directory pruning emptied is left after recovering")
+				}
 				if _, err := Write(mem, "out", tree(t, newFiles)); err != nil {
 					t.Fatalf("write after the failure: %v", err)
 				}
 			})
 		}
 	}
-	// Every change up to the commit point must be able to fail the write.
-	if failed < total {
-		t.Errorf("only %d of %d injected failures made the write fail", failed, 2*total)
+	if failed != 2*commitPoint {
+		t.Errorf("%d of %d injected failures made the write fail, want the %d up to the commit point in both modes", failed, 2*total, 2*commitPoint)
 	}
 }
 

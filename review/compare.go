@@ -99,8 +99,15 @@ func (r *Report) Flags() []Flagged {
 	return out
 }
 
-// Compare describes how the new tree differs from the old one.
+// Compare describes how the new tree differs from the old one. It builds
+// overlays, so a tree whose kustomizations name anything remote is refused
+// first, whoever made the Side.
 func Compare(old, new Side) (*Report, error) {
+	for _, s := range []Side{old, new} {
+		if err := checkLocal(s.Tree, s.Label); err != nil {
+			return nil, err
+		}
+	}
 	r := &Report{Old: old.Label, New: new.Label, OldNote: old.Note}
 	oldFiles, newFiles := fileMap(old.Tree), fileMap(new.Tree)
 	var changed []string

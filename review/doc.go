@@ -15,5 +15,9 @@
 //
 // The old side is a directory on disk or a git revision; in both, only the
 // files the tree's .ydpgen/manifest.json lists count, so a team's own files
-// next to the tree are never a difference.
+// next to the tree are never a difference. In CI that side comes from a
+// pull request, so reading it never follows a symbolic link, reads only
+// regular files of bounded size, refuses a tree a render was interrupted
+// in, and refuses kustomizations that name anything kustomize would fetch:
+// comparing never touches the network.
 package review

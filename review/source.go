@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path"
@@ -40,34 +41,70 @@ type Side struct {
 // ydpgen's and are left out; a listed file that is missing is left out too,
 // so that it shows as a difference. A directory without a manifest gives an
 // empty tree.
-func FromDir(fs fsys.FS, dir string) (Side, error) {
+//
+// The tree may come from a pull request: a symbolic link, a special or
+// huge file where the manifest lists a file, a listed directory, an
+// interrupted render or a kustomization naming a remote base is refused
+// (an *InputError), never followed or fetched.
+func FromDir(fsy fsys.FS, dir string) (Side, error) {
 	side := Side{Label: filepath.ToSlash(dir), Tree: &overlays.Tree{}}
-	m, err := overlays.ReadManifest(fs, dir)
+	noTree := "no " + overlays.ManifestPath + " there: no rendered tree"
+	tr, err := fsy.OpenTree(dir, false)
+	if errors.Is(err, fs.ErrNotExist) {
+		side.Note = noTree
+		return side, nil
+	}
 	if err != nil {
-		return side, &InputError{err}
+		return side, treeError(err)
+	}
+	defer tr.Close()
+	if err := overlays.CheckPending(tr, dir); err != nil {
+		return side, treeError(err)
+	}
+	m, err := overlays.LoadManifest(tr, dir)
+	if err != nil {
+		return side, treeError(err)
 	}
 	if m.Generator == "" {
-		side.Note = "no " + overlays.ManifestPath + " there: no rendered tree"
+		side.Note = noTree
 		return side, nil
 	}
 	for _, f := range m.Files {
-		p := filepath.Join(dir, filepath.FromSlash(f.Path))
-		exists, isDir, err := fs.Stat(p)
-		if err != nil {
-			return side, err
-		}
-		if !exists || isDir {
+		kind, err := tr.Stat(f.Path)
+		switch {
+		case err != nil:
+			return side, treeError(err)
+		case kind == fsys.Missing:
 			continue
+		case kind == fsys.Directory:
+			return side, inputErrorf("%s lists %s, which is a directory; ydpgen lists only files it wrote: restore the manifest from version control, or run ydpgen render to replace the tree",
+				filepath.Join(dir, filepath.FromSlash(overlays.ManifestPath)), f.Path)
 		}
-		b, err := fs.ReadFile(p)
+		b, err := tr.ReadFile(f.Path)
 		if err != nil {
-			return side, err
+			return side, treeError(err)
 		}
 		if err := side.Tree.Add(f.Path, b); err != nil {
 			return side, err
 		}
 	}
+	if err := checkLocal(side.Tree, side.Label); err != nil {
+		return side, err
+	}
 	return side, nil
+}
+
+// treeError makes what is wrong with a tree the user's to fix: a link or
+// special file in it, a manifest ydpgen cannot trust, an interrupted
+// render.
+func treeError(err error) error {
+	var ue *fsys.UnsafeError
+	var me *overlays.ManifestError
+	var pe *overlays.PendingError
+	if errors.As(err, &ue) || errors.As(err, &me) || errors.As(err, &pe) {
+		return &InputError{err}
+	}
+	return err
 }
 
 // FromRevision reads the tree that dir held at a git revision of the
@@ -121,7 +158,7 @@ func FromRevision(dir, rev string) (Side, error) {
 	oid := strings.TrimSpace(string(commit))
 
 	// One listing and one batch read, whatever the number of files.
-	args := []string{"ls-tree", "-r", "-z", "--full-tree", oid}
+	args := []string{"ls-tree", "-r", "-z", "-l", "--full-tree", oid}
 	if rel != "." {
 		args = append(args, "--", rel)
 	}
@@ -133,24 +170,61 @@ func FromRevision(dir, rev string) (Side, error) {
 	if rel != "." {
 		prefix = rel + "/"
 	}
-	blobs := map[string]string{} // path in the tree to blob id
-	for _, entry := range bytes.Split(list, []byte{0}) {
-		meta, p, ok := strings.Cut(string(entry), "\t")
+	// Every entry below the tree: blobs (files and symbolic links) and
+	// gitlinks (submodules), with the directories that hold them.
+	type entry struct {
+		mode, id string
+		size     int64
+	}
+	entries := map[string]entry{}
+	dirs := map[string]bool{}
+	for _, e := range bytes.Split(list, []byte{0}) {
+		meta, p, ok := strings.Cut(string(e), "\t")
 		if !ok {
 			continue
 		}
 		fields := strings.Fields(meta)
-		if len(fields) != 3 || fields[1] != "blob" || !strings.HasPrefix(p, prefix) {
+		if len(fields) != 4 || !strings.HasPrefix(p, prefix) {
 			continue
 		}
-		blobs[strings.TrimPrefix(p, prefix)] = fields[2]
+		p = strings.TrimPrefix(p, prefix)
+		size, _ := strconv.ParseInt(fields[3], 10, 64) // "-" for a gitlink
+		entries[p] = entry{mode: fields[0], id: fields[2], size: size}
+		for d := path.Dir(p); d != "."; d = path.Dir(d) {
+			dirs[d] = true
+		}
 	}
-	mid, ok := blobs[overlays.ManifestPath]
+	label := rev + ":" + rel
+	// file checks a path the manifest lists, like a Tree would on disk.
+	file := func(p string) (entry, bool, error) {
+		e, ok := entries[p]
+		switch {
+		case !ok && dirs[p]:
+			return e, false, inputErrorf("%s lists %s, which is a directory at %s; ydpgen lists only files it wrote: restore the manifest from version control, or run ydpgen render to replace the tree",
+				path.Join(label, overlays.ManifestPath), p, rev)
+		case !ok:
+			return e, false, nil
+		case e.mode == "120000":
+			return e, false, &InputError{&fsys.UnsafeError{Tree: label, Path: p, Reason: fsys.Link}}
+		case e.mode == "160000":
+			return e, false, &InputError{&fsys.UnsafeError{Tree: label, Path: p, Reason: fsys.NotRegular}}
+		case e.size > fsys.MaxFileSize:
+			return e, false, &InputError{&fsys.UnsafeError{Tree: label, Path: p, Reason: fsys.TooLarge}}
+		}
+		return e, true, nil
+	}
+	if _, ok := entries[overlays.PendingPath]; ok {
+		return side, &InputError{&overlays.PendingError{Dir: label}}
+	}
+	me, ok, err := file(overlays.ManifestPath)
+	if err != nil {
+		return side, err
+	}
 	if !ok {
 		side.Note = "no " + overlays.ManifestPath + " there: no rendered tree"
 		return side, nil
 	}
-	mb, err := catBlobs(root, []string{mid})
+	mb, err := catBlobs(root, []string{me.id})
 	if err != nil {
 		return side, err
 	}
@@ -160,9 +234,13 @@ func FromRevision(dir, rev string) (Side, error) {
 	}
 	var paths, ids []string
 	for _, f := range m.Files {
-		if id, ok := blobs[f.Path]; ok {
+		e, ok, err := file(f.Path)
+		if err != nil {
+			return side, err
+		}
+		if ok {
 			paths = append(paths, f.Path)
-			ids = append(ids, id)
+			ids = append(ids, e.id)
 		}
 	}
 	data, err := catBlobs(root, ids)
@@ -173,6 +251,9 @@ func FromRevision(dir, rev string) (Side, error) {
 		if err := side.Tree.Add(p, data[i]); err != nil {
 			return side, err
 		}
+	}
+	if err := checkLocal(side.Tree, label); err != nil {
+		return side, err
 	}
 	return side, nil
 }

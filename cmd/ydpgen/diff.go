@@ -55,7 +55,7 @@ be used.`,
 				return err
 			}
 			if against != "" {
-				old, err = review.FromDir(fsys.OnDisk{}, against)
+				old, err = review.FromDir(fsys.OnDisk{}, displayPath(against))
 				old.Label = displayPath(against)
 			} else {
 				old, err = review.FromRevision(treePath, againstRef)

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -26,8 +27,12 @@ order) and .ydpgen/manifest.json. With --verify, every overlay is first built wi
 kustomize in memory and compared with its environment's render. The write
 is atomic: if it fails or is interrupted, DIR keeps the previous render
 (--durable extends that to a power loss, at the cost of flushing the
-disk). Files ydpgen did not write are never touched; files the previous
-render wrote and this one does not are removed.
+disk), and the next render finishes or rolls back what a killed one left.
+Files ydpgen did not write are never touched; a file the previous render
+wrote and this one does not is removed while it holds what ydpgen wrote,
+and kept (and reported) otherwise. Nothing is read, written or removed
+through a symbolic link inside DIR. Renders into one directory take turns
+(the lock .ydpgen/lock; a render gives up after waiting 30 seconds).
 
 The lint rules run first: errors stop the render, warnings are printed.
 Each overlay also gets capacity.svg, the memory budget of its nodes.
@@ -54,27 +59,29 @@ spec renders, 0 when it is.`,
 			if check {
 				return a.check(args[0], out, res, findings)
 			}
+			// Paths in the writer's errors are then as users see them.
+			out = displayPath(out)
 			rep, err := overlays.Write(fsys.OnDisk{Durable: durable}, out, res.Tree)
-			// The tree is complete and checked before Write starts, so
-			// what stops Write is the directory: a foreign file in the
-			// way, something that is not a file where one goes, a file
-			// system that refuses.
-			var conflict *overlays.ConflictError
-			switch {
-			case errors.As(err, &conflict):
-				return filesError{err}
-			case err != nil:
-				return filesErrorf("cannot write the tree into %s: %w", displayPath(out), err)
+			if err != nil {
+				return writeError(out, err)
+			}
+			kept := rep.Kept
+			if kept == nil {
+				kept = []overlays.KeptFile{}
 			}
 			if a.output == "json" {
 				return writeJSON(a.stdout, report{OK: true, Findings: findings, Summary: map[string]any{
-					"output": displayPath(out), "written": nonNil(rep.Written), "unchanged": nonNil(rep.Unchanged), "pruned": nonNil(rep.Pruned),
+					"output": out, "written": nonNil(rep.Written), "unchanged": nonNil(rep.Unchanged), "pruned": nonNil(rep.Pruned), "kept": kept,
 				}})
 			}
 			fmt.Fprintf(a.stdout, "rendered %s into %s: %d written, %d unchanged, %d pruned\n",
-				plural(len(res.Environments), "environment"), displayPath(out), len(rep.Written), len(rep.Unchanged), len(rep.Pruned))
+				plural(len(res.Environments), "environment"), out, len(rep.Written), len(rep.Unchanged), len(rep.Pruned))
 			for _, e := range res.Environments {
-				fmt.Fprintf(a.stdout, "  kubectl kustomize %s\n", displayPath(out)+"/"+overlays.OverlayDir(e.Name))
+				fmt.Fprintf(a.stdout, "  kubectl kustomize %s\n", out+"/"+overlays.OverlayDir(e.Name))
+			}
+			for _, k := range kept {
+				fmt.Fprintf(a.stderr, "ydpgen: kept %s, which the previous render wrote and this one does not: %s; delete it if nothing needs it\n",
+					filepath.Join(out, filepath.FromSlash(k.Path)), k.Reason)
 			}
 			return nil
 		},
@@ -88,6 +95,7 @@ spec renders, 0 when it is.`,
 
 // check compares a render with the tree in out and prints the differences.
 func (a *app) check(spec, out string, res *render.Result, findings diag.List) error {
+	out = displayPath(out)
 	old, err := review.FromDir(fsys.OnDisk{}, out)
 	if err != nil {
 		return inputError(err)
@@ -106,6 +114,24 @@ func (a *app) check(spec, out string, res *render.Result, findings diag.List) er
 		fmt.Fprintf(a.stderr, "ydpgen: %s is not what %s renders; run: ydpgen render %s -o %s\n", displayPath(out), displayPath(spec), displayPath(spec), displayPath(out))
 	}
 	return err
+}
+
+// writeError makes what is wrong in the output directory a usage error:
+// a file ydpgen did not write, a link or special file in the tree, a
+// manifest it cannot trust, another render holding the lock.
+func writeError(out string, err error) error {
+	var conflict *overlays.ConflictError
+	var unsafe *fsys.UnsafeError
+	var manifest *overlays.ManifestError
+	var locked *fsys.LockedError
+	// The tree is complete and checked before Write starts, so what stops
+	// Write is the directory: a foreign file or a link in the way, a
+	// manifest ydpgen did not write, another render holding the lock, a
+	// file system that refuses. None of it is a bug in ydpgen.
+	if errors.As(err, &conflict) || errors.As(err, &unsafe) || errors.As(err, &manifest) || errors.As(err, &locked) {
+		return filesError{err}
+	}
+	return filesErrorf("cannot write the tree into %s: %w", out, err)
 }
 
 func nonNil(s []string) []string {
