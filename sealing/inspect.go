@@ -48,6 +48,12 @@ type Inspection struct {
 	// EncryptedRegex is the file's sops.encrypted_regex.
 	EncryptedRegex string
 
+	// Scope is a SealedSecret's sealing scope.
+	Scope Scope
+	// SealedWith is the fingerprint in the SealedWithAnnotation: which
+	// certificate sealed the values ("" when the annotation is missing).
+	SealedWith string
+
 	// Findings are problems visible without a key: values in clear, no
 	// MAC, metadata that cannot be read.
 	Findings []Finding
@@ -106,6 +112,7 @@ type rawObject struct {
 	Immutable  any            `json:"immutable"`
 	Data       map[string]any `json:"data"`
 	StringData map[string]any `json:"stringData"`
+	Spec       *rawSealedSpec `json:"spec"`
 	SOPS       *rawSOPS       `json:"sops"`
 }
 
@@ -156,7 +163,7 @@ const encPattern = `^ENC\[AES256_GCM,data:[A-Za-z0-9+/=]*,iv:[A-Za-z0-9+/=]+,tag
 // Inspect reads a sealed file without any private key: which Secret it
 // holds, its key names, what it was sealed for, and the problems visible
 // in clear. It returns an error only when the file is not one YAML
-// document holding a Secret; problems inside such a file
+// document holding a Secret or SealedSecret; problems inside such a file
 // are Findings. Errors and findings never quote a value.
 func Inspect(file string, content []byte) (*Inspection, error) {
 	doc, err := singleDocument(file, content)
@@ -173,8 +180,10 @@ func Inspect(file string, content []byte) (*Inspection, error) {
 	switch {
 	case raw.Kind == "Secret" && raw.APIVersion == "v1":
 		inspectSecret(in, &raw, encRe)
+	case raw.Kind == "SealedSecret" && strings.HasPrefix(raw.APIVersion, "bitnami.com/"):
+		inspectSealed(in, &raw)
 	default:
-		return nil, fmt.Errorf("%s: holds a %s %q, not a v1 Secret", file, orNone(raw.Kind), raw.APIVersion)
+		return nil, fmt.Errorf("%s: holds a %s %q, not a v1 Secret or a bitnami.com SealedSecret", file, orNone(raw.Kind), raw.APIVersion)
 	}
 	slices.SortFunc(in.Findings, compareFindings)
 	return in, nil

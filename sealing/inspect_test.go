@@ -88,6 +88,20 @@ func TestInspectSOPSProblems(t *testing.T) {
 	}
 }
 
+func TestInspectSealedProblems(t *testing.T) {
+	in, err := Inspect("r.sealed.yaml", readTestdata(t, "sealed-template-data.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Format != FormatSealedSecrets || in.Scope != ScopeStrict || in.SealedWith != "" || in.Type != "kubernetes.io/dockerconfigjson" {
+		t.Errorf("inspection: %+v", in)
+	}
+	want := "plaintext-value:registry:.dockerconfigjson plaintext-value:registry:token"
+	if got := summary(in.Findings); got != want {
+		t.Errorf("findings\n got %s\nwant %s", got, want)
+	}
+}
+
 func TestInspectRejects(t *testing.T) {
 	for name, content := range map[string][]byte{
 		"two-documents.yaml": readTestdata(t, "two-documents.yaml"),
