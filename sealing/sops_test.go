@@ -324,6 +324,39 @@ func TestSOPSUpdateOneValueChangesOneEntry(t *testing.T) {
 	sameValues(t, got, next)
 }
 
+// TestSOPSSealEnvironmentTwice runs a seal step over two Secrets twice,
+// the second time with one value changed: only that Secret's file moves.
+func TestSOPSSealEnvironmentTwice(t *testing.T) {
+	id := newIdentity(t)
+	s := SOPS{Recipients: []string{id.Recipient().String()}, Identities: []string{id.String()}, Now: clock(0)}
+	values := map[string]map[string]string{
+		"airflow-metadata":   {"connection": "postgresql://a:b@db/airflow"},
+		"airflow-fernet-key": {"fernet-key": "Zm9vYmFy"},
+	}
+	files := map[string][]byte{}
+	for name, vals := range values {
+		out, err := s.Seal(NewSecret(name, "ydp-dev", "", vals))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files[name] = out
+	}
+	values["airflow-fernet-key"]["fernet-key"] = "YmFyYmF6"
+	s.Now = clock(10)
+	for name, vals := range values {
+		res, err := s.Update(name+".sops.yaml", files[name], NewSecret(name, "ydp-dev", "", vals), UpdateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Changed != (name == "airflow-fernet-key") {
+			t.Errorf("%s: changed %v", name, res.Changed)
+		}
+		if !res.Changed && !bytes.Equal(res.File, files[name]) {
+			t.Errorf("%s: unchanged but rewritten", name)
+		}
+	}
+}
+
 func TestSOPSUpdateWithoutIdentity(t *testing.T) {
 	id := newIdentity(t)
 	full := SOPS{Recipients: []string{id.Recipient().String()}, Identities: []string{id.String()}, Now: clock(0)}
