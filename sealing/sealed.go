@@ -16,7 +16,6 @@ import (
 	"strings"
 	"time"
 
-	ssc "github.com/bitnami/sealed-secrets/pkg/crypto"
 	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 )
@@ -195,9 +194,10 @@ type SealedSecrets struct {
 	PrivateKeys []*rsa.PrivateKey
 }
 
-// The SealedSecret object, as local types: the upstream API package
-// brings a template engine into the binary for its unseal path, which
-// sealing does not need. Tests decode these files with the upstream types.
+// The SealedSecret object, as local types: ydpgen does not depend on the
+// Sealed Secrets module (see hybrid.go). The tests in sealing/upstreamtest
+// decode these files with the upstream types and unseal them with the
+// upstream code.
 type sealedSecret struct {
 	APIVersion string     `json:"apiVersion"`
 	Kind       string     `json:"kind"`
@@ -264,11 +264,11 @@ func (s SealedSecrets) object(sec *corev1.Secret, scope Scope) *sealedSecret {
 	}
 }
 
-// sealValue encrypts one value with the upstream hybrid scheme: a random
-// AES-256-GCM session key wrapped with RSA-OAEP (SHA-256) under the
-// scope's label.
+// sealValue encrypts one value the way kubeseal does (hybridSeal): a
+// random AES-256-GCM session key wrapped with RSA-OAEP (SHA-256) under
+// the scope's label.
 func (s SealedSecrets) sealValue(sec *corev1.Secret, scope Scope, v []byte) (string, error) {
-	ct, err := ssc.HybridEncrypt(rand.Reader, s.Certificate.key, v, scope.label(sec.Namespace, sec.Name))
+	ct, err := hybridSeal(rand.Reader, s.Certificate.key, v, scope.label(sec.Namespace, sec.Name))
 	if err != nil {
 		return "", err
 	}
@@ -413,13 +413,9 @@ func orUnknown(s string) string {
 	return s
 }
 
-// unseal decrypts the old values with the given private keys, through the
-// upstream hybrid decryption.
+// unseal decrypts the old values with the given private keys, as the
+// controller would (hybridOpen).
 func (s SealedSecrets) unseal(file, ref string, old *sealedSecret, scope Scope) (map[string]entry, error) {
-	keys := map[string]*rsa.PrivateKey{}
-	for i, k := range s.PrivateKeys {
-		keys[fmt.Sprint(i)] = k
-	}
 	label := scope.label(old.Metadata.Namespace, old.Metadata.Name)
 	out := map[string]entry{}
 	for _, k := range sortedKeys(old.Spec.EncryptedData) {
@@ -427,7 +423,7 @@ func (s SealedSecrets) unseal(file, ref string, old *sealedSecret, scope Scope) 
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s key %q is not base64", file, ref, k)
 		}
-		v, err := ssc.HybridDecrypt(rand.Reader, keys, ct, label)
+		v, err := hybridOpen(s.PrivateKeys, ct, label)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %s key %q does not unseal with the given private keys", file, ref, k)
 		}

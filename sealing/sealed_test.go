@@ -6,6 +6,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/base64"
 	"encoding/pem"
 	"errors"
 	"math/big"
@@ -13,10 +14,7 @@ import (
 	"testing"
 	"time"
 
-	ssv1 "github.com/bitnami/sealed-secrets/pkg/apis/sealedsecrets/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"sigs.k8s.io/yaml"
 )
 
@@ -42,23 +40,43 @@ func controllerKey(t *testing.T) (*rsa.PrivateKey, []byte) {
 	return key, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})
 }
 
-// upstreamUnseal decodes the file into the upstream SealedSecret type and
-// unseals it with the upstream code path, as the controller does.
-func upstreamUnseal(t *testing.T, file []byte, key *rsa.PrivateKey) *corev1.Secret {
+// unsealFile reads a SealedSecret the way the controller does: the scope
+// from its annotations, then every value with hybridOpen under the label
+// of the file's namespace and name. The nested module sealing/upstreamtest
+// does the same with the controller's own code.
+func unsealFile(t *testing.T, file []byte, key *rsa.PrivateKey) *corev1.Secret {
 	t.Helper()
-	var ss ssv1.SealedSecret
+	var ss sealedSecret
 	if err := yaml.UnmarshalStrict(file, &ss); err != nil {
-		t.Fatalf("not an upstream SealedSecret: %v\n%s", err, file)
+		t.Fatalf("not a SealedSecret: %v\n%s", err, file)
 	}
-	codecs := serializer.NewCodecFactory(runtime.NewScheme())
-	sec, err := ss.Unseal(codecs, map[string]*rsa.PrivateKey{"k": key})
+	sec, err := unsealObject(&ss, key)
 	if err != nil {
-		t.Fatalf("upstream unseal failed: %v", err)
+		t.Fatalf("unseal failed: %v", err)
 	}
 	return sec
 }
 
-func TestSealedRoundTripUpstream(t *testing.T) {
+func unsealObject(ss *sealedSecret, key *rsa.PrivateKey) (*corev1.Secret, error) {
+	label := scopeOf(ss.Metadata.Annotations).label(ss.Metadata.Namespace, ss.Metadata.Name)
+	sec := &corev1.Secret{Type: ss.Spec.Template.Type, Data: map[string][]byte{}}
+	sec.Name, sec.Namespace = ss.Metadata.Name, ss.Metadata.Namespace
+	sec.Labels = ss.Spec.Template.Metadata.Labels
+	for k, v := range ss.Spec.EncryptedData {
+		ct, err := base64.StdEncoding.DecodeString(v)
+		if err != nil {
+			return nil, err
+		}
+		plain, err := hybridOpen([]*rsa.PrivateKey{key}, ct, label)
+		if err != nil {
+			return nil, err
+		}
+		sec.Data[k] = plain
+	}
+	return sec, nil
+}
+
+func TestSealedRoundTrip(t *testing.T) {
 	key, certPEM := controllerKey(t)
 	cert, err := ParseCertificate("cert.pem", certPEM)
 	if err != nil {
@@ -74,29 +92,33 @@ func TestSealedRoundTripUpstream(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := upstreamUnseal(t, file, key)
-			if got.Name != sec.Name || got.Namespace != sec.Namespace || got.Type != sec.Type || got.Labels["app.kubernetes.io/part-of"] != "ydp" {
+			got := unsealFile(t, file, key)
+			if got.Type != sec.Type || got.Labels["app.kubernetes.io/part-of"] != "ydp" {
 				t.Errorf("unsealed metadata: %+v type %s", got.ObjectMeta, got.Type)
 			}
 			sameValues(t, &corev1.Secret{Data: got.Data}, sec)
 
 			// The label binds the value: a renamed or moved copy does not
 			// unseal unless the scope allows it.
-			var ss ssv1.SealedSecret
-			if err := yaml.Unmarshal(file, &ss); err != nil {
-				t.Fatal(err)
-			}
 			want := scope
 			if want == "" {
 				want = ScopeStrict
 			}
-			if got := ss.Scope(); got.String() != string(want) {
-				t.Errorf("upstream reads scope %s, want %s", got.String(), want)
-			}
-			ss.Name = "renamed"
-			_, err = ss.Unseal(serializer.NewCodecFactory(runtime.NewScheme()), map[string]*rsa.PrivateKey{"k": key})
-			if (err == nil) != (want != ScopeStrict) {
-				t.Errorf("scope %s: unseal under another name: err %v", want, err)
+			for _, move := range []struct {
+				namespace, name string
+				ok              bool
+			}{
+				{sec.Namespace, "renamed", want != ScopeStrict},
+				{"elsewhere", sec.Name, want == ScopeClusterWide},
+			} {
+				var ss sealedSecret
+				if err := yaml.Unmarshal(file, &ss); err != nil {
+					t.Fatal(err)
+				}
+				ss.Metadata.Namespace, ss.Metadata.Name = move.namespace, move.name
+				if _, err := unsealObject(&ss, key); (err == nil) != move.ok {
+					t.Errorf("scope %s: unseal as %s/%s: err %v", want, move.namespace, move.name, err)
+				}
 			}
 
 			in, err := Inspect("x.sealed.yaml", file)
@@ -112,13 +134,14 @@ func TestSealedRoundTripUpstream(t *testing.T) {
 	}
 }
 
-// TestSealedLabelMatchesUpstream pins the scope labels to upstream's.
-func TestSealedLabelMatchesUpstream(t *testing.T) {
-	for scope, up := range map[Scope]ssv1.SealingScope{
-		ScopeStrict: ssv1.StrictScope, ScopeNamespaceWide: ssv1.NamespaceWideScope, ScopeClusterWide: ssv1.ClusterWideScope,
+// TestSealedLabels pins the OAEP labels of the three scopes (the nested
+// module sealing/upstreamtest checks them against the controller's).
+func TestSealedLabels(t *testing.T) {
+	for scope, want := range map[Scope]string{
+		"": "ns/name", ScopeStrict: "ns/name", ScopeNamespaceWide: "ns", ScopeClusterWide: "",
 	} {
-		if got, want := scope.label("ns", "name"), ssv1.EncryptionLabel("ns", "name", up); !bytes.Equal(got, want) {
-			t.Errorf("%s: label %q, upstream %q", scope, got, want)
+		if got := scope.label("ns", "name"); string(got) != want {
+			t.Errorf("%q: label %q, want %q", scope, got, want)
 		}
 	}
 }
@@ -157,7 +180,7 @@ func TestSealedUpdate(t *testing.T) {
 	if added := addedLines(file, res.File); len(added) != 1 || !strings.HasPrefix(added[0], "new.key: ") {
 		t.Errorf("adding a key changed lines %q", added)
 	}
-	sameValues(t, &corev1.Secret{Data: upstreamUnseal(t, res.File, key).Data}, next)
+	sameValues(t, &corev1.Secret{Data: unsealFile(t, res.File, key).Data}, next)
 
 	// One changed value, with the private key: only that entry changes.
 	changed := awkward()
@@ -169,7 +192,7 @@ func TestSealedUpdate(t *testing.T) {
 	if lines := changedLines(t, file, res.File); len(lines) != 1 || !strings.HasPrefix(lines[0], "quotes: ") {
 		t.Errorf("changed lines %q", lines)
 	}
-	sameValues(t, &corev1.Secret{Data: upstreamUnseal(t, res.File, key).Data}, changed)
+	sameValues(t, &corev1.Secret{Data: unsealFile(t, res.File, key).Data}, changed)
 
 	// Without the private key the change is seen only when asked for.
 	res, err = s.Update("x.sealed.yaml", file, changed, UpdateOptions{})
