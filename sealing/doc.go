@@ -94,9 +94,16 @@
 // SOPS code path is the SOPS library's own (github.com/getsops/sops/v3:
 // its tree encryption, MAC and YAML store), with age identities passed in
 // explicitly: nothing reads SOPS_AGE_KEY* or contacts a KMS. Sealed
-// Secrets use the upstream hybrid encryption (pkg/crypto of
-// github.com/bitnami/sealed-secrets); the SealedSecret object is a local
-// type, which the tests decode and unseal with the upstream API types.
+// Secrets' hybrid encryption (RSA-OAEP with SHA-256 wrapping a one-time
+// AES-256-GCM key, the OAEP label binding the value to its scope) is
+// written in this package (hybrid.go), and the SealedSecret object is a
+// local type: ydpgen does not require github.com/bitnami/sealed-secrets,
+// whose current tags can only be required through a replace directive,
+// and a replace in ydpgen's go.mod would break `go install
+// github.com/ydpgen/ydpgen/cmd/ydpgen@version`. The nested module
+// sealing/upstreamtest (run by `make upstream`, part of `make test`)
+// seals with this package and unseals with the controller's code, and
+// the reverse, in every scope.
 //
 // # Cost
 //
