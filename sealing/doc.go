@@ -51,6 +51,7 @@
 //
 // The seal command (cmd/ydpgen, later) would, per environment:
 //
+//	p := sealing.TerminalPrompt(os.Stdin, os.Stderr) // echo off on a terminal
 //	vals, err := sealing.Reader{Environ: os.Environ(), DotenvFile: f, RepoRoot: repo, Prompt: p}.Read(reqs)
 //	sec := sealing.NewSecret(name, namespace, corev1.SecretTypeOpaque, vals[name])
 //	sealer := sealing.SOPS{Recipients: spec.AgeRecipients, Identities: ids}

@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode"
+
+	"golang.org/x/term"
 )
 
 // Request asks for the value of one key of one Secret.
@@ -38,7 +40,8 @@ func varPart(s string) string {
 }
 
 // Prompter asks a person for one value. ok false means no value (allowed
-// for an optional key). It must not echo or log the value.
+// for an optional key). It must not echo or log the value: see
+// TerminalPrompt.
 type Prompter func(r Request) (value string, ok bool, err error)
 
 // Reader finds values for the keys being sealed: first in the process
@@ -290,18 +293,14 @@ func validVarName(s string) bool {
 }
 
 // LinePrompt asks on out and reads one line per value from in. It does
-// not hide what is typed: on a terminal the command should prompt with
-// echo off instead; LinePrompt serves pipes and tests. An empty line
-// means no value. Values cannot contain a newline this way; use the
-// environment or a dotenv file for those.
+// not hide what is typed, so it serves pipes, files and tests; on a
+// terminal use TerminalPrompt. An empty line means no value. Values
+// cannot contain a newline this way; use the environment or a dotenv
+// file for those.
 func LinePrompt(in io.Reader, out io.Writer) Prompter {
 	br := bufio.NewReader(in)
 	return func(q Request) (string, bool, error) {
-		opt := ""
-		if q.Optional {
-			opt = " (optional, empty to skip)"
-		}
-		if _, err := fmt.Fprintf(out, "Value for Secret %s key %q%s: ", q.Secret, q.Key, opt); err != nil {
+		if err := ask(out, q); err != nil {
 			return "", false, err
 		}
 		line, err := br.ReadString('\n')
@@ -314,4 +313,47 @@ func LinePrompt(in io.Reader, out io.Writer) Prompter {
 		line = strings.TrimRight(line, "\r\n")
 		return line, line != "", nil
 	}
+}
+
+// TerminalPrompt asks on out for each value. When in is a terminal it
+// reads the value with echo off (golang.org/x/term), so what is typed is
+// not shown, and then ends the prompt's line on out itself; otherwise (a
+// pipe or a file) it is LinePrompt(in, out). An empty line, or end of
+// input, means no value.
+//
+// Echo is restored when the value has been read. A process killed while
+// it waits (Ctrl-C) leaves the terminal without echo unless the command
+// restores it on the signal (`stty echo` does by hand).
+func TerminalPrompt(in *os.File, out io.Writer) Prompter {
+	fd := int(in.Fd())
+	if !term.IsTerminal(fd) {
+		return LinePrompt(in, out)
+	}
+	return func(q Request) (string, bool, error) {
+		if err := ask(out, q); err != nil {
+			return "", false, err
+		}
+		b, err := term.ReadPassword(fd)
+		// The Enter that ended the value was not echoed either.
+		if _, werr := fmt.Fprintln(out); werr != nil && err == nil {
+			err = werr
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return "", false, nil
+			}
+			return "", false, err
+		}
+		return string(b), len(b) > 0, nil
+	}
+}
+
+// ask writes the prompt for q.
+func ask(out io.Writer, q Request) error {
+	opt := ""
+	if q.Optional {
+		opt = " (optional, empty to skip)"
+	}
+	_, err := fmt.Fprintf(out, "Value for Secret %s key %q%s: ", q.Secret, q.Key, opt)
+	return err
 }

@@ -179,3 +179,54 @@ func TestReaderRefusesValuesInRepo(t *testing.T) {
 		t.Error("a missing values file is an error")
 	}
 }
+
+// TestTerminalPromptFallback: input that is not a terminal (a pipe, a
+// file) is read line by line, as LinePrompt does.
+func TestTerminalPromptFallback(t *testing.T) {
+	reqs := []Request{
+		{Secret: "api", Key: "token"},
+		{Secret: "api", Key: "extra", Optional: true},
+		{Secret: "api", Key: "crlf"},
+		{Secret: "api", Key: "last"},
+		{Secret: "api", Key: "after-eof"},
+	}
+	input := "typed value\n\nwindows\r\nno newline"
+	want := []struct {
+		value string
+		ok    bool
+	}{{"typed value", true}, {"", false}, {"windows", true}, {"no newline", true}, {"", false}}
+
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pr.Close()
+	go func() {
+		pw.WriteString(input)
+		pw.Close()
+	}()
+	file := filepath.Join(t.TempDir(), "input")
+	if err := os.WriteFile(file, []byte(input), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+
+	for name, in := range map[string]*os.File{"pipe": pr, "file": f} {
+		var out bytes.Buffer
+		p := TerminalPrompt(in, &out)
+		for i, q := range reqs {
+			v, ok, err := p(q)
+			if err != nil || v != want[i].value || ok != want[i].ok {
+				t.Errorf("%s: %s: got %q, %v, %v; want %q, %v", name, q.Key, v, ok, err, want[i].value, want[i].ok)
+			}
+		}
+		if !strings.Contains(out.String(), `Value for Secret api key "extra" (optional, empty to skip): `) ||
+			strings.Contains(out.String(), "typed value") || strings.Count(out.String(), "Value for") != len(reqs) {
+			t.Errorf("%s: prompt output %q", name, out.String())
+		}
+	}
+}
