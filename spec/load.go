@@ -76,12 +76,16 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 			findings = append(findings, checkAirflow(env)...)
 			findings = append(findings, checkNamespace(env)...)
 			findings = append(findings, checkDatabases(env)...)
+			findings = append(findings, checkArgoCDCluster(env)...)
 			if len(p.Environments) == 0 {
 				findings = append(findings, checkGitOps(env)...)
 			}
 			p.Environments = append(p.Environments, *env)
 		}
 		all = append(all, findings...)
+	}
+	if len(all) == 0 {
+		all = checkArgoCDNames(p)
 	}
 	if len(all) > 0 {
 		return nil, all.Sort()
