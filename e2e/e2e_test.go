@@ -25,8 +25,10 @@ const fieldManager = "ydpgen-e2e"
 
 const (
 	managedByLabel = "app.kubernetes.io/managed-by"
-	instanceLabel  = "app.kubernetes.io/instance"
-	enforceLabel   = "pod-security.kubernetes.io/enforce"
+	// platformLabel names the platform on every object under every engine
+	// (under Argo CD, app.kubernetes.io/instance is Argo CD's).
+	platformLabel = labels.Platform
+	enforceLabel  = "pod-security.kubernetes.io/enforce"
 )
 
 // TestE2EExamples applies every example, for every environment and every
@@ -173,9 +175,9 @@ func (r *run) checkNamespaces(p *model.Platform, rd *rendered) {
 	}
 	for _, o := range rd.all {
 		l := o.GetLabels()
-		if l[managedByLabel] != labels.ManagedBy || l[instanceLabel] != p.Name {
+		if l[managedByLabel] != labels.ManagedBy || l[platformLabel] != p.Name {
 			t.Errorf("%s: %s lacks %s=%s and %s=%s, so pruning cannot find it", r.example, describe(o),
-				managedByLabel, labels.ManagedBy, instanceLabel, p.Name)
+				managedByLabel, labels.ManagedBy, platformLabel, p.Name)
 		}
 	}
 }
@@ -396,7 +398,7 @@ func (r *run) staleObject(p *model.Platform) *unstructured.Unstructured {
 		"metadata": map[string]any{
 			"name":      "e2e-stale",
 			"namespace": p.Environments[0].Namespace.Name,
-			"labels":    map[string]any{managedByLabel: labels.ManagedBy, instanceLabel: p.Name},
+			"labels":    map[string]any{managedByLabel: labels.ManagedBy, platformLabel: p.Name},
 		},
 		"data": map[string]any{"left": "over"},
 	}}
@@ -494,7 +496,7 @@ func (r *run) prune(ctx context.Context, p *model.Platform, before, after *rende
 		}
 	}
 	slices.Sort(namespaces)
-	selector := managedByLabel + "=" + labels.ManagedBy + "," + instanceLabel + "=" + p.Name
+	selector := managedByLabel + "=" + labels.ManagedBy + "," + platformLabel + "=" + p.Name
 
 	keep := map[string]bool{}
 	for _, o := range after.all {
@@ -503,7 +505,7 @@ func (r *run) prune(ctx context.Context, p *model.Platform, before, after *rende
 	want := []string{describe(stale)}
 	for _, o := range before.all {
 		l := o.GetLabels()
-		if o.GetNamespace() != "" && !keep[objectKey(o)] && l[managedByLabel] == labels.ManagedBy && l[instanceLabel] == p.Name {
+		if o.GetNamespace() != "" && !keep[objectKey(o)] && l[managedByLabel] == labels.ManagedBy && l[platformLabel] == p.Name {
 			want = append(want, describe(o))
 		}
 	}
