@@ -297,7 +297,7 @@ func jobLifecycle(d *doc, p *model.Platform) {
 		d.line("A Job is healthy once complete, so the next wave waits for it. Self-heal finds a finished Job in sync and leaves it;")
 		d.line("a renamed Job's predecessor is pruned at the end of the sync (`PruneLast=true`).")
 		d.line("The chart's Jobs follow the chart's own guidance for Argo CD (`useHelmHooks: false`, `applyCustomEnv: false`):")
-		d.line("- the migration Job is a `Sync` hook (`migrateDatabaseJob.jobAnnotations`): Argo CD creates it again, and so runs it, on every sync")
+		d.line("- the migration Job is a `Sync` hook with `BeforeHookCreation` (`migrateDatabaseJob.jobAnnotations`): Argo CD creates it again, and so runs it, on every sync")
 		d.line("  of the Airflow Application (a change of chart version or values, or self-heal repairing a chart object); `airflow db migrate`")
 		d.line("  at the head changes nothing. Its time to live is %d seconds; hooks are not tracked, so nothing creates it again after that;", airflow.ChartJobTTL)
 		d.line("- the user-creation Job is tracked, without a time to live, with `%s: %s`; the Airflow Application", argocdSyncOptions, CreateUserJobOptions)

@@ -70,8 +70,9 @@ const ChartJobTTL = 300
 
 // Argo CD's annotations as the chart's values set them.
 const (
-	argocdHook        = "argocd.argoproj.io/hook"
-	argocdSyncOptions = "argocd.argoproj.io/sync-options"
+	argocdHook             = "argocd.argoproj.io/hook"
+	argocdHookDeletePolicy = "argocd.argoproj.io/hook-delete-policy"
+	argocdSyncOptions      = "argocd.argoproj.io/sync-options"
 	// argocdReplaceChanged deletes and creates again an object that
 	// changed instead of patching it.
 	argocdReplaceChanged = "Force=true,Replace=true"
@@ -183,8 +184,10 @@ func Build(env *model.Environment) (*Values, error) {
 		// The chart's guidance for Argo CD: the migrations as a Sync hook,
 		// which Argo CD creates again (and so runs) on every sync of the
 		// Airflow Application; `airflow db migrate` at the head does
-		// nothing.
-		v.MigrateDatabaseJob.JobAnnotations = map[string]string{argocdHook: "Sync"}
+		// nothing. The delete policy is said rather than left to Argo CD's
+		// default: a named hook without one was created only once by
+		// older releases.
+		v.MigrateDatabaseJob.JobAnnotations = map[string]string{argocdHook: "Sync", argocdHookDeletePolicy: "BeforeHookCreation"}
 		// The user-creation Job is tracked: with a time to live, self-heal
 		// would create it again after it expired and run it again. Without
 		// one it stays in sync; a changed one is replaced (the Airflow

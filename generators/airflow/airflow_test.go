@@ -170,7 +170,7 @@ func TestChartJobLifecycle(t *testing.T) {
 				// The migrations a Sync hook as the chart documents; the
 				// user Job tracked, kept, and replaced when it changes.
 				want = map[string]string{"migrate ttl": "300", "user ttl": "none",
-					"migrate annotations": "map[argocd.argoproj.io/hook:Sync]",
+					"migrate annotations": "map[argocd.argoproj.io/hook:Sync argocd.argoproj.io/hook-delete-policy:BeforeHookCreation]",
 					"user annotations":    "map[argocd.argoproj.io/sync-options:Force=true,Replace=true]"}
 				keep["argocd.argoproj.io/sync-options"] = "Prune=false,Delete=false"
 			}
