@@ -201,7 +201,7 @@ func deployPlain(d *doc, env *model.Environment, r objset.RenderedEnvironment) {
 		}
 	}
 	d.line("# Jobs a new name replaced")
-	d.line("%s", staleJobsCommand(env.Platform, env, r))
+	d.line("%s", StaleJobsCommand(env.Platform, env, r))
 	d.line("```")
 }
 
@@ -341,9 +341,9 @@ func dataClaims(d *doc, p *model.Platform) {
 	d.line("delete the claim by hand once its data is safe.")
 }
 
-// staleJobsCommand deletes the platform's Jobs in the environment's
+// StaleJobsCommand deletes the platform's Jobs in the environment's
 // namespace that the render no longer has (engine none).
-func staleJobsCommand(p string, env *model.Environment, r objset.RenderedEnvironment) string {
+func StaleJobsCommand(p string, env *model.Environment, r objset.RenderedEnvironment) string {
 	var keep []string
 	for _, e := range r.Objects {
 		if isJob(e) {
