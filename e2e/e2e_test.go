@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strings"
@@ -12,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/ydpgen/ydpgen/gitops"
 	"github.com/ydpgen/ydpgen/internal/crdschema"
 	"github.com/ydpgen/ydpgen/internal/kubetest"
 	"github.com/ydpgen/ydpgen/kube/labels"
@@ -25,8 +29,10 @@ const fieldManager = "ydpgen-e2e"
 
 const (
 	managedByLabel = "app.kubernetes.io/managed-by"
-	instanceLabel  = "app.kubernetes.io/instance"
-	enforceLabel   = "pod-security.kubernetes.io/enforce"
+	// platformLabel names the platform on every object under every engine
+	// (under Argo CD, app.kubernetes.io/instance is Argo CD's).
+	platformLabel = labels.Platform
+	enforceLabel  = "pod-security.kubernetes.io/enforce"
 )
 
 // TestE2EExamples applies every example, for every environment and every
@@ -125,6 +131,9 @@ func (r *run) exercise() {
 	if !r.applyThrice(ctx, "changed render", second.all) {
 		return
 	}
+	if p2.Environments[0].GitOps.Engine == model.EngineNone {
+		r.deleteStaleJobs(ctx, p2, first, second)
+	}
 	r.prune(ctx, p2, first, second, stale)
 }
 
@@ -173,9 +182,9 @@ func (r *run) checkNamespaces(p *model.Platform, rd *rendered) {
 	}
 	for _, o := range rd.all {
 		l := o.GetLabels()
-		if l[managedByLabel] != labels.ManagedBy || l[instanceLabel] != p.Name {
+		if l[managedByLabel] != labels.ManagedBy || l[platformLabel] != p.Name {
 			t.Errorf("%s: %s lacks %s=%s and %s=%s, so pruning cannot find it", r.example, describe(o),
-				managedByLabel, labels.ManagedBy, instanceLabel, p.Name)
+				managedByLabel, labels.ManagedBy, platformLabel, p.Name)
 		}
 	}
 }
@@ -396,7 +405,7 @@ func (r *run) staleObject(p *model.Platform) *unstructured.Unstructured {
 		"metadata": map[string]any{
 			"name":      "e2e-stale",
 			"namespace": p.Environments[0].Namespace.Name,
-			"labels":    map[string]any{managedByLabel: labels.ManagedBy, instanceLabel: p.Name},
+			"labels":    map[string]any{managedByLabel: labels.ManagedBy, platformLabel: p.Name},
 		},
 		"data": map[string]any{"left": "over"},
 	}}
@@ -494,7 +503,7 @@ func (r *run) prune(ctx context.Context, p *model.Platform, before, after *rende
 		}
 	}
 	slices.Sort(namespaces)
-	selector := managedByLabel + "=" + labels.ManagedBy + "," + instanceLabel + "=" + p.Name
+	selector := managedByLabel + "=" + labels.ManagedBy + "," + platformLabel + "=" + p.Name
 
 	keep := map[string]bool{}
 	for _, o := range after.all {
@@ -503,7 +512,11 @@ func (r *run) prune(ctx context.Context, p *model.Platform, before, after *rende
 	want := []string{describe(stale)}
 	for _, o := range before.all {
 		l := o.GetLabels()
-		if o.GetNamespace() != "" && !keep[objectKey(o)] && l[managedByLabel] == labels.ManagedBy && l[instanceLabel] == p.Name {
+		if o.GetNamespace() != "" && !keep[objectKey(o)] && l[managedByLabel] == labels.ManagedBy && l[platformLabel] == p.Name {
+			// The plain tree's README deleted its stale Jobs already.
+			if _, err := r.srv.Get(ctx, o.GroupVersionKind(), o.GetNamespace(), o.GetName()); apierrors.IsNotFound(err) {
+				continue
+			}
 			want = append(want, describe(o))
 		}
 	}
@@ -539,5 +552,52 @@ func (r *run) prune(ctx context.Context, p *model.Platform, before, after *rende
 	}
 	for _, w := range r.srv.Warnings()[warnedBefore:] {
 		t.Errorf("%s: the server warned during the prune: %s", r.example, w)
+	}
+}
+
+// deleteStaleJobs runs, with kubectl against the suite's server, the
+// command the plain tree's README gives to delete the Jobs a new name
+// replaced, and checks that exactly those went.
+func (r *run) deleteStaleJobs(ctx context.Context, p *model.Platform, before, after *rendered) {
+	t := r.t
+	kubectl, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Fatal("kubectl is not installed; the plain tree's README commands need it (make deps installs it)")
+	}
+	jobs := func(rd *rendered) map[string]*unstructured.Unstructured {
+		m := map[string]*unstructured.Unstructured{}
+		for _, o := range rd.all {
+			if o.GetKind() == "Job" {
+				m[objectKey(o)] = o
+			}
+		}
+		return m
+	}
+	old, cur := jobs(before), jobs(after)
+	for i := range p.Environments {
+		cmd := gitops.StaleJobsCommand(p.Name, &p.Environments[i], after.result.Environments[i])
+		c := exec.CommandContext(ctx, "sh", "-c", cmd)
+		c.Env = append(os.Environ(), "KUBECONFIG="+r.srv.KubeconfigPath(), "PATH="+filepath.Dir(kubectl)+string(os.PathListSeparator)+os.Getenv("PATH"))
+		out, err := c.CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: the README's stale-Job command failed: %v\n%s\n%s", r.name(p.Environments[i].Name), err, cmd, out)
+		}
+		t.Logf("%s: %s\n%s", r.name(p.Environments[i].Name), cmd, out)
+	}
+	gone := 0
+	for k, o := range old {
+		_, err := r.srv.Get(ctx, o.GroupVersionKind(), o.GetNamespace(), o.GetName())
+		_, kept := cur[k]
+		switch {
+		case kept && err != nil:
+			t.Errorf("%s: the stale-Job command deleted the current Job %s (get: %v)", r.example, describe(o), err)
+		case !kept && !apierrors.IsNotFound(err):
+			t.Errorf("%s: the stale-Job command left the replaced Job %s (get: %v)", r.example, describe(o), err)
+		case !kept:
+			gone++
+		}
+	}
+	if gone == 0 {
+		t.Errorf("%s: the spec change replaced no Job, so the stale-Job command was not exercised", r.example)
 	}
 }

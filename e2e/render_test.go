@@ -18,6 +18,7 @@ import (
 	"sigs.k8s.io/kustomize/api/krusty"
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
+	"github.com/ydpgen/ydpgen/gitops"
 	"github.com/ydpgen/ydpgen/internal/crdschema"
 	"github.com/ydpgen/ydpgen/internal/kubetest"
 	"github.com/ydpgen/ydpgen/model"
@@ -220,11 +221,13 @@ func gitopsObjects(tree *overlays.Tree) ([]*unstructured.Unstructured, error) {
 			kustDirs[path.Dir(f.Path)] = true
 		}
 	}
-	// under reports the kustomization directory f belongs to, if any.
+	// under reports the kustomization directory f belongs to, if any: the
+	// top-most one, or the root Application's, which gitops/ does not
+	// include (it is applied on its own).
 	under := func(f string) (string, bool) {
 		best := ""
 		for dir := path.Dir(f); ; dir = path.Dir(dir) {
-			if kustDirs[dir] {
+			if kustDirs[dir] && best != gitops.RootDir {
 				best = dir // keep walking up: the top-most one builds it
 			}
 			if dir == gitopsDir || dir == "." || dir == "/" {

@@ -26,6 +26,19 @@ import (
 // own, so that a cluster applies only the environments it runs.
 func FluxDir(env string) string { return overlays.GitOpsDir + "/" + env }
 
+// ClustersDir holds one directory per environment for `flux bootstrap
+// --path`: its kustomization.yaml lists flux-system/, which bootstrap
+// writes next to it (and uses as is when the directory already has a
+// kustomization.yaml), and the environment's Flux objects.
+const ClustersDir = "clusters"
+
+// ClusterDir is an environment's bootstrap directory.
+func ClusterDir(env string) string { return ClustersDir + "/" + env }
+
+// FluxSystemDir is the directory flux bootstrap writes Flux's own
+// manifests to, under the bootstrap path.
+const FluxSystemDir = "flux-system"
+
 // StageDir is the kustomization that selects one stage's objects.
 func StageDir(env string, s stages.Stage) string { return FluxDir(env) + "/stages/" + string(s) }
 
@@ -118,8 +131,15 @@ func buildFlux(out *Output, env *model.Environment, r objset.RenderedEnvironment
 		}
 	}
 	if err := out.kustomization(dir, entry,
-		"Flux's objects for environment "+env.Name+": bootstrap the cluster's Flux with this directory",
-		"(flux bootstrap ... --path="+g.TreePath(dir)+") or kubectl apply -k it once."); err != nil {
+		"Flux's objects for environment "+env.Name+": "+ClusterDir(env.Name)+"/ includes them for flux bootstrap,",
+		"or kubectl apply -k this directory once on a cluster whose Flux is installed otherwise."); err != nil {
+		return err
+	}
+	if err := out.kustomization(ClusterDir(env.Name), &types.Kustomization{
+		Resources: []string{FluxSystemDir, relative(ClusterDir(env.Name), dir)},
+	}, "The entry point of environment "+env.Name+" for flux bootstrap --path="+g.TreePath(ClusterDir(env.Name))+":",
+		"bootstrap writes "+FluxSystemDir+"/ here (Flux's own manifests) and keeps this file, so Flux manages",
+		"itself and the platform's Kustomizations. It builds only after bootstrap wrote "+FluxSystemDir+"/."); err != nil {
 		return err
 	}
 	return release(out, env)
@@ -201,11 +221,10 @@ func gitRepository(env *model.Environment) *sourcev1.GitRepository {
 	return repo
 }
 
-// stageKustomization applies one stage after the one before is ready.
-// Stages without Jobs wait for all their objects; a stage with Jobs names
-// its workloads as health checks instead, so that the change in a pull
-// request shows which Job run the next stage waits for, and is forced:
-// a Job that cannot be patched is recreated rather than left failing.
+// stageKustomization applies one stage after the one before is ready:
+// every stage waits for its objects, Jobs included (complete). Nothing is
+// forced at the stage: a Job carries its own force policy
+// (passes/syncpolicy), the one object whose replacement is safe.
 func stageKustomization(env *model.Environment, s stages.Stage, members []objset.Entry, after string) *kustomizev1.Kustomization {
 	g := env.GitOps
 	name := StageName(env, s)
@@ -236,9 +255,6 @@ func stageKustomization(env *model.Environment, s stages.Stage, members []objset
 	k.Spec.Wait = true
 	for _, e := range members {
 		if isJob(e) {
-			// A Job's pod template cannot change in place; a hash name
-			// changes with it, and force replaces what still collides.
-			k.Spec.Force = true
 			k.Spec.Timeout = durp(jobStageTimeout)
 			break
 		}
@@ -278,9 +294,13 @@ func release(out *Output, env *model.Environment) error {
 				Chart: a.Chart.Name, Version: a.Chart.Version,
 				SourceRef: helmv2.CrossNamespaceObjectReference{Kind: sourcev1.HelmRepositoryKind, Name: ChartSource},
 			}},
-			Install:    &helmv2.Install{Remediation: &helmv2.InstallRemediation{Retries: releaseRetries}},
-			Upgrade:    &helmv2.Upgrade{Remediation: &helmv2.UpgradeRemediation{Retries: releaseRetries}},
-			ValuesFrom: []helmv2.ValuesReference{{Kind: "ConfigMap", Name: ValuesConfigMap(env), ValuesKey: valuesConfigKey}},
+			// Off is helm-controller's default; said here because the Job
+			// lifecycle relies on it: with drift correction on, a chart Job
+			// removed by its time to live would be created and run again.
+			DriftDetection: &helmv2.DriftDetection{Mode: helmv2.DriftDetectionDisabled},
+			Install:        &helmv2.Install{Remediation: &helmv2.InstallRemediation{Retries: releaseRetries}},
+			Upgrade:        &helmv2.Upgrade{Remediation: &helmv2.UpgradeRemediation{Retries: releaseRetries}},
+			ValuesFrom:     []helmv2.ValuesReference{{Kind: "ConfigMap", Name: ValuesConfigMap(env), ValuesKey: valuesConfigKey}},
 		},
 	}
 	k := &types.Kustomization{Namespace: env.Namespace.Name, Configurations: []string{kustomizeConfig}}

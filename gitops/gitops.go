@@ -85,13 +85,18 @@ func Build(p *model.Platform, envs []objset.RenderedEnvironment) (*Output, error
 
 func isJob(e objset.Entry) bool { return e.GVK.Group == "batch" && e.GVK.Kind == "Job" }
 
-// metaLabels are the labels of the engine's objects.
+// metaLabels are the labels of the engine's objects: as on the rendered
+// objects (passes/syncpolicy), the platform label, and under Argo CD no
+// instance label, which its label tracking reserves for the owning
+// Application.
 func metaLabels(env *model.Environment, name string) map[string]string {
-	return labels.For(env, name, "gitops")
+	l := labels.For(env, name, "gitops")
+	l[labels.Platform] = env.Platform
+	if env.GitOps.Engine == model.EngineArgoCD {
+		delete(l, labels.Instance)
+	}
+	return l
 }
-
-// inClusterServer is the API server address of the cluster Argo CD runs in.
-const inClusterServer = "https://kubernetes.default.svc"
 
 // chartRepoURL is the chart repository as Argo CD names it: OCI registries
 // without their scheme (Argo CD then needs the repository registered as an

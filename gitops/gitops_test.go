@@ -1,6 +1,8 @@
 package gitops
 
 import (
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -113,14 +115,11 @@ func TestFluxStages(t *testing.T) {
 		if spec["path"] != "./deploy/gitops/dev/stages/"+strings.TrimPrefix(name, "demo-dev-") || spec["prune"] != true {
 			t.Errorf("%s: path %v prune %v", name, spec["path"], spec["prune"])
 		}
-		// Every stage waits; stages with Jobs also force, and none names
-		// objects in healthChecks (hash names would tie the stage to them).
-		if spec["wait"] != true || spec["healthChecks"] != nil {
-			t.Errorf("%s: wait %v healthChecks %v", name, spec["wait"], spec["healthChecks"])
-		}
-		jobs := name == "demo-dev-ring1-init" || name == "demo-dev-workloads"
-		if (spec["force"] == true) != jobs {
-			t.Errorf("%s: force %v, want %v", name, spec["force"], jobs)
+		// Every stage waits, and none names objects in healthChecks (hash
+		// names would tie the stage to them) or forces the whole stage
+		// (Jobs carry their own force policy).
+		if spec["wait"] != true || spec["healthChecks"] != nil || spec["force"] != nil {
+			t.Errorf("%s: wait %v healthChecks %v force %v", name, spec["wait"], spec["healthChecks"], spec["force"])
 		}
 	}
 	files := map[string]string{}
@@ -128,9 +127,25 @@ func TestFluxStages(t *testing.T) {
 		files[f.Path] = string(f.Data)
 	}
 	for _, p := range []string{"gitops/dev/kustomization.yaml", "gitops/dev/stages/airflow/kustomization.yaml",
-		"overlays/dev/airflow/kustomization.yaml", "overlays/dev/airflow/kustomizeconfig.yaml", ReadmePath} {
+		"overlays/dev/airflow/kustomization.yaml", "overlays/dev/airflow/kustomizeconfig.yaml", "clusters/dev/kustomization.yaml", ReadmePath} {
 		if files[p] == "" {
 			t.Errorf("%s is not written", p)
+		}
+	}
+	// flux bootstrap --path=deploy/clusters/dev keeps this file: it must
+	// list the flux-system/ bootstrap writes, and the environment.
+	if want := "resources:\n- flux-system\n- ../../gitops/dev\n"; !strings.Contains(files["clusters/dev/kustomization.yaml"], want) {
+		t.Errorf("clusters/dev/kustomization.yaml lacks %q:\n%s", want, files["clusters/dev/kustomization.yaml"])
+	}
+	if want := "flux bootstrap git --url=https://github.com/example/gitops.git --branch=main --path=deploy/clusters/dev\n"; !strings.Contains(files[ReadmePath], want) {
+		t.Errorf("README lacks %q", want)
+	}
+	for _, o := range out.Objects {
+		if o.Entry.GVK.Kind == "HelmRelease" {
+			dd, _ := o.Entry.Content["spec"].(map[string]any)["driftDetection"].(map[string]any)
+			if dd["mode"] != "disabled" {
+				t.Errorf("HelmRelease drift detection %v: a chart Job that expired would be created again", dd)
+			}
 		}
 	}
 	if !strings.Contains(files["gitops/dev/stages/airflow/kustomization.yaml"], "- ../../../../overlays/dev/airflow\n") {
@@ -171,6 +186,19 @@ func TestArgoCDObjectsMatchCRDs(t *testing.T) {
 		want := map[string]int{"AppProject": 1, "Application": 4}
 		if appSet {
 			want = map[string]int{"AppProject": 1, "Application": 2, "ApplicationSet": 1}
+		}
+		for _, o := range out.Objects {
+			if o.Entry.GVK.Kind != "Application" {
+				continue
+			}
+			spec := o.Entry.Content["spec"].(map[string]any)
+			opts := fmt.Sprint(spec["syncPolicy"].(map[string]any)["syncOptions"])
+			if !strings.Contains(opts, "FailOnSharedResource=true") {
+				t.Errorf("%s: sync options %s", o.Entry.Name, opts)
+			}
+			if strings.HasSuffix(o.Entry.Name, "-airflow") != strings.Contains(opts, "ApplyOutOfSyncOnly=true") {
+				t.Errorf("%s: sync options %s; only the Airflow Application applies out-of-sync objects only", o.Entry.Name, opts)
+			}
 		}
 		for k, n := range want {
 			if kinds[k] != n {
@@ -230,5 +258,91 @@ func TestReadmeOrder(t *testing.T) {
 		if at[i] < at[i-1] {
 			t.Errorf("README steps out of order:\n%s", readme)
 		}
+	}
+}
+
+// TestArgoCDDestinations: each Application deploys to the cluster its
+// environment names, the AppProject allows exactly those, the
+// ApplicationSet carries them in its elements, and the root Application
+// syncs gitops/ into Argo CD's own namespace.
+func TestArgoCDDestinations(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		appSet   bool
+		clusters [3]*model.ArgoCDCluster
+		want     [3]string // server or name per environment, as the objects show it
+	}{
+		{"applications, every way", false,
+			[3]*model.ArgoCDCluster{nil, {Server: "https://prod.example.com:6443"}, {Name: "edge"}},
+			[3]string{"server=https://kubernetes.default.svc", "server=https://prod.example.com:6443", "name=edge"}},
+		{"application set, servers only", true,
+			[3]*model.ArgoCDCluster{nil, {Server: "https://prod.example.com:6443"}, nil},
+			[3]string{"server=https://kubernetes.default.svc", "server=https://prod.example.com:6443", "server=https://kubernetes.default.svc"}},
+		{"application set, both ways", true,
+			[3]*model.ArgoCDCluster{{Name: "lab"}, {Server: "https://prod.example.com:6443"}, nil},
+			[3]string{"name=lab", "server=https://prod.example.com:6443", "server=https://kubernetes.default.svc"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var envs []model.Environment
+			for i, name := range []string{"dev", "prod", "staging"} {
+				e := testEnv(name, "ns-"+name, model.EngineArgoCD)
+				e.Cluster.ArgoCD = tc.clusters[i]
+				e.GitOps.ArgoCD.ApplicationSet = tc.appSet
+				e.GitOps.ArgoCD.RootApplication = true
+				envs = append(envs, e)
+			}
+			p, rendered := platformOf(model.EngineArgoCD, envs...)
+			out, err := Build(p, rendered)
+			if err != nil {
+				t.Fatal(err)
+			}
+			dest := func(m any) string {
+				d := m.(map[string]any)
+				var parts []string
+				for _, k := range []string{"server", "name"} {
+					if v, ok := d[k].(string); ok && v != "" {
+						parts = append(parts, k+"="+v)
+					}
+				}
+				return strings.Join(parts, ",")
+			}
+			got := map[string]string{}
+			var project []string
+			for _, o := range out.Objects {
+				spec := o.Entry.Content["spec"].(map[string]any)
+				switch o.Entry.GVK.Kind {
+				case "Application":
+					d := spec["destination"].(map[string]any)
+					got[o.Entry.Name] = dest(d) + " " + d["namespace"].(string)
+				case "AppProject":
+					for _, d := range spec["destinations"].([]any) {
+						project = append(project, dest(d)+" "+d.(map[string]any)["namespace"].(string))
+					}
+				case "ApplicationSet":
+					for _, el := range spec["generators"].([]any)[0].(map[string]any)["list"].(map[string]any)["elements"].([]any) {
+						el := el.(map[string]any)
+						got["demo-"+el["environment"].(string)] = dest(el) + " " + el["namespace"].(string)
+					}
+				}
+			}
+			var wantProject []string
+			for i, name := range []string{"dev", "prod", "staging"} {
+				w := tc.want[i] + " ns-" + name
+				wantProject = append(wantProject, w)
+				for _, app := range []string{"demo-" + name, "demo-" + name + "-airflow"} {
+					if got[app] != w {
+						t.Errorf("%s: destination %q, want %q", app, got[app], w)
+					}
+				}
+			}
+			if got["demo-gitops"] != "server=https://kubernetes.default.svc argocd" {
+				t.Errorf("root Application destination %q", got["demo-gitops"])
+			}
+			slices.Sort(project)
+			slices.Sort(wantProject)
+			if !slices.Equal(project, wantProject) {
+				t.Errorf("AppProject destinations %q, want %q", project, wantProject)
+			}
+		})
 	}
 }

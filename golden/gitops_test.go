@@ -3,6 +3,7 @@ package golden
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io/fs"
 	"os"
 	"os/exec"
@@ -117,8 +118,9 @@ func kustomizationDirs(t *testing.T, root string) []string {
 	return dirs
 }
 
-// buildKrusty builds one directory of a golden tree in memory.
-func buildKrusty(t *testing.T, root, dir string) []map[string]any {
+// buildKrusty builds one directory of a golden tree in memory, with the
+// extra files (path in the tree to content) added or replaced.
+func buildKrusty(t *testing.T, root, dir string, extra map[string][]byte) []map[string]any {
 	t.Helper()
 	mem := filesys.MakeFsInMemory()
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -134,6 +136,11 @@ func buildKrusty(t *testing.T, root, dir string) []map[string]any {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+	for p, b := range extra {
+		if err := mem.WriteFile("/"+p, b); err != nil {
+			t.Fatal(err)
+		}
 	}
 	rm, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(mem, "/"+dir)
 	if err != nil {
@@ -173,8 +180,16 @@ func TestEveryKustomizationBuilds(t *testing.T) {
 		built := map[string]map[string]map[string]any{}
 		for _, dir := range dirs {
 			t.Run(v.dir+"/"+dir, func(t *testing.T) {
-				got := byID(buildKrusty(t, v.dir, dir))
-				out, err := exec.Command(kubectl, "kustomize", filepath.Join(v.dir, filepath.FromSlash(dir))).Output()
+				// A bootstrap directory builds once flux bootstrap wrote
+				// flux-system/ into it: build it with a stand-in.
+				var extra map[string][]byte
+				root := v.dir
+				if path.Dir(dir) == gitops.ClustersDir {
+					extra = fluxBootstrapStandIn(t, &res.Platform.Environments[0], dir)
+					root = copyWith(t, v.dir, extra)
+				}
+				got := byID(buildKrusty(t, v.dir, dir, extra))
+				out, err := exec.Command(kubectl, "kustomize", filepath.Join(root, filepath.FromSlash(dir))).Output()
 				if err != nil {
 					t.Fatalf("kubectl kustomize %s/%s: %v", v.dir, dir, stderrOf(err))
 				}
@@ -257,6 +272,132 @@ func TestEveryKustomizationBuilds(t *testing.T) {
 					t.Errorf("Flux Kustomizations %v, want one per stage directory %v", names, want)
 				}
 			})
+		}
+	}
+}
+
+// fluxBootstrapStandIn is what flux bootstrap writes into its --path dir:
+// flux-system/ with Flux's components (here only their Namespace), the
+// GitRepository and Kustomization that sync the path, and a
+// kustomization.yaml listing both files. It returns the files by tree path.
+func fluxBootstrapStandIn(t *testing.T, env *model.Environment, dir string) map[string][]byte {
+	t.Helper()
+	fs := dir + "/" + gitops.FluxSystemDir + "/"
+	ns := env.GitOps.Flux.Namespace
+	sync := fmt.Sprintf(`apiVersion: source.toolkit.fluxcd.io/v1
+kind: GitRepository
+metadata: {name: flux-system, namespace: %[1]s}
+spec: {interval: 1m0s, url: %[2]s, ref: {branch: main}, secretRef: {name: flux-system}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {name: flux-system, namespace: %[1]s}
+spec: {interval: 10m0s, path: ./%[3]s, prune: true, sourceRef: {kind: GitRepository, name: flux-system}}
+`, ns, env.GitOps.RepoURL, env.GitOps.TreePath(dir))
+	return map[string][]byte{
+		fs + "gotk-components.yaml": []byte("apiVersion: v1\nkind: Namespace\nmetadata: {name: " + ns + "}\n"),
+		fs + "gotk-sync.yaml":       []byte(sync),
+		fs + "kustomization.yaml":   []byte("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- gotk-components.yaml\n- gotk-sync.yaml\n"),
+	}
+}
+
+// copyWith copies a golden tree into a temporary directory and adds the
+// extra files, for kubectl kustomize.
+func copyWith(t *testing.T, root string, extra map[string][]byte) string {
+	t.Helper()
+	dst := t.TempDir()
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out := filepath.Join(dst, rel)
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			return err
+		}
+		return os.WriteFile(out, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for p, b := range extra {
+		out := filepath.Join(dst, filepath.FromSlash(p))
+		if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(out, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// TestFluxBootstrapPath builds every Flux tree's clusters/<env> as flux
+// bootstrap leaves it (with flux-system/ written into it): the build holds
+// Flux's own sync objects and exactly the environment's Flux objects, so
+// Flux keeps managing itself and the platform; the README's bootstrap
+// command points at that directory. Without flux-system/ listed, the
+// check fails (a negative control).
+func TestFluxBootstrapPath(t *testing.T) {
+	n := 0
+	for _, v := range variants(t) {
+		res := renderVariant(t, v)
+		p := res.Platform
+		if p.Environments[0].GitOps.Engine != model.EngineFlux {
+			continue
+		}
+		readme, err := os.ReadFile(filepath.Join(v.dir, gitops.ReadmePath))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range p.Environments {
+			env := &p.Environments[i]
+			n++
+			dir := gitops.ClusterDir(env.Name)
+			extra := fluxBootstrapStandIn(t, env, dir)
+			built := byID(buildKrusty(t, v.dir, dir, extra))
+			platform := byID(buildKrusty(t, v.dir, gitops.FluxDir(env.Name), nil))
+			for k := range platform {
+				if _, ok := built[k]; !ok {
+					t.Errorf("%s/%s: %s of %s is not in the bootstrap build", v, dir, k, gitops.FluxDir(env.Name))
+				}
+			}
+			var own []string
+			for k := range built {
+				if _, ok := platform[k]; !ok {
+					own = append(own, k)
+				}
+			}
+			slices.Sort(own)
+			var want []string
+			for k := range byID(buildKrusty(t, v.dir, dir+"/"+gitops.FluxSystemDir, extra)) {
+				want = append(want, k)
+			}
+			slices.Sort(want)
+			if len(want) != 3 || !slices.Equal(own, want) {
+				t.Errorf("%s/%s: beyond the platform's Flux objects the build holds %q, want Flux's own %q", v, dir, own, want)
+			}
+			cmd := gitops.FluxBootstrapCommand(env)
+			if !strings.HasSuffix(cmd, "--path="+env.GitOps.TreePath(dir)) || !strings.Contains(string(readme), cmd+"\n") {
+				t.Errorf("%s: README lacks the bootstrap command %q for %s", v, cmd, dir)
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no Flux tree")
+	}
+	// The control: a bootstrap directory whose kustomization.yaml does not
+	// list flux-system/ builds without Flux's own objects.
+	v := variant{example: "pi-lab", dir: "pi-lab"}
+	extra := fluxBootstrapStandIn(t, &renderVariant(t, v).Platform.Environments[0], "clusters/lab")
+	extra["clusters/lab/kustomization.yaml"] = []byte("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- ../../gitops/lab\n")
+	for k := range byID(buildKrusty(t, v.dir, "clusters/lab", extra)) {
+		if strings.Contains(k, "flux-system/flux-system") {
+			t.Errorf("control: %s built without flux-system/ listed", k)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/ydpgen/ydpgen/kube/labels"
+	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 )
 
@@ -51,7 +52,9 @@ func typed(t *testing.T, e objset.Entry) any {
 // TestWorkloadQuality holds every rendered workload to the bar:
 // requests and limits on every container, Pod Security "restricted",
 // images pinned by tag (or digest), and the recommended labels on every
-// object.
+// object: under Argo CD without app.kubernetes.io/instance, which its label
+// tracking writes (the owning Application's name), and with the platform
+// label instead.
 func TestWorkloadQuality(t *testing.T) {
 	workloads := 0
 	for _, v := range variants(t) {
@@ -62,10 +65,17 @@ func TestWorkloadQuality(t *testing.T) {
 				id := name + "/" + env.Name + ": " + e.ID()
 				md, _ := e.Content["metadata"].(map[string]any)
 				l, _ := md["labels"].(map[string]any)
-				for _, k := range []string{"app.kubernetes.io/name", "app.kubernetes.io/instance", "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"} {
+				for _, k := range []string{"app.kubernetes.io/name", "app.kubernetes.io/component", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"} {
 					if s, _ := l[k].(string); s == "" {
 						t.Errorf("%s: no label %s", id, k)
 					}
+				}
+				if l[labels.Platform] != res.Platform.Name {
+					t.Errorf("%s: label %s=%v, want %s", id, labels.Platform, l[labels.Platform], res.Platform.Name)
+				}
+				argo := res.Platform.Environments[0].GitOps.Engine == model.EngineArgoCD
+				if inst, has := l[labels.Instance]; has == argo || (has && inst != res.Platform.Name) {
+					t.Errorf("%s: label %s=%v under engine %s", id, labels.Instance, inst, res.Platform.Environments[0].GitOps.Engine)
 				}
 				if l["app.kubernetes.io/managed-by"] != labels.ManagedBy {
 					t.Errorf("%s: managed-by %v", id, l["app.kubernetes.io/managed-by"])

@@ -31,3 +31,11 @@ type DAGVolume struct {
 type LogGroomer struct {
 	Resources Resources `json:"resources"`
 }
+
+// SmokeTest is the Job of the last stage that checks the platform works:
+// migrations at their head, a live scheduler, a healthy API server and the
+// infrastructure DAG imported.
+type SmokeTest struct {
+	Enabled   bool      `json:"enabled"`
+	Resources Resources `json:"resources"`
+}

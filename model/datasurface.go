@@ -4,10 +4,9 @@ import "strings"
 
 // DataSurfaceJobs are DataSurface's bootstrap Jobs.
 type DataSurfaceJobs struct {
-	TTLSecondsAfterFinished int32          `json:"ttlSecondsAfterFinished"`
-	Ring1Init               DataSurfaceJob `json:"ring1Init"`
-	ModelMerge              DataSurfaceJob `json:"modelMerge"`
-	ReconcileViews          DataSurfaceJob `json:"reconcileViews"`
+	Ring1Init      DataSurfaceJob `json:"ring1Init"`
+	ModelMerge     DataSurfaceJob `json:"modelMerge"`
+	ReconcileViews DataSurfaceJob `json:"reconcileViews"`
 }
 
 // DataSurfaceJob is one bootstrap Job.

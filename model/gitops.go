@@ -17,6 +17,9 @@ type ArgoCD struct {
 	// platform Application of every environment from the tree, instead of
 	// one Application per environment.
 	ApplicationSet bool `json:"applicationSet"`
+	// RootApplication asks for an Application (app of apps) that syncs
+	// gitops/ itself.
+	RootApplication bool `json:"rootApplication"`
 }
 
 // Flux holds what the Flux wiring needs beyond the repository.
@@ -37,3 +40,31 @@ func (g GitOps) TreePath(dir string) string {
 	}
 	return path.Join(g.Path, dir)
 }
+
+// InClusterServer is the API server address of the cluster Argo CD runs in.
+const InClusterServer = "https://kubernetes.default.svc"
+
+// ArgoCDDestination is the cluster Argo CD deploys the environment to: the
+// one the spec names, or the cluster Argo CD runs in.
+func (env *Environment) ArgoCDDestination() ArgoCDCluster {
+	if c := env.Cluster.ArgoCD; c != nil && (c.Server != "" || c.Name != "") {
+		return *c
+	}
+	return ArgoCDCluster{Server: InClusterServer}
+}
+
+// Argo CD Application names. Every one must differ from the others in its
+// first 63 characters: Argo CD's label tracking writes the name into a
+// label, and label values stop there (the loader checks).
+
+// ArgoCDAppName is the name of an environment's platform Application.
+func ArgoCDAppName(platform, env string) string { return platform + "-" + env }
+
+// ArgoCDAirflowAppName is the name of an environment's Airflow Application.
+func ArgoCDAirflowAppName(platform, env string) string {
+	return ArgoCDAppName(platform, env) + "-airflow"
+}
+
+// ArgoCDRootAppName is the name of the root Application, which syncs the
+// other Argo CD objects.
+func ArgoCDRootAppName(platform string) string { return platform + "-gitops" }

@@ -62,6 +62,16 @@ type Cluster struct {
 	// ExternalServices are in-cluster services (service.namespace) that
 	// the platform uses and something else creates.
 	ExternalServices []string `json:"externalServices,omitempty"`
+	// ArgoCD is where Argo CD deploys the environment; nil for the
+	// cluster Argo CD runs in (see Environment.ArgoCDDestination).
+	ArgoCD *ArgoCDCluster `json:"argocd,omitempty"`
+}
+
+// ArgoCDCluster names a cluster registered with Argo CD: by its API server
+// URL or by its name there (exactly one is set).
+type ArgoCDCluster struct {
+	Server string `json:"server,omitempty"`
+	Name   string `json:"name,omitempty"`
 }
 
 // StorageClass says what a storage class of the cluster can do.
@@ -165,6 +175,7 @@ type Airflow struct {
 	// Broker and PgBouncer are in airflow.go.
 	Broker    Broker    `json:"broker"`
 	PgBouncer PgBouncer `json:"pgbouncer"`
+	SmokeTest SmokeTest `json:"smokeTest"`
 }
 
 // Chart pins the official Airflow Helm chart.

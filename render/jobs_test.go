@@ -12,6 +12,7 @@ import (
 
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/generators/database"
+	"github.com/ydpgen/ydpgen/generators/smoketest"
 	"github.com/ydpgen/ydpgen/kube/labels"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
@@ -89,8 +90,9 @@ func jobNames(t *testing.T, res *Result) map[string]string {
 		md := e.Content["metadata"].(map[string]any)
 		out[md["labels"].(map[string]any)["app.kubernetes.io/name"].(string)] = e.Name
 		spec := e.Content["spec"].(map[string]any)
-		if _, ok := spec["ttlSecondsAfterFinished"]; !ok {
-			t.Errorf("Job %s lost its ttlSecondsAfterFinished", e.Name)
+		// An expired Job would be created again by the engine.
+		if ttl, ok := spec["ttlSecondsAfterFinished"]; ok {
+			t.Errorf("Job %s has ttlSecondsAfterFinished %v", e.Name, ttl)
 		}
 	}
 	return out
@@ -117,20 +119,25 @@ func changedFiles(a, b map[string][]byte) []string {
 // renders again, and checks that only that Job's name changed, that every
 // reference followed, and that nothing else moved.
 func TestChangedJobGetsANewName(t *testing.T) {
-	const ring1, bootstrap = "demo-psp-ring1-init", database.BootstrapName
+	const ring1, bootstrap, smoke = "demo-psp-ring1-init", database.BootstrapName, smoketest.Name
 	hashed := regexp.MustCompile(`^[a-z0-9-]+-[0-9a-z]{6,10}$`)
 	for _, tc := range []struct {
-		name    string
-		change  func(*model.Environment)
-		changed string // the Job that must get a new name
+		name   string
+		change func(*model.Environment)
+		// The Jobs that must get a new name: the one whose input changed
+		// and the smoke test, whose input is the whole environment.
+		changed []string
 		inputs  []string
 	}{
 		{"resources of ring1-init", func(env *model.Environment) {
 			env.DataSurface.Jobs.Ring1Init.Resources.Limits.Memory = "3Gi"
-		}, ring1, []string{"overlays/lab/capacity.svg"}},
+		}, []string{ring1, smoke}, []string{"overlays/lab/capacity.svg"}},
 		{"SQL the bootstrap Job reads", func(env *model.Environment) {
 			env.Databases = append(env.Databases, model.Database{Name: "customer_db", Owner: "postgres"})
-		}, bootstrap, []string{"base/configmap-" + bootstrap + ".yaml", "overlays/lab/SECRETS.md"}},
+		}, []string{bootstrap, smoke}, []string{"base/configmap-" + bootstrap + ".yaml", "overlays/lab/SECRETS.md"}},
+		{"no Job's own input: the MCP server's memory", func(env *model.Environment) {
+			env.DataSurface.MCPServer.Resources.Limits.Memory = "768Mi"
+		}, []string{smoke}, []string{"overlays/lab/capacity.svg", "base/deployment-demo-psp-mcp-server.yaml"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before, filesBefore := renderWith(t, model.EngineFlux, nil)
@@ -140,31 +147,34 @@ func TestChangedJobGetsANewName(t *testing.T) {
 			}
 			after, filesAfter := renderWith(t, model.EngineFlux, tc.change)
 			old, cur := jobNames(t, before), jobNames(t, after)
-			if len(old) < 3 || len(cur) != len(old) || old[ring1] == "" || old[bootstrap] == "" {
-				t.Fatalf("Jobs before %v, after %v; want ring1-init, the bootstrap and others", old, cur)
+			if len(old) < 4 || len(cur) != len(old) || old[ring1] == "" || old[bootstrap] == "" || old[smoke] == "" {
+				t.Fatalf("Jobs before %v, after %v; want ring1-init, the bootstrap, the smoke test and others", old, cur)
 			}
 			for base, n := range old {
 				if !hashed.MatchString(n) || len(n) > 63 || n[:len(n)-9] != base {
 					t.Errorf("Job %s is named %s, not %s-<6 to 10 lowercase letters or digits>", base, n, base)
 				}
-				if base == tc.changed && n == cur[base] {
+				if slices.Contains(tc.changed, base) && n == cur[base] {
 					t.Errorf("Job %s kept its name %s although its input changed", base, n)
 				}
-				if base != tc.changed && n != cur[base] {
+				if !slices.Contains(tc.changed, base) && n != cur[base] {
 					t.Errorf("Job %s changed name %s -> %s although its input did not", base, n, cur[base])
 				}
 			}
-			from, to := old[tc.changed], cur[tc.changed]
-			// Every file that changed names the Job (its own file, the
-			// kustomization listing it, a selector, a health check, a
+			// Every file that changed names a renamed Job (its own file,
+			// the kustomization listing it, a selector, a health check, a
 			// document), or is the changed input itself.
 			for _, p := range changedFiles(filesBefore, filesAfter) {
-				names := bytes.Contains(filesBefore[p], []byte(from)) || bytes.Contains(filesAfter[p], []byte(to))
-				if !names && !slices.Contains(tc.inputs, p) {
-					t.Errorf("%s changed but does not name Job %s or %s", p, from, to)
+				names := false
+				for _, base := range tc.changed {
+					from, to := old[base], cur[base]
+					names = names || bytes.Contains(filesBefore[p], []byte(from)) || bytes.Contains(filesAfter[p], []byte(to))
+					if bytes.Contains(filesAfter[p], []byte(from)) {
+						t.Errorf("%s still names the old Job %s", p, from)
+					}
 				}
-				if bytes.Contains(filesAfter[p], []byte(from)) {
-					t.Errorf("%s still names the old Job %s", p, from)
+				if !names && !slices.Contains(tc.inputs, p) {
+					t.Errorf("%s changed but does not name Jobs %v", p, tc.changed)
 				}
 			}
 			// The Flux stages wait for whatever they apply and name no Job,
@@ -190,9 +200,10 @@ func TestChangedJobGetsANewName(t *testing.T) {
 	}
 }
 
-// TestJobsAreArgoCDSyncHooks checks the Argo CD annotations on Jobs and on
-// the objects around them.
-func TestJobsAreArgoCDSyncHooks(t *testing.T) {
+// TestArgoCDJobsAreTrackedNotHooks checks the Argo CD annotations on Jobs
+// and on the objects around them: every object's sync wave is its stage,
+// and no Job is a hook (a hook runs on every sync operation).
+func TestArgoCDJobsAreTrackedNotHooks(t *testing.T) {
 	res, _ := renderWith(t, model.EngineArgoCD, nil)
 	waves := map[string]any{}
 	jobs := 0
@@ -202,27 +213,30 @@ func TestJobsAreArgoCDSyncHooks(t *testing.T) {
 		if ann["argocd.argoproj.io/sync-wave"] == nil {
 			t.Errorf("%s has no sync wave", e.ID())
 		}
-		isJob := e.GVK.Kind == "Job"
-		if isJob {
+		if e.GVK.Kind == "Job" {
 			jobs++
+			waves["Job/"+e.Content["metadata"].(map[string]any)["labels"].(map[string]any)["app.kubernetes.io/name"].(string)] = ann["argocd.argoproj.io/sync-wave"]
 		}
-		if (ann["argocd.argoproj.io/hook"] == "Sync") != isJob {
-			t.Errorf("%s: hook annotation %v; want Sync exactly on Jobs", e.ID(), ann["argocd.argoproj.io/hook"])
-		}
-		if isJob && ann["argocd.argoproj.io/hook-delete-policy"] != "BeforeHookCreation" {
-			t.Errorf("%s: hook delete policy %v", e.ID(), ann["argocd.argoproj.io/hook-delete-policy"])
+		for _, k := range []string{"argocd.argoproj.io/hook", "argocd.argoproj.io/hook-delete-policy"} {
+			if v, ok := ann[k]; ok {
+				t.Errorf("%s: %s=%v; no object is a hook", e.ID(), k, v)
+			}
 		}
 	}
-	if jobs == 0 {
-		t.Fatal("no Job rendered")
+	if jobs < 4 {
+		t.Fatalf("%d Jobs rendered, want the bootstrap, ring1-init, reconcile-views and the smoke test", jobs)
 	}
 	for obj, want := range map[string]string{
 		"Namespace/datasurface":                "0",
 		"NetworkPolicy/test-ring1-init-egress": "0",
 		"StatefulSet/postgres":                 "3",
 		"ConfigMap/" + database.BootstrapName:  "4",
+		"Job/" + database.BootstrapName:        "4",
 		"PersistentVolumeClaim/git-cache-pvc":  "5",
+		"Job/demo-psp-ring1-init":              "6",
 		"Deployment/demo-psp-mcp-server":       "8",
+		"ConfigMap/" + smoketest.Name:          "9",
+		"Job/" + smoketest.Name:                "9",
 	} {
 		if waves[obj] != want {
 			t.Errorf("%s: wave %v, want %s (all: %v)", obj, waves[obj], want, waves)

@@ -15,6 +15,7 @@ import (
 	"github.com/ydpgen/ydpgen/generators/namespace"
 	"github.com/ydpgen/ydpgen/generators/rbac"
 	"github.com/ydpgen/ydpgen/generators/secrets"
+	"github.com/ydpgen/ydpgen/generators/smoketest"
 	"github.com/ydpgen/ydpgen/gitops"
 	"github.com/ydpgen/ydpgen/kube/apivalidate"
 	"github.com/ydpgen/ydpgen/model"
@@ -36,6 +37,7 @@ func Generators() []generators.Generator {
 		airflow.Generator{},
 		datasurface.Generator{},
 		maintenance.Generator{},
+		smoketest.Generator{},
 	}
 }
 
@@ -160,7 +162,12 @@ func environment(env *model.Environment, gens []generators.Generator) (objset.Re
 	chart := plan.SVG()
 
 	// Passes over the whole set, so that every generator's objects get
-	// them: immutable Job names, stage labels, the engine's annotations.
+	// them: the smoke test's digest of everything else (before Jobs are
+	// named after their content), immutable Job names, stage labels, the
+	// engine's annotations.
+	if err := smoketest.Stamp(entries, out.Files); err != nil {
+		return out, fmt.Errorf("environment %s: smoke test: %w", env.Name, err)
+	}
 	renames, err := jobhash.Apply(entries)
 	if err != nil {
 		return out, fmt.Errorf("environment %s: naming Jobs: %w", env.Name, err)

@@ -388,6 +388,9 @@ func diffFile(p string, a, b []byte, ina, inb bool) FileChange {
 		fc.Objects = diffObjects(oa, ob)
 	case len(da) == 1 && len(db) == 1:
 		fc.Fields = fieldDiff(da[0], db[0], false)
+		if len(valuesChart(a)) > 0 {
+			fc.Flags = append(fc.Flags, valuesClaimFlags(da[0], db[0])...)
+		}
 	default:
 		for i := range max(len(da), len(db)) {
 			var x, y any

@@ -29,6 +29,7 @@ const (
 	ServiceTypeChange     = "service-type-change"
 	ServiceClusterIP      = "service-clusterip-change"
 	PVCDeleted            = "pvc-deleted"
+	PVCOrphaned           = "pvc-orphaned"
 	StatefulSetWithClaims = "statefulset-deleted-with-claims"
 	NamespaceMove         = "namespace-move"
 	NamespaceRenamed      = "namespace-renamed"
@@ -53,6 +54,7 @@ func Rules() []Rule {
 		{ServiceTypeChange, "a new Service type allocates or releases node ports and load balancers: clients of the old address lose it"},
 		{ServiceClusterIP, "a Service's cluster IP cannot change: the sync fails until the Service is re-created with a new address"},
 		{PVCDeleted, "deleting a PersistentVolumeClaim deletes the data on its volume unless the volume's reclaim policy is Retain"},
+		{PVCOrphaned, "a claim protected from pruning stays in the cluster with its data when the tree drops it, managed by nothing: a workload that used it gets a new, empty claim; move the data, then delete the old claim by hand"},
 		{StatefulSetWithClaims, "a deleted StatefulSet leaves its claims behind or deletes them with their data, as its retention policy says"},
 		{NamespaceMove, "an object that changes namespace is deleted and created anew: its data and addresses do not move with it"},
 		{NamespaceRenamed, "renaming a Namespace deletes the old one and everything in it, claims and their data included"},
@@ -176,6 +178,9 @@ func quantity(v any) (resource.Quantity, error) {
 func removalFlags(o object) []Flag {
 	switch o.gvk.GroupKind().String() {
 	case "PersistentVolumeClaim":
+		if why := keptBy(o.content); why != "" {
+			return []Flag{flag(PVCOrphaned, "claim "+ref(o.namespace, o.name)+" is left behind ("+why+")")}
+		}
 		return []Flag{flag(PVCDeleted, "claim "+ref(o.namespace, o.name)+" is deleted")}
 	case "StatefulSet.apps":
 		if t, _ := get(o.content, "spec", "volumeClaimTemplates"); t != nil {
@@ -352,4 +357,51 @@ func valuesChart(data []byte) map[string]string {
 		}
 	}
 	return out
+}
+
+// keptBy says which annotation of an object keeps it in the cluster when
+// it leaves the tree: Argo CD's Prune=false, Flux's prune: disabled, Helm's
+// resource policy keep; "" when none does.
+func keptBy(content map[string]any) string {
+	ann, _ := get(content, "metadata", "annotations")
+	return keepAnnotation(ann)
+}
+
+func keepAnnotation(ann any) string {
+	a, _ := ann.(map[string]any)
+	if v, _ := a["argocd.argoproj.io/sync-options"].(string); v != "" {
+		for _, opt := range strings.Split(v, ",") {
+			if strings.TrimSpace(opt) == "Prune=false" {
+				return "argocd.argoproj.io/sync-options: " + v
+			}
+		}
+	}
+	if v, _ := a["kustomize.toolkit.fluxcd.io/prune"].(string); strings.EqualFold(v, "disabled") {
+		return "kustomize.toolkit.fluxcd.io/prune: " + v
+	}
+	if v, _ := a["helm.sh/resource-policy"].(string); v == "keep" {
+		return "helm.sh/resource-policy: keep"
+	}
+	return ""
+}
+
+// valuesClaimFlags are the flags of the chart's claims when Helm values
+// change: a logs or DAG claim switched off is deleted by the next upgrade,
+// or left behind when its annotations keep it.
+func valuesClaimFlags(old, new any) []Flag {
+	var flags []Flag
+	for _, section := range []string{"logs", "dags"} {
+		on := func(v any) bool { b, _ := get(v, section, "persistence", "enabled"); return b == true }
+		if !on(old) || on(new) {
+			continue
+		}
+		ann, _ := get(old, section, "persistence", "annotations")
+		what := "the chart's " + section + " claim"
+		if why := keepAnnotation(ann); why != "" {
+			flags = append(flags, flag(PVCOrphaned, what+" is left behind ("+why+")"))
+		} else {
+			flags = append(flags, flag(PVCDeleted, what+" is deleted"))
+		}
+	}
+	return flags
 }

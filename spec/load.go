@@ -128,12 +128,16 @@ func (s *Schema) load(filename string, src []byte) (*model.Platform, error) {
 			findings = append(findings, checkKubernetes(env)...)
 			findings = append(findings, checkAirflowConfig(env)...)
 			findings = append(findings, checkDatabases(env)...)
+			findings = append(findings, checkArgoCDCluster(env)...)
 			if len(p.Environments) == 0 {
 				findings = append(findings, checkGitOps(env)...)
 			}
 			p.Environments = append(p.Environments, *env)
 		}
 		all = append(all, findings...)
+	}
+	if len(all) == 0 {
+		all = checkArgoCDNames(p)
 	}
 	if len(all) > 0 {
 		return nil, all.Sort()

@@ -1,7 +1,13 @@
 // Package flux is the GitOps loop test (make e2e-flux): Flux's own
 // source-controller and kustomize-controller sync a committed ydpgen tree
 // into a real kube-apiserver, and then a second commit that changes a Job,
-// a ConfigMap and drops an object.
+// a ConfigMap and drops an object, and then a third round: days later,
+// with the TTL-after-finished controller's stand-in running throughout,
+// every Kustomization reconciles twice more and nothing may be created or
+// changed (a Job created again is a Job run again); the Jobs round 2
+// renamed ran once. A control then gives one live Job a time to live, lets
+// it expire and shows kustomize-controller creating it again, which the
+// same check reports.
 //
 // Why it exists: golden files and a plain apply prove the objects, not the
 // wiring. Only a real GitOps engine shows that the staged Kustomizations

@@ -1,6 +1,7 @@
 package flux
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -255,5 +256,48 @@ func TestTreeSources(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestShortenTTLs: only a Job's own time to live is shortened.
+func TestShortenTTLs(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"job.yaml":     "apiVersion: batch/v1\nkind: Job\nmetadata: {name: j}\nspec:\n  ttlSecondsAfterFinished: 86400\n  template: {}\n",
+		"nottl.yaml":   "apiVersion: batch/v1\nkind: Job\nmetadata: {name: k}\nspec:\n  template: {}\n",
+		"cronjob.yaml": "apiVersion: batch/v1\nkind: CronJob\nmetadata: {name: c}\nspec:\n  jobTemplate:\n    spec:\n      ttlSecondsAfterFinished: 3600\n",
+		"values.yaml":  "kind: Job\n  ttlSecondsAfterFinished: 5\n",
+	}
+	for name, body := range files {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	n, err := shortenTTLs(dir)
+	if err != nil || n != 1 {
+		t.Fatalf("shortenTTLs = %d, %v; want the one Job with a time to live", n, err)
+	}
+	for name, body := range files {
+		b, _ := os.ReadFile(filepath.Join(dir, name))
+		want := body
+		if name == "job.yaml" {
+			want = strings.Replace(body, "86400", "2", 1)
+		}
+		if string(b) != want {
+			t.Errorf("%s after shortenTTLs:\n%s\nwant:\n%s", name, b, want)
+		}
+	}
+}
+
+// TestChangedSince: the round-3 comparison sees a new UID, a new
+// resourceVersion and a missing object, and nothing when nothing changed.
+func TestChangedSince(t *testing.T) {
+	before := liveState{"a": "u1@1", "b": "u2@5", "c": "u3@7"}
+	if d := changedSince(before, liveState{"a": "u1@1", "b": "u2@5", "c": "u3@7"}); len(d) != 0 {
+		t.Errorf("unchanged state reported %v", d)
+	}
+	d := changedSince(before, liveState{"a": "u9@12", "b": "u2@6", "c": "missing"})
+	if len(d) != 3 {
+		t.Errorf("changedSince = %v, want three changes", d)
 	}
 }

@@ -69,6 +69,7 @@ func runLoop(t *testing.T, src treeSource) {
 	l.repo = repo
 	urls := sourceURLs{git: repo.URL(), helm: fluxtest.ServeHelmRepository(t)}
 	t.Logf("git repository %s; Helm repository %s (stand-ins for the spec's repositories)", urls.git, urls.helm)
+	ttls := 0
 	for v := range l.trees {
 		l.trees[v] = t.TempDir()
 		sub, err := src.write(l.trees[v], v, urls)
@@ -76,7 +77,13 @@ func runLoop(t *testing.T, src treeSource) {
 			t.Fatalf("writing tree %d: %v", v+1, err)
 		}
 		l.roots[v] = filepath.Join(l.trees[v], filepath.FromSlash(sub))
+		n, err := shortenTTLs(l.trees[v])
+		if err != nil {
+			t.Fatalf("tree %d: %v", v+1, err)
+		}
+		ttls += n
 	}
+	t.Logf("Jobs with a time to live in the two trees: %d (shortened to %s for the TTL stand-in)", ttls, shortTTL)
 	l.flux = fluxtest.Start(t, l.kube)
 	started := time.Since(began)
 
@@ -126,12 +133,24 @@ func runLoop(t *testing.T, src treeSource) {
 	r2 := l.waitRound(2, rev2, at2, l.want[0])
 	l.checkRound(2, r2)
 	l.checkChange(r1, r2)
+
+	// Round 3: days later, nothing new in git.
+	r3 := l.roundThree(r2.revision, ttls)
 	l.checkLogs()
 
 	for _, err := range l.rec.errors() {
 		t.Errorf("recorder: %v", err)
 	}
 	l.report([]roundResult{r1, r2})
+	var parts []string
+	for i, d := range r3 {
+		what := fmt.Sprintf("reconcile %d", i+1)
+		if i == 2 {
+			what = "TTL control's reconcile"
+		}
+		parts = append(parts, fmt.Sprintf("%s %s", what, d.Round(10*time.Millisecond)))
+	}
+	t.Logf("round 3 (every Kustomization reconciled, nothing new in git): %s", strings.Join(parts, ", "))
 	rss := l.flux.PeakRSS()
 	t.Logf("suite %s: %s in all (%s to start kube-apiserver, etcd and both controllers); peak RSS source-controller %d MiB, kustomize-controller %d MiB",
 		src.name, time.Since(began).Round(100*time.Millisecond), started.Round(100*time.Millisecond),
@@ -354,7 +373,8 @@ func (l *loop) waitSource(n int, commit string, at time.Time) {
 	l.t.Logf("round %d: source-controller has %s after %s; applying the tree's Flux objects", n, want, time.Since(at).Round(10*time.Millisecond))
 }
 
-// standIn runs fluxtest.StandIn until the returned function is called.
+// standIn runs fluxtest.StandIn and the TTL stand-in
+// (fluxtest.ExpireJobs) until the returned function is called.
 func (l *loop) standIn() (stop func()) {
 	ctx, cancel := context.WithCancel(l.ctx)
 	var wg sync.WaitGroup
@@ -366,6 +386,14 @@ func (l *loop) standIn() (stop func()) {
 			}
 			if err != nil && ctx.Err() == nil {
 				l.t.Errorf("stand-in: %v", err)
+			}
+			// The TTL-after-finished controller, the whole time.
+			did, err = fluxtest.ExpireJobs(ctx, l.kube, "", time.Now())
+			for _, line := range did {
+				l.t.Log(line)
+			}
+			if err != nil && ctx.Err() == nil {
+				l.t.Errorf("TTL stand-in: %v", err)
 			}
 			select {
 			case <-ctx.Done():

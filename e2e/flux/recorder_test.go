@@ -3,6 +3,7 @@ package flux
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"sync"
 	"testing"
@@ -138,4 +139,30 @@ func (r *recorder) errors() []error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	return append([]error(nil), r.errs...)
+}
+
+// createdDuring lists, sorted, the IDs of the objects the recorder saw
+// created during round n.
+func (r *recorder) createdDuring(n int) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for id, cs := range r.created {
+		for _, c := range cs {
+			if c.round == n {
+				out = append(out, id)
+				break
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// creations is how many times the recorder saw the object with this ID
+// created (a Job created again is a Job run again).
+func (r *recorder) creations(id string) int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.created[id])
 }

@@ -59,6 +59,38 @@ func Secrets(env *model.Environment) SecretNames {
 	return s
 }
 
+// ChartJobTTL is the time to live of the chart's migration and
+// user-creation Jobs (the chart's default) where they have one: under
+// helm-controller and the helm CLI nothing creates an expired Job again
+// until the next upgrade of the release, which creates it once (Helm
+// creates what its new manifest holds and the cluster lacks), while an
+// upgrade that changes a Job still present would fail on its immutable
+// template.
+const ChartJobTTL = 300
+
+// Argo CD's annotations as the chart's values set them.
+const (
+	argocdHook             = "argocd.argoproj.io/hook"
+	argocdHookDeletePolicy = "argocd.argoproj.io/hook-delete-policy"
+	argocdSyncOptions      = "argocd.argoproj.io/sync-options"
+	// argocdReplaceChanged deletes and creates again an object that
+	// changed instead of patching it.
+	argocdReplaceChanged = "Force=true,Replace=true"
+)
+
+// KeepClaim are the annotations of the chart's claims that hold data (logs,
+// DAG files): Helm (and helm-controller) keep a claim with
+// helm.sh/resource-policy: keep when it leaves the chart's manifest or the
+// release is uninstalled; Argo CD reads the same as Delete=false, and
+// needs Prune=false too.
+func KeepClaim(env *model.Environment) map[string]string {
+	a := map[string]string{"helm.sh/resource-policy": "keep"}
+	if env.GitOps.Engine == model.EngineArgoCD {
+		a[argocdSyncOptions] = "Prune=false,Delete=false"
+	}
+	return a
+}
+
 // AdminPasswordEnv is the variable the user-creation job reads the admin
 // password from; it is filled from the admin credential's Secret.
 const AdminPasswordEnv = "YDPGEN_ADMIN_PASSWORD"
@@ -141,17 +173,27 @@ func Build(env *model.Environment) (*Values, error) {
 		MigrateDatabaseJob: MigrateDatabaseJob{
 			// Hooks do not run as Helm runs them under Argo CD or Flux:
 			// with hooks on, migrations never happen and every component
-			// waits for them forever.
-			Enabled: migrate, UseHelmHooks: false, ApplyCustomEnv: false, TTLSecondsAfterFinished: 3600, Resources: jobs,
+			// waits for them forever (the chart's GitOps install notes).
+			Enabled: migrate, UseHelmHooks: false, ApplyCustomEnv: false, TTLSecondsAfterFinished: ptr.To(ChartJobTTL), Resources: jobs,
 		},
 		CreateUserJob:   createUserJob(env, migrate, jobs),
 		Logs:            Logs{Persistence: LogPersistence{Enabled: false}},
 		DatabaseCleanup: DatabaseCleanup{Enabled: false},
 	}
-	if env.GitOps.Engine == "argocd" {
-		// Argo CD recreates a Sync hook on every sync, which re-runs the
-		// migrations of a new image (a plain Job is immutable).
-		v.MigrateDatabaseJob.JobAnnotations = map[string]string{"argocd.argoproj.io/hook": "Sync"}
+	if env.GitOps.Engine == model.EngineArgoCD {
+		// The chart's guidance for Argo CD: the migrations as a Sync hook,
+		// which Argo CD creates again (and so runs) on every sync of the
+		// Airflow Application; `airflow db migrate` at the head does
+		// nothing. The delete policy is said rather than left to Argo CD's
+		// default: a named hook without one was created only once by
+		// older releases.
+		v.MigrateDatabaseJob.JobAnnotations = map[string]string{argocdHook: "Sync", argocdHookDeletePolicy: "BeforeHookCreation"}
+		// The user-creation Job is tracked: with a time to live, self-heal
+		// would create it again after it expired and run it again. Without
+		// one it stays in sync; a changed one is replaced (the Airflow
+		// Application applies only what is out of sync, gitops/argocd.go).
+		v.CreateUserJob.TTLSecondsAfterFinished = nil
+		v.CreateUserJob.JobAnnotations = map[string]string{argocdSyncOptions: argocdReplaceChanged}
 	}
 	if a.PullSecret != "" {
 		v.ImagePullSecrets = []corev1.LocalObjectReference{{Name: model.K8sName(a.PullSecret)}}
@@ -194,7 +236,8 @@ func Build(env *model.Environment) (*Values, error) {
 	}
 
 	if lp := a.Logs.Persistence; lp.Enabled {
-		v.Logs.Persistence = LogPersistence{Enabled: true, Size: lp.Size, StorageClassName: storageClass(env, lp.StorageClass)}
+		v.Logs.Persistence = LogPersistence{Enabled: true, Size: lp.Size, StorageClassName: storageClass(env, lp.StorageClass),
+			Annotations: KeepClaim(env)}
 	}
 	if dc := env.Maintenance.DatabaseCleanup; dc.Enabled {
 		v.DatabaseCleanup = DatabaseCleanup{Enabled: true, Schedule: dc.Schedule, RetentionDays: dc.RetentionDays, Resources: ptr.To(jobs)}
@@ -234,7 +277,7 @@ func (b *builder) res(path string, r model.Resources) corev1.ResourceRequirement
 func createUserJob(env *model.Environment, enabled bool, res corev1.ResourceRequirements) CreateUserJob {
 	ad := env.Airflow.Admin
 	return CreateUserJob{
-		UseHelmHooks: false, ApplyCustomEnv: false, TTLSecondsAfterFinished: 3600, Resources: res,
+		UseHelmHooks: false, ApplyCustomEnv: false, TTLSecondsAfterFinished: ptr.To(ChartJobTTL), Resources: res,
 		DefaultUser: DefaultUser{
 			Enabled: enabled, Role: ad.Role, Username: ad.Username, Email: ad.Email, FirstName: ad.FirstName, LastName: ad.LastName,
 		},
@@ -280,7 +323,8 @@ func builtInRedis(env *model.Environment, s SecretNames, res corev1.ResourceRequ
 func dags(env *model.Environment, b *builder) DAGs {
 	var d DAGs
 	if vol := env.Airflow.DAGs.Volume; vol.Enabled {
-		d.Persistence = DAGPersistence{Enabled: true, Size: vol.Size, StorageClassName: storageClass(env, vol.StorageClass), AccessMode: "ReadWriteMany"}
+		d.Persistence = DAGPersistence{Enabled: true, Size: vol.Size, StorageClassName: storageClass(env, vol.StorageClass), AccessMode: "ReadWriteMany",
+			Annotations: KeepClaim(env)}
 	}
 	gs := env.Airflow.DAGs.GitSync
 	if !gs.Enabled {
@@ -313,6 +357,11 @@ const (
 	nobodyUID  int64 = 65534
 	redisUID   int64 = 999
 )
+
+// PodSecurity is the pod security context of Airflow's own pods as the
+// values set it (the image's user, group 0), for pods outside the chart
+// that run the Airflow image.
+func PodSecurity() *corev1.PodSecurityContext { return podContext(airflowUID, 0) }
 
 // podContext meets the Pod Security "restricted" level as the given user;
 // files on volumes belong to group fsGroup.

@@ -1,6 +1,7 @@
 package airflow
 
 import (
+	"fmt"
 	"maps"
 	"testing"
 
@@ -138,5 +139,51 @@ func TestIngress(t *testing.T) {
 	}
 	if ingress(&model.Environment{}) != nil {
 		t.Error("an ingress without one in the spec")
+	}
+}
+
+// TestChartJobLifecycle holds the chart's two Jobs to the lifecycle each
+// engine needs (ARCHITECTURE.md, "Job lifecycle"), and the chart's claims
+// to their protection.
+func TestChartJobLifecycle(t *testing.T) {
+	for _, engine := range []string{model.EngineNone, model.EngineFlux, model.EngineArgoCD} {
+		for _, base := range variants(t) {
+			env := *base
+			env.GitOps.Engine = engine
+			env.Airflow.Logs.Persistence = model.Persistence{Enabled: true, Size: "5Gi"}
+			env.Airflow.DAGs.Volume = model.DAGVolume{Enabled: true, Size: "1Gi"}
+			v, err := Build(&env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			name := engine + " " + env.Platform + "/" + env.Name
+			m, u := v.MigrateDatabaseJob, v.CreateUserJob
+			ttl := func(p *int) string {
+				if p == nil {
+					return "none"
+				}
+				return fmt.Sprint(*p)
+			}
+			want := map[string]string{"migrate ttl": "300", "user ttl": "300", "migrate annotations": "map[]", "user annotations": "map[]"}
+			keep := map[string]string{"helm.sh/resource-policy": "keep"}
+			if engine == model.EngineArgoCD {
+				// The migrations a Sync hook as the chart documents; the
+				// user Job tracked, kept, and replaced when it changes.
+				want = map[string]string{"migrate ttl": "300", "user ttl": "none",
+					"migrate annotations": "map[argocd.argoproj.io/hook:Sync argocd.argoproj.io/hook-delete-policy:BeforeHookCreation]",
+					"user annotations":    "map[argocd.argoproj.io/sync-options:Force=true,Replace=true]"}
+				keep["argocd.argoproj.io/sync-options"] = "Prune=false,Delete=false"
+			}
+			got := map[string]string{"migrate ttl": ttl(m.TTLSecondsAfterFinished), "user ttl": ttl(u.TTLSecondsAfterFinished),
+				"migrate annotations": fmt.Sprint(m.JobAnnotations), "user annotations": fmt.Sprint(u.JobAnnotations)}
+			if d := cmp.Diff(want, got); d != "" {
+				t.Errorf("%s: chart Jobs (-want +got):\n%s", name, d)
+			}
+			for what, a := range map[string]map[string]string{"logs": v.Logs.Persistence.Annotations, "dags": v.DAGs.Persistence.Annotations} {
+				if d := cmp.Diff(keep, a); d != "" {
+					t.Errorf("%s: %s claim annotations (-want +got):\n%s", name, what, d)
+				}
+			}
+		}
 	}
 }

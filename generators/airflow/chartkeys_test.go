@@ -121,6 +121,7 @@ migrateDatabaseJob.resources                k8s
 createUserJob.useHelmHooks                  boolean
 createUserJob.applyCustomEnv                boolean
 createUserJob.ttlSecondsAfterFinished       integer or null
+createUserJob.jobAnnotations.*              string
 createUserJob.args[]                        list of strings or null
 createUserJob.env                           k8s (name with value or valueFrom)
 createUserJob.resources                     k8s
@@ -149,9 +150,11 @@ dags.persistence.enabled                    boolean
 dags.persistence.size                       string
 dags.persistence.storageClassName           string or null
 dags.persistence.accessMode                 ReadWriteOnce, ReadOnlyMany or ReadWriteMany
+dags.persistence.annotations.*              string
 logs.persistence.enabled                    boolean
 logs.persistence.size                       string (default 100Gi)
 logs.persistence.storageClassName           string or null (no access mode: always ReadWriteMany)
+logs.persistence.annotations.*              string
 
 # exposure
 ingress.apiServer.enabled                   boolean

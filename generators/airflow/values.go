@@ -193,19 +193,23 @@ type Service struct {
 
 // MigrateDatabaseJob runs `airflow db migrate`.
 type MigrateDatabaseJob struct {
-	Enabled                 bool                        `json:"enabled"`
-	UseHelmHooks            bool                        `json:"useHelmHooks"`
-	ApplyCustomEnv          bool                        `json:"applyCustomEnv"`
-	TTLSecondsAfterFinished int                         `json:"ttlSecondsAfterFinished"`
+	Enabled        bool `json:"enabled"`
+	UseHelmHooks   bool `json:"useHelmHooks"`
+	ApplyCustomEnv bool `json:"applyCustomEnv"`
+	// TTLSecondsAfterFinished is written even when nil: null removes the
+	// chart's default, and the Job then has no time to live.
+	TTLSecondsAfterFinished *int                        `json:"ttlSecondsAfterFinished"`
 	JobAnnotations          map[string]string           `json:"jobAnnotations,omitempty"`
 	Resources               corev1.ResourceRequirements `json:"resources"`
 }
 
 // CreateUserJob creates the first user.
 type CreateUserJob struct {
-	UseHelmHooks            bool                        `json:"useHelmHooks"`
-	ApplyCustomEnv          bool                        `json:"applyCustomEnv"`
-	TTLSecondsAfterFinished int                         `json:"ttlSecondsAfterFinished"`
+	UseHelmHooks   bool `json:"useHelmHooks"`
+	ApplyCustomEnv bool `json:"applyCustomEnv"`
+	// TTLSecondsAfterFinished: as in MigrateDatabaseJob.
+	TTLSecondsAfterFinished *int                        `json:"ttlSecondsAfterFinished"`
+	JobAnnotations          map[string]string           `json:"jobAnnotations,omitempty"`
 	DefaultUser             DefaultUser                 `json:"defaultUser"`
 	Args                    []string                    `json:"args"`
 	Env                     []corev1.EnvVar             `json:"env"`
@@ -231,10 +235,11 @@ type DAGs struct {
 // DAGPersistence is the DAG volume. Every component mounts it at once, so
 // it is always ReadWriteMany.
 type DAGPersistence struct {
-	Enabled          bool   `json:"enabled"`
-	Size             string `json:"size,omitempty"`
-	StorageClassName string `json:"storageClassName,omitempty"`
-	AccessMode       string `json:"accessMode,omitempty"`
+	Enabled          bool              `json:"enabled"`
+	Size             string            `json:"size,omitempty"`
+	StorageClassName string            `json:"storageClassName,omitempty"`
+	AccessMode       string            `json:"accessMode,omitempty"`
+	Annotations      map[string]string `json:"annotations,omitempty"`
 }
 
 // GitSync is the chart's git-sync (v4) sidecar.
@@ -257,9 +262,10 @@ type Logs struct {
 
 // LogPersistence is the logs claim.
 type LogPersistence struct {
-	Enabled          bool   `json:"enabled"`
-	Size             string `json:"size,omitempty"`
-	StorageClassName string `json:"storageClassName,omitempty"`
+	Enabled          bool              `json:"enabled"`
+	Size             string            `json:"size,omitempty"`
+	StorageClassName string            `json:"storageClassName,omitempty"`
+	Annotations      map[string]string `json:"annotations,omitempty"`
 }
 
 // DatabaseCleanup is the chart's `airflow db clean` CronJob.

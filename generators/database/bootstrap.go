@@ -79,10 +79,9 @@ func bootstrap(env *model.Environment) (*corev1.ConfigMap, *batchv1.Job, error) 
 		// The script waits up to 10 minutes for the server; a Job still
 		// running after 30 is stuck.
 		ActiveDeadlineSeconds: ptr.To[int64](1800),
-		// A day to read its logs. A GitOps engine then creates it again
-		// and it runs again, which changes nothing but applies rotated
-		// passwords.
-		TTLSecondsAfterFinished: ptr.To[int32](86400),
+		// No ttlSecondsAfterFinished: an engine would create the expired
+		// Job again and run it again. To apply rotated passwords, delete
+		// the Job; the engine (or the README's commands) creates it anew.
 		Template: corev1.PodTemplateSpec{
 			ObjectMeta: metav1.ObjectMeta{Labels: l},
 			Spec: corev1.PodSpec{

@@ -135,8 +135,10 @@ func (j job) build(env *model.Environment, n model.DataSurfaceNames) (*batchv1.J
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
 		ObjectMeta: metav1.ObjectMeta{Name: j.name, Namespace: env.Namespace.Name, Labels: l},
 		Spec: batchv1.JobSpec{
-			BackoffLimit:            ptr.To[int32](backoffLimit),
-			TTLSecondsAfterFinished: ptr.To(ds.Jobs.TTLSecondsAfterFinished),
+			// No ttlSecondsAfterFinished: a GitOps engine would create the
+			// expired Job again and it would run again (ARCHITECTURE.md,
+			// "Job lifecycle").
+			BackoffLimit: ptr.To[int32](backoffLimit),
 			Template: corev1.PodTemplateSpec{
 				ObjectMeta: metav1.ObjectMeta{Labels: l},
 				Spec: corev1.PodSpec{

@@ -19,6 +19,12 @@ const (
 	Hook = "argocd.argoproj.io/hook"
 	// HookDeletePolicy says when a hook's object is deleted.
 	HookDeletePolicy = "argocd.argoproj.io/hook-delete-policy"
+	// SyncOptions are per-object sync options, comma-separated.
+	SyncOptions = "argocd.argoproj.io/sync-options"
+	// KeepData is the sync options of an object that holds data: Argo CD
+	// neither prunes it when it leaves git nor deletes it with its
+	// Application.
+	KeepData = "Prune=false,Delete=false"
 )
 
 // Application deploys one source (or several) to one destination.
@@ -55,9 +61,11 @@ type Helm struct {
 	ValueFiles  []string `json:"valueFiles,omitempty"`
 }
 
-// Destination is a cluster and a namespace.
+// Destination is a cluster, by its API server URL or by its name in Argo
+// CD, and a namespace.
 type Destination struct {
 	Server    string `json:"server,omitempty"`
+	Name      string `json:"name,omitempty"`
 	Namespace string `json:"namespace,omitempty"`
 }
 
@@ -125,20 +133,12 @@ type ApplicationSetSpec struct {
 
 // Generator yields one set of template parameters per match.
 type Generator struct {
-	Git *GitGenerator `json:"git,omitempty"`
+	List *ListGenerator `json:"list,omitempty"`
 }
 
-// GitGenerator yields the parameters of files found in a repository: the
-// file's directory (path.path, path.basename) and the file's own fields.
-type GitGenerator struct {
-	RepoURL  string    `json:"repoURL"`
-	Revision string    `json:"revision"`
-	Files    []GitFile `json:"files"`
-}
-
-// GitFile is a glob of files of the repository.
-type GitFile struct {
-	Path string `json:"path"`
+// ListGenerator yields one set of template parameters per element.
+type ListGenerator struct {
+	Elements []map[string]string `json:"elements"`
 }
 
 // ApplicationSetTemplate is the Application each generated set of

@@ -22,5 +22,7 @@
 // t.Cleanup it registers stops exactly the processes it started, by PID.
 // No helm-controller, kubelet or kube-controller-manager runs: Jobs never
 // complete and HelmReleases never become Ready unless the test says so
-// (see MarkJobComplete and MarkReady).
+// (see MarkJobComplete and MarkReady), and finished Jobs never expire
+// unless the test runs the TTL-after-finished controller's stand-in
+// (ExpireJobs).
 package fluxtest

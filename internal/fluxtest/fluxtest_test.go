@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/ydpgen/ydpgen/internal/kubetest"
@@ -36,6 +37,7 @@ func TestControllers(t *testing.T) {
 			}
 		}
 		testStandIns(t, kube)
+		testExpireJobs(t, kube)
 	})
 	for name, pid := range pids {
 		// The cleanup waited for the process; signal 0 only checks that
@@ -150,5 +152,54 @@ spec:
 	}
 	if got := hr.GetAnnotations()[ReconcileRequestAnnotation]; got != "now" {
 		t.Errorf("annotation %s = %q, want now", ReconcileRequestAnnotation, got)
+	}
+}
+
+// testExpireJobs: the TTL stand-in deletes a finished Job once its time to
+// live has passed, and leaves alone a Job without one, an unfinished one,
+// and one whose time has not come.
+func testExpireJobs(t *testing.T, kube *kubetest.Server) {
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	job := func(name, ttl string) string {
+		y := "apiVersion: batch/v1\nkind: Job\nmetadata: {name: " + name + ", namespace: ttl}\nspec:\n"
+		if ttl != "" {
+			y += "  ttlSecondsAfterFinished: " + ttl + "\n"
+		}
+		return y + "  template:\n    spec:\n      restartPolicy: Never\n      containers: [{name: c, image: busybox}]\n"
+	}
+	objs, err := kubetest.DecodeObjects([]byte("apiVersion: v1\nkind: Namespace\nmetadata: {name: ttl}\n---\n" +
+		strings.Join([]string{job("expires", "5"), job("kept", ""), job("later", "3600"), job("running", "0")}, "---\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := kube.Apply(ctx, objs, kubetest.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"expires", "kept", "later"} {
+		if err := MarkJobComplete(ctx, kube, "ttl", name); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Not yet: five seconds have not passed.
+	if did, err := ExpireJobs(ctx, kube, "ttl", time.Now()); err != nil || len(did) != 0 {
+		t.Fatalf("ExpireJobs before the time to live passed: %v, %v", did, err)
+	}
+	did, err := ExpireJobs(ctx, kube, "ttl", time.Now().Add(10*time.Second))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(did) != 1 || !strings.Contains(did[0], "ttl/expires") {
+		t.Errorf("ExpireJobs deleted %q, want only ttl/expires", did)
+	}
+	for name, gone := range map[string]bool{"expires": true, "kept": false, "later": false, "running": false} {
+		j, err := kube.Get(ctx, JobGVK(), "ttl", name)
+		deleted := apierrors.IsNotFound(err) || (err == nil && j.GetDeletionTimestamp() != nil)
+		if err != nil && !apierrors.IsNotFound(err) {
+			t.Fatal(err)
+		}
+		if deleted != gone {
+			t.Errorf("Job %s deleted %v, want %v", name, deleted, gone)
+		}
 	}
 }

@@ -21,11 +21,14 @@ const (
 	Ring1Init         Stage = "ring1-init"
 	ModelMerge        Stage = "model-merge"
 	Workloads         Stage = "workloads"
+	// SmokeTest is last: its Job checks that what came before works, so
+	// that the engine's health of the whole means the platform runs.
+	SmokeTest Stage = "smoke-test"
 )
 
 // All returns every stage in apply order.
 func All() []Stage {
-	return []Stage{Namespace, RBAC, Secrets, Database, DatabaseBootstrap, Airflow, Ring1Init, ModelMerge, Workloads}
+	return []Stage{Namespace, RBAC, Secrets, Database, DatabaseBootstrap, Airflow, Ring1Init, ModelMerge, Workloads, SmokeTest}
 }
 
 // Index is the stage's position in the apply order, from 0; Argo CD uses
@@ -67,6 +70,8 @@ func Of(e objset.Entry) Stage {
 		return Ring1Init
 	case c == "model-merge":
 		return ModelMerge
+	case c == string(SmokeTest):
+		return SmokeTest
 	case c == "airflow" || strings.HasPrefix(c, "airflow-"):
 		return Airflow
 	}

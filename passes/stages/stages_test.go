@@ -48,6 +48,8 @@ func TestOf(t *testing.T) {
 		{"reconcile views", entry("batch", "Job", "reconcile-views", nil), Workloads},
 		{"mcp server", entry("apps", "Deployment", "mcp-server", nil), Workloads},
 		{"cron job", entry("batch", "CronJob", "log-cleanup", nil), Workloads},
+		{"smoke test job", entry("batch", "Job", "smoke-test", nil), SmokeTest},
+		{"smoke test script", entry("", "ConfigMap", "smoke-test", nil), SmokeTest},
 		{"no labels", objset.Entry{GVK: schema.GroupVersionKind{Version: "v1", Kind: "Service"}, Content: map[string]any{}}, Workloads},
 		{"explicit label wins", entry("helm.toolkit.fluxcd.io", "HelmRelease", "gitops", map[string]any{Label: "airflow"}), Airflow},
 		{"unknown stage label ignored", entry("apps", "Deployment", "", map[string]any{Label: "later"}), Workloads},
@@ -59,7 +61,7 @@ func TestOf(t *testing.T) {
 }
 
 func TestOrderAndPresent(t *testing.T) {
-	want := []Stage{Namespace, RBAC, Secrets, Database, DatabaseBootstrap, Airflow, Ring1Init, ModelMerge, Workloads}
+	want := []Stage{Namespace, RBAC, Secrets, Database, DatabaseBootstrap, Airflow, Ring1Init, ModelMerge, Workloads, SmokeTest}
 	for i, s := range want {
 		if s.Index() != i {
 			t.Errorf("%s.Index() = %d, want %d", s, s.Index(), i)
