@@ -11,7 +11,11 @@ import (
 )
 
 // overridable are the platform sections an environment may override.
-func overridable() []string { return []string{"datasurface", "airflow", "secrets", "maintenance"} }
+// Credentials an environment adds to the platform's; databases it lists
+// replace the platform's list.
+func overridable() []string {
+	return []string{"datasurface", "airflow", "secrets", "maintenance", "credentials", "databases"}
+}
 
 // Load validates a spec and resolves every environment. filename is used in
 // positions only; src is the spec in YAML, or in CUE when filename ends in
@@ -82,6 +86,9 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 			p.Environments = append(p.Environments, *env)
 		}
 		all = append(all, findings...)
+	}
+	if len(all) == 0 {
+		all = checkEnvironments(p.Environments)
 	}
 	if len(all) > 0 {
 		return nil, all.Sort()
