@@ -34,7 +34,12 @@ schedules are assumptions to replace with measured ones.
 
 With -o DIR it also writes <env>-capacity.svg: the memory of every node,
 stacked by component, against what the node can give. render writes the
-same chart as overlays/<env>/capacity.svg.`,
+same chart as overlays/<env>/capacity.svg.
+
+Environments that declare the same cluster (cluster.name) share its nodes:
+capacity also prints the plan of the whole cluster, their pods placed
+together, and writes it as cluster-<name>-capacity.svg, stacked by
+environment; render puts that chart in each of their overlays.`,
 		Example: `  ydpgen capacity platform.yaml
   ydpgen capacity platform.yaml --dags 3000 --job-duration transformer=8m --schedule 10m,1h
   ydpgen capacity platform.yaml --format json -o charts/`,
@@ -86,10 +91,23 @@ same chart as overlays/<env>/capacity.svg.`,
 				}
 				reports = append(reports, r)
 			}
+			// Environments that declare one cluster also get the plan of
+			// the whole cluster: their pods share its nodes.
+			for _, group := range res.Platform.ClusterGroups() {
+				var parts []*capacity.Report
+				for _, i := range group {
+					parts = append(parts, reports[i])
+				}
+				reports = append(reports, capacity.Stack(res.Platform.Environments[group[0]].Cluster.Name, parts, opts))
+			}
 			if out != "" {
 				fs := fsys.OnDisk{}
 				for _, r := range reports {
-					if err := fs.WriteFile(filepath.Join(out, r.Environment+"-capacity.svg"), r.SVG()); err != nil {
+					name := r.Environment + "-capacity.svg"
+					if r.Cluster != "" {
+						name = "cluster-" + r.Cluster + "-capacity.svg"
+					}
+					if err := fs.WriteFile(filepath.Join(out, name), r.SVG()); err != nil {
 						return fmt.Errorf("writing the chart: %w", err)
 					}
 				}
