@@ -29,6 +29,10 @@ type Environment struct {
 	// Shares are what this environment deliberately shares with others
 	// (share.go).
 	Shares []Share
+	// Borrowers are the shares other environments declare with this one,
+	// seen from here: With names the other environment. The loader fills
+	// them in, so that both sides of a share agree on it.
+	Borrowers []Share
 	// Origins maps paths of this resolved environment (airflow.executor) to
 	// where in the spec their value was written, for positioned findings.
 	Origins Origins

@@ -34,6 +34,19 @@ type SharePartner struct {
 	Provider string
 }
 
+// SharedWith lists, sorted, the other environments that share credential
+// name with this one, whichever of the two declared the share.
+func (e *Environment) SharedWith(credential string) []string {
+	var out []string
+	for _, s := range append(slices.Clone(e.Shares), e.Borrowers...) {
+		if s.Credential == credential && !slices.Contains(out, s.With) {
+			out = append(out, s.With)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // SharedCredential returns the share of a credential with another
 // environment, if the spec declares one.
 func (e *Environment) SharedCredential(name string) (Share, bool) {

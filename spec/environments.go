@@ -111,6 +111,7 @@ func checkShares(env *model.Environment, byName map[string]*model.Environment, n
 			SameCluster: env.Cluster.Name != "" && env.Cluster.Name == partner.Cluster.Name,
 			Provider:    partner.Secrets.Provider,
 		}
+		partner.Borrowers = append(partner.Borrowers, model.Share{With: env.Name, Database: s.Database, Credential: s.Credential, Reason: s.Reason})
 		if s.Credential != "" {
 			for _, e := range []*model.Environment{env, partner} {
 				if !slices.ContainsFunc(e.Credentials, func(cr model.Credential) bool { return cr.Name == s.Credential }) {
