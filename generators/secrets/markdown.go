@@ -114,6 +114,10 @@ func notes(env *model.Environment, s credentials.Secret) []string {
 		out = append(out, "The private key (OpenSSH format, without a passphrase) whose public key the git server accepts; the server's host keys are in the spec (`knownHosts`).")
 	case credentials.PrivateKeyAuth:
 		out = append(out, "PASSPHRASE stays empty for an unencrypted key.")
+	case credentials.Registry:
+		if len(s.Registries) > 0 {
+			out = append(out, fmt.Sprintf("A docker config with one login per registry host the images come from: %s.", codeList(s.Registries)))
+		}
 	case credentials.TLS:
 		if s.IssuedBy != "" {
 			out = append(out, fmt.Sprintf("Written by %s: create nothing.", s.IssuedBy))
