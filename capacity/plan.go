@@ -46,9 +46,11 @@ func DefaultOptions() Options {
 
 // Pod is one placed pod.
 type Pod struct {
-	Workload  string `json:"workload"`
-	Component string `json:"component"`
-	Requests  Amount `json:"requests"`
+	// Environment is set in a plan of several environments (Stack).
+	Environment string `json:"environment,omitempty"`
+	Workload    string `json:"workload"`
+	Component   string `json:"component"`
+	Requests    Amount `json:"requests"`
 }
 
 // Node is one of the declared nodes with the pods a first-fit placement
@@ -77,8 +79,12 @@ type StreamCapacity struct {
 // Report is an environment's capacity plan.
 type Report struct {
 	Environment string `json:"environment"`
-	Profile     string `json:"profile"`
-	Nodes       int    `json:"nodes"`
+	// Cluster and Environments are set in a plan of several environments
+	// on one cluster (Stack).
+	Cluster      string   `json:"cluster,omitempty"`
+	Environments []string `json:"environments,omitempty"`
+	Profile      string   `json:"profile"`
+	Nodes        int      `json:"nodes"`
 	// NodeSize is one node's capacity, Reserved what the system keeps of it,
 	// Allocatable the rest.
 	NodeSize    Amount `json:"nodeSize"`
@@ -125,21 +131,64 @@ func Plan(env *model.Environment, objects []objset.Entry, opts Options) (*Report
 	}
 	r.Allocatable = Amount{max(0, r.NodeSize.MilliCPU-r.Reserved.MilliCPU), max(0, r.NodeSize.Memory-r.Reserved.Memory)}
 	r.Total = r.Allocatable.Times(r.Nodes)
+	r.compute([]envWorkloads{{workloads: ws}}, opts)
+	return r, nil
+}
 
-	var pods []Pod
-	for _, w := range ws {
-		req := w.Requests()
-		if w.Transient {
-			r.Transient = r.Transient.Add(req.Times(w.Replicas))
-		} else {
-			r.Steady = r.Steady.Add(req.Times(w.Replicas))
-			r.SteadyLimits = r.SteadyLimits.Add(w.Limits().Times(w.Replicas))
-			for range w.Replicas {
-				pods = append(pods, Pod{Workload: w.Name, Component: w.Component, Requests: req})
-			}
+// envWorkloads are one environment's workloads; env is empty in the plan
+// of a single environment.
+type envWorkloads struct {
+	env       string
+	workloads []Workload
+}
+
+// Stack is the plan of several environments that declare one cluster:
+// their long-running pods placed together on its nodes (the first report's
+// node facts; the loader makes every environment of a cluster declare the
+// same ones), and the room job pods have left after all of them.
+func Stack(cluster string, reports []*Report, opts Options) *Report {
+	first := reports[0]
+	r := &Report{
+		Cluster: cluster, Profile: first.Profile, Nodes: first.Nodes,
+		NodeSize: first.NodeSize, Reserved: first.Reserved, Allocatable: first.Allocatable, Total: first.Total,
+		Assumption: first.Assumption,
+	}
+	var groups []envWorkloads
+	for _, e := range reports {
+		r.Environments = append(r.Environments, e.Environment)
+		groups = append(groups, envWorkloads{env: e.Environment, workloads: e.Workloads})
+		for _, w := range e.Workloads {
+			w.Name = e.Environment + "/" + w.Name
+			r.Workloads = append(r.Workloads, w)
 		}
-		if req.Memory > r.Largest.Requests.Memory {
-			r.Largest = Pod{Workload: w.Name, Component: w.Component, Requests: req}
+	}
+	r.Environment = "cluster " + cluster
+	r.compute(groups, opts)
+	return r
+}
+
+// compute fills in the totals, the placement and what is left for job pods.
+func (r *Report) compute(groups []envWorkloads, opts Options) {
+	var pods []Pod
+	for _, g := range groups {
+		for _, w := range g.workloads {
+			req := w.Requests()
+			name := w.Name
+			if g.env != "" {
+				name = g.env + "/" + w.Name
+			}
+			if w.Transient {
+				r.Transient = r.Transient.Add(req.Times(w.Replicas))
+			} else {
+				r.Steady = r.Steady.Add(req.Times(w.Replicas))
+				r.SteadyLimits = r.SteadyLimits.Add(w.Limits().Times(w.Replicas))
+				for range w.Replicas {
+					pods = append(pods, Pod{Environment: g.env, Workload: name, Component: w.Component, Requests: req})
+				}
+			}
+			if req.Memory > r.Largest.Requests.Memory {
+				r.Largest = Pod{Environment: g.env, Workload: name, Component: w.Component, Requests: req}
+			}
 		}
 	}
 	r.Headroom = Amount{r.Total.MilliCPU - r.Steady.MilliCPU, r.Total.Memory - r.Steady.Memory}
@@ -167,7 +216,6 @@ func Plan(env *model.Environment, objects []objset.Entry, opts Options) (*Report
 		r.DAGs = opts.DAGs
 		r.DAGShards = DAGShards(opts.DAGs)
 	}
-	return r, nil
 }
 
 func percent(part, whole int64) float64 {

@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strings"
 )
 
 // SVG draws the memory budget of every node: the placed pods stacked by
-// component against the node's allocatable memory, with the system reserve
-// on top and the 80 % line that the sizing rule warns at.
+// component (by environment, in the plan of a cluster that several
+// environments share) against the node's allocatable memory, with the
+// system reserve on top and the 80 % line that the sizing rule warns at.
 func (r *Report) SVG() []byte {
 	const (
 		barW, gap, left, top, plotH = 56, 24, 64, 56, 320
@@ -26,9 +28,14 @@ func (r *Report) SVG() []byte {
 	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="sans-serif" font-size="12">`+"\n", width, height, width, height)
-	fmt.Fprintf(&b, `<title>%s</title>`+"\n", esc(fmt.Sprintf("Memory requests per node, environment %s (%s)", r.Environment, r.Profile)))
+	subject, who := "environment "+r.Environment, r.Environment
+	if r.Cluster != "" {
+		subject = fmt.Sprintf("cluster %s, environments %s", r.Cluster, strings.Join(r.Environments, " and "))
+		who = fmt.Sprintf("cluster %s (%s)", r.Cluster, strings.Join(r.Environments, ", "))
+	}
+	fmt.Fprintf(&b, `<title>%s</title>`+"\n", esc(fmt.Sprintf("Memory requests per node, %s (%s)", subject, r.Profile)))
 	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", width, height)
-	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="15" font-weight="bold">%s</text>`+"\n", left, esc(fmt.Sprintf("%s: memory requests per node (%.1f%% of allocatable)", r.Environment, r.MemoryUsed)))
+	fmt.Fprintf(&b, `<text x="%d" y="24" font-size="15" font-weight="bold">%s</text>`+"\n", left, esc(fmt.Sprintf("%s: memory requests per node (%.1f%% of allocatable)", who, r.MemoryUsed)))
 	base := float64(top + plotH)
 	// Axis ticks every GiB (or every 4 GiB on large nodes).
 	step := int64(1 << 30)
@@ -48,7 +55,7 @@ func (r *Report) SVG() []byte {
 			h := scale(p.Requests.Memory)
 			y -= h
 			fmt.Fprintf(&b, `<rect x="%d" y="%.1f" width="%d" height="%.1f" fill="%s" stroke="#ffffff"><title>%s</title></rect>`+"\n",
-				x, y, barW, h, color(slices.Index(components, p.Component)), esc(fmt.Sprintf("%s: %s", p.Workload, gib(p.Requests.Memory))))
+				x, y, barW, h, color(slices.Index(components, r.legendKey(p))), esc(fmt.Sprintf("%s: %s", p.Workload, gib(p.Requests.Memory))))
 		}
 		// The system reserve sits above the allocatable memory.
 		resY := base - scale(r.NodeSize.Memory)
@@ -80,13 +87,23 @@ func (r *Report) SVG() []byte {
 	return b.Bytes()
 }
 
-// components lists the placed components, sorted, for colours and legend.
+// legendKey is what a pod's colour says: its component, or its
+// environment in the plan of a shared cluster.
+func (r *Report) legendKey(p Pod) string {
+	if r.Cluster != "" {
+		return p.Environment
+	}
+	return p.Component
+}
+
+// components lists the placed pods' legend keys, sorted, for colours and
+// legend.
 func (r *Report) components() []string {
 	var out []string
 	for _, n := range r.Placement {
 		for _, p := range n.Pods {
-			if !slices.Contains(out, p.Component) {
-				out = append(out, p.Component)
+			if k := r.legendKey(p); !slices.Contains(out, k) {
+				out = append(out, k)
 			}
 		}
 	}

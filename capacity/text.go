@@ -3,6 +3,7 @@ package capacity
 import (
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 )
 
@@ -10,8 +11,12 @@ import (
 func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	p := func(format string, args ...any) { fmt.Fprintf(tw, format, args...) }
-	p("environment %s (profile %s): %d nodes of %s and %s; %s and %s reserved per node\n",
-		r.Environment, r.Profile, r.Nodes, cpu(r.NodeSize.MilliCPU), gib(r.NodeSize.Memory), cpu(r.Reserved.MilliCPU), gib(r.Reserved.Memory))
+	who := "environment " + r.Environment
+	if r.Cluster != "" {
+		who = fmt.Sprintf("cluster %s, environments %s together", r.Cluster, strings.Join(r.Environments, ", "))
+	}
+	p("%s (profile %s): %d nodes of %s and %s; %s and %s reserved per node\n",
+		who, r.Profile, r.Nodes, cpu(r.NodeSize.MilliCPU), gib(r.NodeSize.Memory), cpu(r.Reserved.MilliCPU), gib(r.Reserved.Memory))
 	p("\nWORKLOAD\tREPLICAS\tCPU REQ\tMEM REQ\tCPU LIM\tMEM LIM\t\n")
 	for _, wl := range r.Workloads {
 		name := wl.Name

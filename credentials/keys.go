@@ -21,6 +21,7 @@ const (
 	MTLSCertWithKey Kind = "MTLS_CERT_WITH_KEY"
 	CACertBundle    Kind = "CA_CERT_BUNDLE"
 	GitSync         Kind = "GIT_SYNC"
+	SSHKey          Kind = "SSH_KEY"
 	Registry        Kind = "REGISTRY"
 )
 
@@ -37,17 +38,21 @@ const (
 	RedisPassword      Kind = "AIRFLOW_REDIS_PASSWORD"
 	PgBouncerConfig    Kind = "AIRFLOW_PGBOUNCER_CONFIG"
 	PgBouncerStats     Kind = "AIRFLOW_PGBOUNCER_STATS"
+	// TLS is an ingress host's certificate and key, which a person
+	// provides or cert-manager issues.
+	TLS Kind = "TLS"
 )
 
 // SpecKinds are the credential types a spec may write, in the schema's order.
 func SpecKinds() []Kind {
-	return []Kind{UserPassword, APIToken, APIKeyPair, PrivateKeyAuth, MTLSCertWithKey, CACertBundle, GitSync, Registry}
+	return []Kind{UserPassword, APIToken, APIKeyPair, PrivateKeyAuth, MTLSCertWithKey, CACertBundle, GitSync, SSHKey, Registry}
 }
 
 // Secret types of the Secrets ydpgen describes.
 const (
 	TypeOpaque           = "Opaque"
 	TypeDockerConfigJSON = "kubernetes.io/dockerconfigjson"
+	TypeTLS              = "kubernetes.io/tls"
 )
 
 // DockerConfigKey is the one key of a kubernetes.io/dockerconfigjson Secret.
@@ -75,10 +80,25 @@ type Key struct {
 	// Placeholder stands for the value in instructions: <password>, or a
 	// file path for file keys. Never a value.
 	Placeholder string
-	// Generate, when set, is a shell command that prints a fresh value;
-	// instructions offer it instead of a placeholder.
-	Generate string
+	// Random, when set, says how to make a fresh value: the key is
+	// generated once, never typed.
+	Random *Random
 }
+
+// Random is how a generated key's value is made.
+type Random struct {
+	// Bytes of randomness.
+	Bytes int
+	// Encoding of those bytes in the value: base64url (with padding, what
+	// a Fernet key is) or hex.
+	Encoding string
+}
+
+// The encodings of Random values.
+const (
+	Base64URL = "base64url"
+	Hex       = "hex"
+)
 
 // Layout is the Secret type and keys of one kind of Secret.
 type Layout struct {
@@ -146,21 +166,30 @@ func LayoutOf(kind Kind, version string) (Layout, error) {
 			Key{Name: "GITSYNC_USERNAME", Placeholder: "<username>"},
 			Key{Name: "GITSYNC_PASSWORD", Placeholder: "<token>"},
 		), nil
+	case SSHKey:
+		// The Airflow chart's git-sync reads the key from gitSshKey; the
+		// host keys are in the spec (knownHosts), not in the Secret.
+		return opaque(Key{Name: "gitSshKey", File: true, Placeholder: "<path/to/ssh-private-key>"}), nil
+	case TLS:
+		return Layout{Type: TypeTLS, Keys: []Key{
+			{Name: "tls.crt", File: true, Placeholder: "<path/to/certificate-chain.pem>"},
+			{Name: "tls.key", File: true, Placeholder: "<path/to/private-key.pem>"},
+		}}, nil
 	case Registry:
 		return Layout{Type: TypeDockerConfigJSON, Keys: []Key{{Name: DockerConfigKey, File: true, Placeholder: "<path/to/config.json>"}}}, nil
 	case FernetKey:
 		// A Fernet key is 32 random bytes in URL-safe base64.
-		return opaque(Key{Name: "fernet-key", Placeholder: "<fernet-key>", Generate: "openssl rand -base64 32 | tr '+/' '-_'"}), nil
+		return opaque(Key{Name: "fernet-key", Placeholder: "<fernet-key>", Random: &Random{Bytes: 32, Encoding: Base64URL}}), nil
 	case APISecretKey:
-		return opaque(Key{Name: "api-secret-key", Placeholder: "<api-secret-key>", Generate: "openssl rand -hex 32"}), nil
+		return opaque(Key{Name: "api-secret-key", Placeholder: "<api-secret-key>", Random: &Random{Bytes: 32, Encoding: Hex}}), nil
 	case JWTSecret:
-		return opaque(Key{Name: "jwt-secret", Placeholder: "<jwt-secret>", Generate: "openssl rand -hex 32"}), nil
+		return opaque(Key{Name: "jwt-secret", Placeholder: "<jwt-secret>", Random: &Random{Bytes: 32, Encoding: Hex}}), nil
 	case MetadataConnection:
 		return opaque(Key{Name: "connection", Placeholder: "<sqlalchemy-url>"}), nil
 	case BrokerURL:
 		return opaque(Key{Name: "connection", Placeholder: "<redis-url>"}), nil
 	case RedisPassword:
-		return opaque(Key{Name: "password", Placeholder: "<redis-password>", Generate: "openssl rand -hex 24"}), nil
+		return opaque(Key{Name: "password", Placeholder: "<redis-password>", Random: &Random{Bytes: 24, Encoding: Hex}}), nil
 	case PgBouncerConfig:
 		// The chart builds these two files from data.metadataConnection,
 		// which a connection Secret leaves at its defaults; they are

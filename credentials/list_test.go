@@ -60,8 +60,8 @@ func TestList(t *testing.T) {
 	for _, s := range local {
 		by[s.Name] = s
 	}
-	if s := by["registry-creds"]; s.Credential != "Registry_Creds" || s.Registry != "" || len(s.UsedBy) != 2 {
-		t.Errorf("registry-creds: credential %q, registry %q (two registries: none), used by %v", s.Credential, s.Registry, s.UsedBy)
+	if s := by["registry-creds"]; s.Credential != "Registry_Creds" || !slices.Equal(s.Registries, []string{DockerHub, "registry.gitlab.com"}) || len(s.UsedBy) != 2 {
+		t.Errorf("registry-creds: credential %q, registries %q (want both hosts), used by %v", s.Credential, s.Registries, s.UsedBy)
 	}
 	if s := by["postgres"]; len(s.UsedBy) != 3 {
 		t.Errorf("postgres used by %v, want merge database, owner and DataTransformer", s.UsedBy)
@@ -77,8 +77,8 @@ func TestList(t *testing.T) {
 	env.Airflow.PullSecret = ""
 	one, _ := List(env)
 	for _, s := range one {
-		if s.Name == "registry-creds" && s.Registry != "registry.gitlab.com" {
-			t.Errorf("registry of a credential used for one registry: %q", s.Registry)
+		if s.Name == "registry-creds" && !slices.Equal(s.Registries, []string{"registry.gitlab.com"}) {
+			t.Errorf("registries of a credential used for one registry: %q", s.Registries)
 		}
 	}
 

@@ -7,6 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/ydpgen/ydpgen/diag"
+	"github.com/ydpgen/ydpgen/model"
 )
 
 // Remote key templates say where a credential lives in an external secret
@@ -14,16 +15,20 @@ import (
 //
 //	datasurface/{namespace}/{ecosystem}/{credential}
 //
-// The words aws and azure stand for DataSurface's own conventions for AWS
-// Secrets Manager and Azure Key Vault. Each credential is one remote secret
-// holding one property per key of its Kubernetes Secret.
+// The words aws and azure stand for DataSurface's conventions for AWS
+// Secrets Manager and Azure Key Vault with the environment added after the
+// ecosystem: DataSurface's own guides deploy one environment per
+// namespace, but two environments of one platform may use the same
+// namespace name on two clusters, and they must not read each other's
+// secrets. Each credential is one remote secret holding one property per
+// key of its Kubernetes Secret.
 
 // Presets are DataSurface's remote key conventions, by the word a spec
 // writes for them.
 func Presets() map[string]string {
 	return map[string]string{
-		"aws":   "datasurface/{namespace}/{ecosystem}/{credential}",
-		"azure": "datasurface--{namespace}--{ecosystem}--{credential}--credentials",
+		"aws":   "datasurface/{namespace}/{ecosystem}/{environment}/{credential}",
+		"azure": "datasurface--{namespace}--{ecosystem}--{environment}--{credential}--credentials",
 	}
 }
 
@@ -189,4 +194,76 @@ func braced(names []string) string {
 		out[i] = "{" + n + "}"
 	}
 	return strings.Join(out, ", ")
+}
+
+// RemoteSecret is where one Secret's values live in the external store.
+type RemoteSecret struct {
+	Secret string
+	Key    string
+	// Properties are the remote secret's properties, in the Secret's key
+	// order (typed keys only).
+	Properties []string
+}
+
+// InStore reports whether the external-secrets provider reads a Secret
+// from the store: typed values are kept there; values the operator
+// generates (fernet key, API and JWT secrets) and values derived from
+// other Secrets are not, except a generated value that another Secret
+// derives from, which only the store can hand to both.
+func InStore(s Secret, list []Secret) bool {
+	if s.IssuedBy != "" {
+		return false
+	}
+	for _, k := range s.Layout.Keys {
+		if _, derived := s.DerivedKey(k.Name); derived {
+			continue
+		}
+		if k.Random == nil || derivedFrom(s.Name, list) {
+			return true
+		}
+	}
+	return false
+}
+
+// derivedFrom reports whether any Secret of list derives a key from name.
+func derivedFrom(name string, list []Secret) bool {
+	for _, o := range list {
+		for _, d := range o.Derived {
+			for _, r := range d.Refs() {
+				if r.Secret == name && o.Name != name {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// RemoteSecrets lists where the Secrets the store holds live, in list's
+// order. A credential the environment shares with another one is read at
+// the other environment's key.
+func RemoteSecrets(env *model.Environment, list []Secret) ([]RemoteSecret, error) {
+	cfg := env.Secrets.ExternalSecrets
+	tmpl, terr := ParseRemoteKeyTemplate(cfg.RemoteKeyTemplate)
+	if terr != nil {
+		return nil, fmt.Errorf("secrets.externalSecrets.remoteKeyTemplate: %w", terr)
+	}
+	var out []RemoteSecret
+	for _, s := range list {
+		if !InStore(s, list) {
+			continue
+		}
+		vars := RemoteKeyVars{Credential: s.Name, Ecosystem: cfg.Ecosystem, Environment: env.Name, Namespace: env.Namespace.Name, Platform: env.Platform}
+		if s.Shared != nil {
+			vars.Environment, vars.Namespace, vars.Ecosystem = s.Shared.With, s.Shared.Partner.Namespace, s.Shared.Partner.Ecosystem
+		}
+		r := RemoteSecret{Secret: s.Name, Key: tmpl.Expand(vars)}
+		for _, k := range s.Layout.Keys {
+			if _, derived := s.DerivedKey(k.Name); !derived {
+				r.Properties = append(r.Properties, RemoteProperty(k.Name))
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }

@@ -10,8 +10,8 @@ func TestRemoteKeyTemplate(t *testing.T) {
 	for _, tc := range []struct {
 		src, want string
 	}{
-		{"aws", "datasurface/yellow/eco/git-dags"},
-		{"azure", "datasurface--yellow--eco--git-dags--credentials"},
+		{"aws", "datasurface/yellow/eco/prod/git-dags"},
+		{"azure", "datasurface--yellow--eco--prod--git-dags--credentials"},
 		{"{platform}/{environment}/{credential}", "cloud/prod/git-dags"},
 		{"secret/data/{namespace}/{credential}", "secret/data/yellow/git-dags"},
 		{"{credential}", "git-dags"},

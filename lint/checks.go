@@ -104,16 +104,20 @@ func checkCapacity(in *Input, r *Report) {
 		r.At("environment.cluster.nodeMemory", "the nodes have no allocatable memory after the system reserve", "check nodeMemory and systemReserved")
 		return
 	}
+	requests := "the platform requests"
+	if c.Cluster != "" {
+		requests = fmt.Sprintf("the environments on cluster %s (%s) together request", c.Cluster, strings.Join(c.Environments, ", "))
+	}
 	switch {
 	case c.Steady.Memory > c.Total.Memory:
-		r.At("environment.cluster.nodes", fmt.Sprintf("the platform requests %s of memory but %s %s allocatable", gibs(c.Steady.Memory), nodesHave(c.Nodes), gibs(c.Total.Memory)),
+		r.At("environment.cluster.nodes", fmt.Sprintf("%s %s of memory but %s %s allocatable", requests, gibs(c.Steady.Memory), nodesHave(c.Nodes), gibs(c.Total.Memory)),
 			"add nodes or shrink components; see ydpgen capacity")
 	case c.MemoryUsed > 80:
-		r.Warn("environment.cluster.nodes", fmt.Sprintf("the platform requests %.1f%% of allocatable memory (%s of %s); job pods need the rest", c.MemoryUsed, gibs(c.Steady.Memory), gibs(c.Total.Memory)),
+		r.Warn("environment.cluster.nodes", fmt.Sprintf("%s %.1f%% of allocatable memory (%s of %s); job pods need the rest", requests, c.MemoryUsed, gibs(c.Steady.Memory), gibs(c.Total.Memory)),
 			"keep requests under 80% of memory; see ydpgen capacity")
 	}
 	if c.Steady.MilliCPU > c.Total.MilliCPU {
-		r.At("environment.cluster.nodeCPU", fmt.Sprintf("the platform requests %dm CPU but the nodes have %dm allocatable", c.Steady.MilliCPU, c.Total.MilliCPU), "add nodes or shrink components")
+		r.At("environment.cluster.nodeCPU", fmt.Sprintf("%s %dm CPU but the nodes have %dm allocatable", requests, c.Steady.MilliCPU, c.Total.MilliCPU), "add nodes or shrink components")
 	}
 	if l := c.Largest; l.Requests.Memory > c.Allocatable.Memory || l.Requests.MilliCPU > c.Allocatable.MilliCPU {
 		r.At(workloadPath(in, l.Workload), fmt.Sprintf("pod %s requests %s and %dm CPU, more than one node's allocatable %s and %dm", l.Workload, gibs(l.Requests.Memory), l.Requests.MilliCPU, gibs(c.Allocatable.Memory), c.Allocatable.MilliCPU),

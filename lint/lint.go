@@ -77,13 +77,30 @@ type Rendered struct {
 func Run(p *model.Platform, rendered []Rendered) (diag.List, error) {
 	var out diag.List
 	rules := Rules()
+	inputs := make([]*Input, len(p.Environments))
 	for i := range p.Environments {
-		env := &p.Environments[i]
-		in, err := NewInput(env, rendered[i].Objects)
+		in, err := NewInput(&p.Environments[i], rendered[i].Objects)
 		if err != nil {
 			return nil, err
 		}
 		in.Values = rendered[i].Values
+		inputs[i] = in
+	}
+	// Environments on one cluster are sized together: each one's rules
+	// see the whole cluster's plan.
+	for _, group := range p.ClusterGroups() {
+		var reports []*capacity.Report
+		for _, i := range group {
+			reports = append(reports, inputs[i].Capacity)
+		}
+		stacked := capacity.Stack(p.Environments[group[0]].Cluster.Name, reports, capacity.DefaultOptions())
+		for _, i := range group {
+			inputs[i].Capacity = stacked
+		}
+	}
+	for i := range p.Environments {
+		env := &p.Environments[i]
+		in := inputs[i]
 		out = append(out, checkSuppressions(env, rules)...)
 		for _, rule := range rules {
 			if suppressed(env, rule.ID) {

@@ -23,6 +23,9 @@ type DataSurfaceNames struct {
 	// MCPTLSSecret is where cert-manager writes the MCP certificate when the
 	// spec names an issuer but no Secret.
 	MCPTLSSecret string
+	// ModelKnownHosts holds the model repository's SSH host keys (known_hosts)
+	// when its URL is an SSH one.
+	ModelKnownHosts string
 }
 
 // DataSurfaceNames returns the names of DataSurface's objects in the
@@ -30,13 +33,14 @@ type DataSurfaceNames struct {
 func (env *Environment) DataSurfaceNames() DataSurfaceNames {
 	psp := K8sName(env.DataSurface.PSP)
 	return DataSurfaceNames{
-		GitCacheClaim:  "git-cache-pvc",
-		LoggingConfig:  psp + "-logging-config",
-		Ring1Init:      psp + "-ring1-init",
-		ModelMerge:     psp + "-model-merge-job",
-		ReconcileViews: psp + "-reconcile-views-job",
-		MCPServer:      psp + "-mcp-server",
-		MCPService:     psp + "-mcp",
-		MCPTLSSecret:   psp + "-mcp-tls",
+		GitCacheClaim:   "git-cache-pvc",
+		LoggingConfig:   psp + "-logging-config",
+		Ring1Init:       psp + "-ring1-init",
+		ModelMerge:      psp + "-model-merge-job",
+		ReconcileViews:  psp + "-reconcile-views-job",
+		MCPServer:       psp + "-mcp-server",
+		MCPService:      psp + "-mcp",
+		MCPTLSSecret:    psp + "-mcp-tls",
+		ModelKnownHosts: psp + "-model-known-hosts",
 	}
 }

@@ -11,7 +11,7 @@ func TestDataSurfaceNames(t *testing.T) {
 	want := DataSurfaceNames{
 		GitCacheClaim: "git-cache-pvc", LoggingConfig: "demo-psp-logging-config",
 		Ring1Init: "demo-psp-ring1-init", ModelMerge: "demo-psp-model-merge-job", ReconcileViews: "demo-psp-reconcile-views-job",
-		MCPServer: "demo-psp-mcp-server", MCPService: "demo-psp-mcp", MCPTLSSecret: "demo-psp-mcp-tls",
+		MCPServer: "demo-psp-mcp-server", MCPService: "demo-psp-mcp", MCPTLSSecret: "demo-psp-mcp-tls", ModelKnownHosts: "demo-psp-model-known-hosts",
 	}
 	if d := cmp.Diff(want, env.DataSurfaceNames()); d != "" {
 		t.Errorf("DataSurfaceNames (-want +got):\n%s", d)

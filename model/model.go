@@ -26,6 +26,13 @@ type Environment struct {
 	Maintenance Maintenance
 	GitOps      GitOps
 	Lint        Lint
+	// Shares are what this environment deliberately shares with others
+	// (share.go).
+	Shares []Share
+	// Borrowers are the shares other environments declare with this one,
+	// seen from here: With names the other environment. The loader fills
+	// them in, so that both sides of a share agree on it.
+	Borrowers []Share
 	// Origins maps paths of this resolved environment (airflow.executor) to
 	// where in the spec their value was written, for positioned findings.
 	Origins Origins
@@ -43,6 +50,9 @@ type Namespace struct {
 
 // Cluster holds the facts about the target cluster that the spec declares.
 type Cluster struct {
+	// Name identifies the cluster among the platform's environments; empty
+	// when the spec gives none (the environment has a cluster of its own).
+	Name                string                  `json:"name,omitempty"`
 	Nodes               int                     `json:"nodes"`
 	NodeMemory          string                  `json:"nodeMemory"`
 	NodeCPU             string                  `json:"nodeCPU"`
@@ -134,6 +144,8 @@ type GitSource struct {
 	Repository string `json:"repository"`
 	Ref        string `json:"ref"`
 	Credential string `json:"credential,omitempty"`
+	// KnownHosts are the SSH host keys of an SSH URL's server.
+	KnownHosts string `json:"knownHosts,omitempty"`
 }
 
 // DatabaseRef names a database on the platform's database server.
@@ -216,6 +228,7 @@ type GitSync struct {
 	SubPath    string    `json:"subPath,omitempty"`
 	Depth      int       `json:"depth,omitempty"`
 	Credential string    `json:"credential,omitempty"`
+	KnownHosts string    `json:"knownHosts,omitempty"`
 	Resources  Resources `json:"resources"`
 }
 

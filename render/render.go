@@ -83,14 +83,16 @@ func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Re
 	// Environments render independently; each goroutine writes only its
 	// own slot, so the result does not depend on scheduling.
 	errs := make([]error, len(p.Environments))
+	plans := make([]*capacity.Report, len(p.Environments))
 	var wg sync.WaitGroup
 	for i := range p.Environments {
-		wg.Go(func() { res.Environments[i], errs[i] = environment(&p.Environments[i], gens) })
+		wg.Go(func() { res.Environments[i], plans[i], errs[i] = environment(&p.Environments[i], gens) })
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	stackCharts(p, res.Environments, plans)
 	// The engine's wiring is checked even when only objects are wanted, so
 	// that validate refuses what render would.
 	wiring, err := gitops.Build(p, res.Environments)
@@ -133,19 +135,44 @@ func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Re
 
 // Environment runs every generator for one environment.
 func Environment(env *model.Environment) (objset.RenderedEnvironment, error) {
-	return environment(env, Generators())
+	out, _, err := environment(env, Generators())
+	return out, err
 }
 
-func environment(env *model.Environment, gens []generators.Generator) (objset.RenderedEnvironment, error) {
+// stackCharts draws, for environments that declare one cluster, the chart
+// of the whole cluster in each of their overlays: their pods share its
+// nodes, so each environment's own chart would show room that the others
+// take.
+func stackCharts(p *model.Platform, envs []objset.RenderedEnvironment, plans []*capacity.Report) {
+	for _, group := range p.ClusterGroups() {
+		var reports []*capacity.Report
+		for _, i := range group {
+			reports = append(reports, plans[i])
+		}
+		chart := capacity.Stack(p.Environments[group[0]].Cluster.Name, reports, capacity.DefaultOptions()).SVG()
+		for _, i := range group {
+			for j := range envs[i].Files {
+				if envs[i].Files[j].Path == ChartPath {
+					envs[i].Files[j].Data = chart
+				}
+			}
+		}
+	}
+}
+
+// ChartPath is where an overlay's capacity chart goes.
+const ChartPath = "capacity.svg"
+
+func environment(env *model.Environment, gens []generators.Generator) (objset.RenderedEnvironment, *capacity.Report, error) {
 	var set objset.Set
 	out := objset.RenderedEnvironment{Name: env.Name, Namespace: env.Namespace.Name}
 	for _, g := range gens {
 		a, err := g.Generate(env)
 		if err != nil {
-			return out, fmt.Errorf("environment %s: generator %s: %w", env.Name, g.Name(), err)
+			return out, nil, fmt.Errorf("environment %s: generator %s: %w", env.Name, g.Name(), err)
 		}
 		if err := set.Add(a.Objects...); err != nil {
-			return out, fmt.Errorf("environment %s: generator %s: %w", env.Name, g.Name(), err)
+			return out, nil, fmt.Errorf("environment %s: generator %s: %w", env.Name, g.Name(), err)
 		}
 		for _, f := range a.Files {
 			out.Files = append(out.Files, objset.File{Path: f.Path, Data: f.Data})
@@ -157,7 +184,7 @@ func environment(env *model.Environment, gens []generators.Generator) (objset.Re
 	// drawn before Jobs get their hashed names, which mean nothing there.
 	plan, err := capacity.Plan(env, entries, capacity.DefaultOptions())
 	if err != nil {
-		return out, fmt.Errorf("environment %s: capacity: %w", env.Name, err)
+		return out, nil, fmt.Errorf("environment %s: capacity: %w", env.Name, err)
 	}
 	chart := plan.SVG()
 
@@ -166,26 +193,26 @@ func environment(env *model.Environment, gens []generators.Generator) (objset.Re
 	// named after their content), immutable Job names, stage labels, the
 	// engine's annotations.
 	if err := smoketest.Stamp(entries, out.Files); err != nil {
-		return out, fmt.Errorf("environment %s: smoke test: %w", env.Name, err)
+		return out, nil, fmt.Errorf("environment %s: smoke test: %w", env.Name, err)
 	}
 	renames, err := jobhash.Apply(entries)
 	if err != nil {
-		return out, fmt.Errorf("environment %s: naming Jobs: %w", env.Name, err)
+		return out, nil, fmt.Errorf("environment %s: naming Jobs: %w", env.Name, err)
 	}
 	stages.LabelAll(entries)
 	syncpolicy.Annotate(env, entries)
 	var final objset.Set
 	for _, e := range entries {
 		if err := final.AddEntry(e); err != nil {
-			return out, fmt.Errorf("environment %s: %w", env.Name, err)
+			return out, nil, fmt.Errorf("environment %s: %w", env.Name, err)
 		}
 	}
 	out.Objects = final.Entries()
 	for i := range out.Files {
 		out.Files[i].Data = jobhash.RewriteText(out.Files[i].Data, renames)
 	}
-	out.Files = append(out.Files, objset.File{Path: "capacity.svg", Data: chart})
-	return out, nil
+	out.Files = append(out.Files, objset.File{Path: ChartPath, Data: chart})
+	return out, plan, nil
 }
 
 // checkWiring refuses engine objects the API server would refuse: their

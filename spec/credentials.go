@@ -40,11 +40,25 @@ func checkCredentials(env *model.Environment) diag.List {
 				allowed += ": " + strings.Join(names, ", ")
 			}
 			c.add(p, fmt.Sprintf("credential %q is not declared", r.Credential), allowed, fix)
+		case credentials.KindOf(t) != r.Want && r.URLPath != nil && (r.Want == credentials.SSHKey || credentials.KindOf(t) == credentials.SSHKey):
+			// A key on an https URL, or a token on an SSH URL: the URL is
+			// what the reader will want to see.
+			url := refPath(credentials.Reference{Path: r.URLPath})
+			if r.Want == credentials.SSHKey {
+				c.add(url, fmt.Sprintf("repository %s is reached over SSH, but credential %q (%s) holds a token, which SSH cannot use", r.URL, r.Credential, t),
+					fmt.Sprintf("an SSH_KEY credential with an SSH URL (git@host:org/repo.git, ssh://), or an https:// URL with a credential of type %s", tokenKind(r)),
+					"declare an SSH_KEY credential and name it, or write the https:// URL")
+			} else {
+				c.add(url, fmt.Sprintf("repository %s is an https:// URL, but credential %q is an SSH_KEY, which https cannot use", r.URL, r.Credential),
+					fmt.Sprintf("a credential of type %s with an https:// URL, or an SSH URL (git@host:org/repo.git, ssh://) with an SSH_KEY credential", tokenKind(r)),
+					"write the SSH URL of the repository, or name a token credential")
+			}
 		case credentials.KindOf(t) != r.Want:
 			c.add(p, fmt.Sprintf("credential %q is of type %s, but %s needs %s", r.Credential, t, r.PathString(), r.Want),
 				fmt.Sprintf("a credential of type %s", r.Want), "")
 		}
 	}
+	c.out = append(c.out, checkGitURLs(env)...)
 
 	// Two credentials, one Secret: DataSurface would read the same Secret
 	// for both.
@@ -110,6 +124,50 @@ func checkCredentials(env *model.Environment) diag.List {
 					break
 				}
 			}
+		}
+	}
+	return c.out
+}
+
+// tokenKind is the token type a git reference takes on an https URL.
+func tokenKind(r credentials.Reference) credentials.Kind {
+	if len(r.Path) > 0 && r.Path[0] == "airflow" {
+		return credentials.GitSync
+	}
+	return credentials.APIToken
+}
+
+// checkGitURLs checks what an SSH git URL needs besides its key: the
+// server's host keys, so that git trusts only that server. An https URL
+// has no use for them.
+func checkGitURLs(env *model.Environment) diag.List {
+	c := &envChecker{env: env}
+	for _, g := range []struct {
+		on                    bool
+		url, cred, knownHosts string
+		path                  []string
+	}{
+		{true, env.DataSurface.Model.Repository, env.DataSurface.Model.Credential, env.DataSurface.Model.KnownHosts, []string{"datasurface", "model"}},
+		{env.Airflow.DAGs.GitSync.Enabled, env.Airflow.DAGs.GitSync.Repository, env.Airflow.DAGs.GitSync.Credential, env.Airflow.DAGs.GitSync.KnownHosts, []string{"airflow", "dags", "gitSync"}},
+	} {
+		at := func(field string) cue.Path {
+			var sels []cue.Selector
+			for _, p := range append(slices.Clone(g.path), field) {
+				sels = append(sels, cue.Str(p))
+			}
+			return cue.MakePath(sels...)
+		}
+		switch {
+		case !g.on || g.url == "":
+		case model.IsSSHURL(g.url) && g.cred == "":
+			c.add(at("repository"), fmt.Sprintf("repository %s is reached over SSH, which needs a key, and no credential is named", g.url),
+				"an SSH_KEY credential in "+at("credential").String()+", or an https:// URL", "")
+		case model.IsSSHURL(g.url) && g.knownHosts == "":
+			c.add(at("repository"), fmt.Sprintf("repository %s is reached over SSH, but %s is not set, so git could not tell the server from an impostor", g.url, at("knownHosts")),
+				"the server's host keys in known_hosts format, as `ssh-keyscan <host>` prints them", "")
+		case !model.IsSSHURL(g.url) && g.knownHosts != "":
+			c.add(at("knownHosts"), fmt.Sprintf("knownHosts is set, but repository %s is not an SSH URL", g.url),
+				"knownHosts only with a git@ or ssh:// URL", "remove knownHosts")
 		}
 	}
 	return c.out

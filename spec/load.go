@@ -14,7 +14,11 @@ import (
 )
 
 // overridable are the platform sections an environment may override.
-func overridable() []string { return []string{"datasurface", "airflow", "secrets", "maintenance"} }
+// Credentials an environment adds to the platform's; databases it lists
+// replace the platform's list.
+func overridable() []string {
+	return []string{"datasurface", "airflow", "secrets", "maintenance", "credentials", "databases"}
+}
 
 // Load validates a spec and resolves every environment. filename is used in
 // positions only; src is the spec in YAML, or in CUE when filename ends in
@@ -137,7 +141,7 @@ func (s *Schema) load(filename string, src []byte) (*model.Platform, error) {
 		all = append(all, findings...)
 	}
 	if len(all) == 0 {
-		all = checkArgoCDNames(p)
+		all = append(checkArgoCDNames(p), checkEnvironments(p.Environments)...)
 	}
 	if len(all) > 0 {
 		return nil, all.Sort()

@@ -17,7 +17,10 @@ func TestLoadExamples(t *testing.T) {
 		envs    []want
 	}{
 		{"pi-lab", []want{{"lab", "k3s-pi", "LocalExecutor", "in-cluster", "datasurface"}}},
-		{"onprem", []want{{"prod", "kubeadm", "CeleryExecutor", "external", "demo1"}}},
+		{"onprem", []want{
+			{"prod", "kubeadm", "CeleryExecutor", "external", "demo1"},
+			{"staging", "kubeadm", "CeleryExecutor", "external", "demo1-staging"},
+		}},
 		{"cloud", []want{
 			{"prod", "eks", "CeleryExecutor", "external", "yellow"},
 			{"staging", "eks", "CeleryExecutor", "external", "yellow-staging"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -35,17 +36,30 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 
 	merged := map[string]any{}
 	origins := model.Origins{}
+	note := func(dst, src string) { origins[dst] = docOrigins[src] }
 	mergeData(merged, s.defaults[profile], nil, nil, nil)
+	perEnvironment := ""
 	for _, section := range []string{"datasurface", "airflow", "secrets", "maintenance", "credentials", "databases", "gitops"} {
 		if v, ok := spec[section]; ok {
-			mergeData(merged, map[string]any{section: v}, nil, []string{"spec"}, func(dst, src string) { origins[dst] = docOrigins[src] })
+			if section == "databases" {
+				perEnvironment = mergePlatformDatabases(merged, v, origins, docOrigins)
+			} else {
+				mergeData(merged, map[string]any{section: v}, nil, []string{"spec"}, note)
+			}
 		}
 		if !slices.Contains(overridable(), section) {
 			continue
 		}
 		if v, ok := envData[section]; ok {
-			mergeData(merged, map[string]any{section: v}, nil, []string{"spec", "environments", name}, func(dst, src string) { origins[dst] = docOrigins[src] })
+			if section == "databases" {
+				// The environment's list replaces the platform's whole.
+				dropOrigins(origins, "databases")
+			}
+			mergeData(merged, map[string]any{section: v}, nil, []string{"spec", "environments", name}, note)
 		}
+	}
+	if perEnvironment == "suffix" {
+		suffixDatabaseNames(merged, origins, name)
 	}
 	environment, _ := merged["environment"].(map[string]any)
 	if environment == nil {
@@ -54,7 +68,7 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 	}
 	environment["name"] = name
 	origins[model.EnvironmentNamePath] = originOf(filename, doc, envPath)
-	for _, f := range []string{"profile", "namespace", "podSecurity", "cluster", "lint"} {
+	for _, f := range []string{"profile", "namespace", "podSecurity", "cluster", "lint", "share"} {
 		v, ok := envData[f]
 		if !ok {
 			continue
@@ -105,6 +119,75 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 	}
 	env.Origins = origins
 	return env, nil, nil
+}
+
+// mergePlatformDatabases puts spec.databases, a list or a mapping with a
+// list, into the merged environment, and returns its perEnvironment.
+func mergePlatformDatabases(merged map[string]any, v any, origins, docOrigins model.Origins) string {
+	src := []string{"spec", "databases"}
+	perEnvironment := ""
+	if m, ok := v.(map[string]any); ok {
+		perEnvironment, _ = m["perEnvironment"].(string)
+		v, src = m["list"], append(src, "list")
+	}
+	list, ok := v.([]any)
+	if !ok {
+		return perEnvironment
+	}
+	merged["databases"] = list
+	origins["databases"] = docOrigins[dataPath(src)]
+	noteList(list, []string{"databases"}, src, func(dst, src string) { origins[dst] = docOrigins[src] })
+	return perEnvironment
+}
+
+// dropOrigins forgets where the value at path and everything below it
+// came from, for a value that is replaced whole.
+func dropOrigins(origins model.Origins, path string) {
+	for k := range origins {
+		if k == path || strings.HasPrefix(k, path+".") || strings.HasPrefix(k, path+"[") {
+			delete(origins, k)
+		}
+	}
+}
+
+// suffixDatabaseNames gives every database name the environment did not
+// write itself (taken from the platform or the profile) the suffix
+// _<environment>, so that environments on one server have databases of
+// their own; the environment's own names stay as written.
+func suffixDatabaseNames(merged map[string]any, origins model.Origins, env string) {
+	own := dataPath([]string{"spec", "environments", env}) + "."
+	suffix := "_" + strings.ReplaceAll(env, "-", "_")
+	rename := func(m map[string]any, path string) {
+		name, ok := m["name"].(string)
+		if !ok || name == "" {
+			return
+		}
+		if o, written := origins[path]; written && strings.HasPrefix(o.Path, own) {
+			return
+		}
+		m["name"] = name + suffix
+	}
+	for _, p := range [][2]string{{"airflow", "metadataDatabase"}, {"datasurface", "mergeDatabase"}} {
+		section, _ := merged[p[0]].(map[string]any)
+		if db, ok := section[p[1]].(map[string]any); ok {
+			rename(db, dataPath([]string{p[0], p[1], "name"}))
+		}
+	}
+	// Lists are shared with the parsed document (and so with every other
+	// environment); rename copies.
+	list, _ := merged["databases"].([]any)
+	renamed := make([]any, len(list))
+	for i, e := range list {
+		renamed[i] = e
+		if db, ok := e.(map[string]any); ok {
+			c := maps.Clone(db)
+			rename(c, dataPath([]string{"databases", fmt.Sprintf("[%d]", i), "name"}))
+			renamed[i] = c
+		}
+	}
+	if list != nil {
+		merged["databases"] = renamed
+	}
 }
 
 func appendPath(p cue.Path, sels ...cue.Selector) cue.Path {
@@ -192,6 +275,7 @@ func decode(b []byte) (*model.Environment, error) {
 		Databases:   r.Databases,
 		Maintenance: r.Maintenance,
 		GitOps:      r.GitOps,
+		Shares:      r.Environment.Share,
 	}
 	env.Namespace.PodSecurity = r.Environment.PodSecurity
 	if env.Airflow.MetadataDatabase.Mode == model.InCluster {
@@ -224,5 +308,6 @@ type resolvedDoc struct {
 		PodSecurity string          `json:"podSecurity"`
 		Cluster     model.Cluster   `json:"cluster"`
 		Lint        model.Lint      `json:"lint"`
+		Share       []model.Share   `json:"share"`
 	} `json:"environment"`
 }

@@ -54,7 +54,7 @@ func (s *Schema) secretValues(filename string, doc cue.Value) diag.List {
 					add(child, fv, fmt.Sprintf("credential %s is written as a value; the spec declares a credential by its type and never holds its value", name),
 						"a mapping {type: ...}; "+typeAllowed, secretFix)
 					continue
-				case len(sels) == 3 && isCredentialsMap(sels[:2]) && name != "type":
+				case len(sels) >= 3 && isCredentialsMap(sels[:len(sels)-1]) && name != "type":
 					add(child, fv, fmt.Sprintf("credential %s has a field %q; a credential holds only its type, never its value", selName(sels[len(sels)-1]), name),
 						typeAllowed, secretFix)
 					continue
@@ -130,9 +130,16 @@ func secretFixFor(sels []cue.Selector) string {
 	return secretFix
 }
 
-// isCredentialsMap reports whether sels is spec.credentials.
+// isCredentialsMap reports whether sels is spec.credentials or an
+// environment's credentials.
 func isCredentialsMap(sels []cue.Selector) bool {
-	return len(sels) == 2 && selName(sels[0]) == "spec" && selName(sels[1]) == "credentials"
+	switch {
+	case len(sels) == 2:
+		return selName(sels[0]) == "spec" && selName(sels[1]) == "credentials"
+	case len(sels) == 4:
+		return selName(sels[0]) == "spec" && selName(sels[1]) == "environments" && selName(sels[3]) == "credentials"
+	}
+	return false
 }
 
 // underAirflowConfig reports whether sels is inside an airflow.config.

@@ -60,6 +60,16 @@ func (w *walker) walk(schema, unified, data cue.Value, path []cue.Selector) {
 
 func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
 	dk := data.IncompleteKind()
+	if dk == cue.ListKind || dk == cue.StructKind {
+		n := narrow(schema, dk)
+		if dk == cue.StructKind && n != schema && schema.IncompleteKind()&cue.ListKind != 0 && !anyFieldAllowed(n, data) {
+			// A mapping where a list is expected, that shares no field
+			// with the mapping form either: the list is what was meant.
+			w.add(path, "expected a list, got a mapping", describe(schema), "")
+			return
+		}
+		schema = n
+	}
 	sk := schema.IncompleteKind()
 	if data.IsConcrete() && dk&sk == 0 && sk != cue.BottomKind {
 		w.add(path, "expected "+kindName(sk)+", got "+kindOf(data), describe(schema), "")
@@ -116,6 +126,45 @@ func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
 			w.add(path, show(data)+" is not allowed", describe(schema), "")
 		}
 	}
+}
+
+// narrow picks, of a schema that allows a list or a mapping (spec.databases),
+// the one alternative of the data's kind, so that the walk explains the
+// data against that alternative and not against the disjunction.
+func narrow(schema cue.Value, kind cue.Kind) cue.Value {
+	op, parts := schema.Expr()
+	if op == cue.AndOp {
+		// A field found through fieldSchema is the schema and _.
+		for _, p := range parts {
+			if pop, _ := p.Expr(); pop == cue.OrOp {
+				return narrow(p, kind)
+			}
+		}
+	}
+	if op != cue.OrOp {
+		return schema
+	}
+	var match []cue.Value
+	for _, p := range parts {
+		if p.IncompleteKind()&kind != 0 {
+			match = append(match, p)
+		}
+	}
+	if len(match) == 1 {
+		return match[0]
+	}
+	return schema
+}
+
+// anyFieldAllowed reports whether schema declares any of data's fields.
+func anyFieldAllowed(schema, data cue.Value) bool {
+	iter, err := data.Fields()
+	for err == nil && iter.Next() {
+		if schema.Allows(iter.Selector()) {
+			return true
+		}
+	}
+	return false
 }
 
 // fieldSchema is the schema of field sel, including fields that only a

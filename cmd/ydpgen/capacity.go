@@ -39,7 +39,12 @@ same chart as overlays/<env>/capacity.svg.
 The spec is checked first, as validate checks it: errors stop the command
 (exit 1), warnings are printed. --format json (or --output json) prints the
 reports as the summary of the JSON envelope every command prints (ok,
-findings, summary).`,
+findings, summary).
+
+Environments that declare the same cluster (cluster.name) share its nodes:
+capacity also prints the plan of the whole cluster, their pods placed
+together, and writes it as cluster-<name>-capacity.svg, stacked by
+environment; render puts that chart in each of their overlays.`,
 		Example: `  ydpgen capacity platform.yaml
   ydpgen capacity platform.yaml --dags 3000 --job-duration transformer=8m --schedule 10m,1h
   ydpgen capacity platform.yaml --format json -o charts/`,
@@ -95,10 +100,23 @@ findings, summary).`,
 				}
 				reports = append(reports, r)
 			}
+			// Environments that declare one cluster also get the plan of
+			// the whole cluster: their pods share its nodes.
+			for _, group := range res.Platform.ClusterGroups() {
+				var parts []*capacity.Report
+				for _, i := range group {
+					parts = append(parts, reports[i])
+				}
+				reports = append(reports, capacity.Stack(res.Platform.Environments[group[0]].Cluster.Name, parts, opts))
+			}
 			if out != "" {
 				fs := fsys.OnDisk{}
 				for _, r := range reports {
-					p := filepath.Join(out, r.Environment+"-capacity.svg")
+					name := r.Environment + "-capacity.svg"
+					if r.Cluster != "" {
+						name = "cluster-" + r.Cluster + "-capacity.svg"
+					}
+					p := filepath.Join(out, name)
 					if err := fs.WriteFile(p, r.SVG()); err != nil {
 						return filesErrorf("cannot write the chart %s: %v", displayPath(p), reason(err))
 					}

@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/utils/ptr"
 
+	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/kube/pod"
 	"github.com/ydpgen/ydpgen/model"
@@ -36,27 +37,14 @@ type SecretNames struct {
 	PgBouncerStats  string // key connection (PgBouncer only)
 }
 
-// Secrets returns the names of the chart's Secrets for an environment.
+// Secrets returns the names of the chart's Secrets for an environment, as
+// package credentials names them.
 func Secrets(env *model.Environment) SecretNames {
-	a := env.Airflow
-	r := a.ReleaseName
-	s := SecretNames{
-		FernetKey:    r + "-fernet-key",
-		APISecretKey: r + "-api-secret-key",
-		JWTSecret:    r + "-jwt-secret",
-		Metadata:     r + "-metadata",
+	c := credentials.Chart(env)
+	return SecretNames{
+		FernetKey: c.FernetKey, APISecretKey: c.APISecretKey, JWTSecret: c.JWTSecret, Metadata: c.Metadata,
+		BrokerURL: c.BrokerURL, RedisPass: c.RedisPassword, PgBouncerConfig: c.PgBouncerConfig, PgBouncerStats: c.PgBouncerStats,
 	}
-	if a.Executor == "CeleryExecutor" {
-		s.BrokerURL = r + "-broker-url"
-		if a.Broker != model.BrokerExternal {
-			s.RedisPass = r + "-redis-password"
-		}
-	}
-	if a.PgBouncer.Enabled {
-		s.PgBouncerConfig = r + "-pgbouncer-config"
-		s.PgBouncerStats = r + "-pgbouncer-stats"
-	}
-	return s
 }
 
 // ChartJobTTL is the time to live of the chart's migration and
@@ -336,7 +324,15 @@ func dags(env *model.Environment, b *builder) DAGs {
 		// git-sync's containers do not fall back to the global contexts.
 		SecurityContexts: &SecurityContexts{Container: containerContext()},
 	}
-	if gs.Credential != "" {
+	switch {
+	case model.IsSSHURL(gs.Repository):
+		// An SSH URL: the key from the credential's Secret (key gitSshKey),
+		// the server's host keys from the spec.
+		if gs.Credential != "" {
+			d.GitSync.SSHKeySecret = model.K8sName(gs.Credential)
+		}
+		d.GitSync.KnownHosts = gs.KnownHosts
+	case gs.Credential != "":
 		d.GitSync.CredentialsSecret = model.K8sName(gs.Credential)
 	}
 	return d

@@ -3,6 +3,7 @@ package airflow
 import (
 	"maps"
 
+	"github.com/ydpgen/ydpgen/credentials"
 	controller "github.com/ydpgen/ydpgen/kube/ingress"
 	"github.com/ydpgen/ydpgen/model"
 )
@@ -16,10 +17,7 @@ func ingress(env *model.Environment) *Ingress {
 	if ing == nil {
 		return nil
 	}
-	tlsSecret := ing.TLSSecret
-	if tlsSecret == "" && ing.Issuer != "" {
-		tlsSecret = env.Airflow.ReleaseName + "-api-server-tls"
-	}
+	tlsSecret := credentials.IngressTLSSecret(env.Profile, *ing, credentials.APIServerTLSDefault(env))
 	host := IngressHost{Name: ing.Host}
 	switch {
 	case env.Profile == "eks":

@@ -251,6 +251,8 @@ type GitSync struct {
 	SubPath           string                       `json:"subPath,omitempty"`
 	Depth             int                          `json:"depth,omitempty"`
 	CredentialsSecret string                       `json:"credentialsSecret,omitempty"`
+	SSHKeySecret      string                       `json:"sshKeySecret,omitempty"`
+	KnownHosts        string                       `json:"knownHosts,omitempty"`
 	Resources         *corev1.ResourceRequirements `json:"resources,omitempty"`
 	SecurityContexts  *SecurityContexts            `json:"securityContexts,omitempty"`
 }

@@ -64,6 +64,7 @@ func bootstrap(env *model.Environment) (*corev1.ConfigMap, *batchv1.Job, error) 
 		{Name: "PGCONNECT_TIMEOUT", Value: "10"},
 		{Name: "PGAPPNAME", Value: "ydpgen-bootstrap"},
 		{Name: SQLPathEnv, Value: sqlMount + "/" + SQLKey},
+		{Name: OwnerEnv, Value: env.Platform + "/" + env.Name},
 	}
 	for _, r := range plan.Roles {
 		envVars = append(envVars, secretEnv(r.UserEnv, r.Credential, "USER"))

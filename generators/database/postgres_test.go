@@ -133,7 +133,8 @@ func snapshot(t *testing.T, srv *pgtest.Server) string {
 	b.WriteString(srv.Admin(t, "postgres", `
 		SELECT datname, pg_get_userbyid(datdba), coalesce(datacl::text, '') FROM pg_database ORDER BY 1`))
 	b.WriteString("\n" + srv.Admin(t, "postgres", `
-		SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolconnlimit, rolvaliduntil
+		SELECT rolname, rolsuper, rolinherit, rolcreaterole, rolcreatedb, rolcanlogin, rolconnlimit, rolvaliduntil,
+			coalesce(shobj_description(oid, 'pg_authid'), '')
 		FROM pg_roles WHERE rolname !~ '^pg_' ORDER BY 1`))
 	b.WriteString("\n" + srv.Admin(t, "postgres", `
 		SELECT roleid::regrole, member::regrole, admin_option FROM pg_auth_members ORDER BY 1, 2`))
@@ -283,4 +284,63 @@ func TestBootstrapRefusesMissingCredentials(t *testing.T) {
 	if got := srv.Admin(t, "postgres", "SELECT count(*) FROM pg_database WHERE datname = 'merge_db'"); got != "0" {
 		t.Errorf("a refused run created merge_db")
 	}
+}
+
+// TestBootstrapLeavesAnotherEnvironmentsUsers runs two environments'
+// bootstraps on one server. staging names other credentials than prod but
+// its Airflow Secret holds prod's user name: its run stops before changing
+// anything, and prod's password still works. A user the spec shares is
+// marked with both environments, and both runs keep it so.
+func TestBootstrapLeavesAnotherEnvironmentsUsers(t *testing.T) {
+	srv := pgtest.Start(t)
+	prod, prodSec := richEnvironment()
+	prod.Name = "prod"
+	prodSec["postgres"]["PASSWORD"] = srv.Password
+	// A user someone else made and described: adopted, its comment kept.
+	srv.Admin(t, "postgres", `CREATE ROLE "DataTransformer Two" LOGIN; COMMENT ON ROLE "DataTransformer Two" IS 'made by the DBA'`)
+	pr := newBootstrapRun(t, srv, prod, prodSec)
+	pr.mustRun()
+	if got := srv.Admin(t, "postgres", `SELECT rolname || ': ' || coalesce(shobj_description(oid, 'pg_authid'), '') FROM pg_roles
+		WHERE rolname IN ('airflow', 'merge', 'mask_dt', 'DataTransformer Two') ORDER BY 1`); got != "DataTransformer Two: made by the DBA\nairflow: ydpgen: lab/prod\nmask_dt: ydpgen: lab/prod\nmerge: ydpgen: lab/prod" {
+		t.Errorf("marks after prod's run:\n%s", got)
+	}
+
+	staging, stSec := richEnvironment()
+	staging.Name = "staging"
+	staging.Airflow.MetadataDatabase.Name, staging.Airflow.MetadataDatabase.Credential = "airflow_db_staging", "airflow-db-staging"
+	staging.DataSurface.MergeDatabase = model.DatabaseRef{Name: "merge_db_staging", Credential: "merge_owner_staging"}
+	staging.Databases = []model.Database{{Name: "merge_db_staging", Owner: "merge_owner_staging", DataTransformers: []string{"mask_dt_cred"}}}
+	stSec["postgres"]["PASSWORD"] = srv.Password
+	stSec["airflow-db-staging"] = map[string]string{"USER": "airflow", "PASSWORD": "staging-pw"} // prod's user name
+	stSec["merge-owner-staging"] = map[string]string{"USER": "merge_staging", "PASSWORD": "merge-staging-pw"}
+	before := snapshot(t, srv)
+	out, err := newBootstrapRun(t, srv, staging, stSec).run()
+	if err == nil || !strings.Contains(out, "database user airflow belongs to lab/prod; the bootstrap of lab/staging would set its password from its own Secret (credential airflow-db-staging)") {
+		t.Fatalf("staging's run with prod's user: %v\n%s", err, out)
+	}
+	if after := snapshot(t, srv); after != before {
+		t.Errorf("the refused run changed the server:\n%s\n\n%s", before, after)
+	}
+	pr.as("airflow-db", "airflow_db", "SELECT 1")
+
+	// Its own user, and the DataTransformer shared on purpose.
+	stSec["airflow-db-staging"]["USER"] = "airflow_staging"
+	staging.Shares = []model.Share{{With: "prod", Credential: "mask_dt_cred", Reason: "one DataTransformer"}}
+	prod.Borrowers = []model.Share{{With: "staging", Credential: "mask_dt_cred", Reason: "one DataTransformer"}}
+	sr := newBootstrapRun(t, srv, staging, stSec)
+	pr = newBootstrapRun(t, srv, prod, prodSec)
+	sr.mustRun()
+	pr.mustRun()
+	first := snapshot(t, srv)
+	sr.mustRun()
+	pr.mustRun()
+	if second := snapshot(t, srv); second != first {
+		t.Errorf("running both again changed the server:\n%s\n\n%s", first, second)
+	}
+	if got := srv.Admin(t, "postgres", `SELECT rolname || ': ' || shobj_description(oid, 'pg_authid') FROM pg_roles
+		WHERE rolname IN ('airflow_staging', 'mask_dt') ORDER BY 1`); got != "airflow_staging: ydpgen: lab/staging\nmask_dt: ydpgen: lab/prod lab/staging" {
+		t.Errorf("marks after both runs:\n%s", got)
+	}
+	sr.as("mask_dt_cred", "merge_db_staging", "CREATE TABLE staging_output (id int)")
+	pr.as("mask_dt_cred", "merge_db", "CREATE TABLE prod_output (id int)")
 }

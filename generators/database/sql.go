@@ -21,6 +21,9 @@ type Role struct {
 	// Admin is the user the Job connects as: it exists before the
 	// bootstrap, and its password belongs to whoever made the server.
 	Admin bool
+	// SharedWith are the other environments (platform/environment) that
+	// share the credential, and so the user, on purpose.
+	SharedWith []string
 }
 
 // Plan is what the bootstrap makes on one server. It names no server and
@@ -32,6 +35,11 @@ type Plan struct {
 	// Databases are in the order ServerDatabases gives.
 	Databases []model.Database
 }
+
+// OwnerEnv is the Job's variable naming the environment it belongs to, as
+// platform/environment: the bootstrap marks the users it manages with it
+// (a role comment) and leaves alone those another environment marked.
+const OwnerEnv = "YDP_OWNER"
 
 // The admin's connection comes from libpq's own variables.
 const (
@@ -84,6 +92,9 @@ func NewPlan(env *model.Environment) (Plan, error) {
 			UserVar:     base + "_user",
 			PasswordVar: base + "_password",
 			Admin:       c == admin,
+		}
+		for _, o := range env.SharedWith(c) {
+			r.SharedWith = append(r.SharedWith, env.Platform+"/"+o)
 		}
 		if r.Admin {
 			r.UserEnv, r.PasswordEnv, r.PasswordVar = adminUserEnv, adminPasswordEnv, ""
@@ -140,6 +151,32 @@ func SQL(p Plan) string {
 		}
 	}
 
+	w(`\getenv ydp_owner %s`, OwnerEnv)
+	w(`\if :{?ydp_owner}`)
+	w(`\else`)
+	w(`DO $ydp$BEGIN RAISE EXCEPTION 'environment variable %s is not set'; END$ydp$;`, OwnerEnv)
+	w(`\endif`)
+
+	w("")
+	w("-- A user that another environment's bootstrap marked as its own (a role comment")
+	w("-- 'ydpgen: <platform>/<environment> ...') is not this one's to change: stop before")
+	w("-- anything is changed, rather than reset that environment's password. A user")
+	w("-- the spec shares between environments is marked with all of them.")
+	for _, r := range p.Roles {
+		if r.Admin {
+			continue
+		}
+		mine := append([]string{":'ydp_owner'"}, quoteAll(r.SharedWith)...)
+		var notMine []string
+		for _, m := range mine {
+			notMine = append(notMine, fmt.Sprintf("position(' ' || %s || ' ' IN ' ' || substr(d.c, 9) || ' ') = 0", m))
+		}
+		w(`SELECT format('DO $ydp$BEGIN RAISE EXCEPTION %%L; END$ydp$', format(%s, rolname, substr(d.c, 9), :'ydp_owner'))`,
+			quoteLiteral(fmt.Sprintf("database user %%s belongs to %%s; the bootstrap of %%s would set its password from its own Secret (credential %s): give this environment a user of its own, or share the credential in the spec (share:)", r.Credential)))
+		w(` FROM pg_catalog.pg_roles, LATERAL (SELECT pg_catalog.shobj_description(oid, 'pg_authid')) AS d(c)`)
+		w(` WHERE rolname = :'%s' AND d.c LIKE 'ydpgen: %%' AND %s \gexec`, r.UserVar, strings.Join(notMine, " AND "))
+	}
+
 	w("")
 	w("-- Users: each one missing is created, then its password is set.")
 	for _, r := range p.Roles {
@@ -150,6 +187,11 @@ func SQL(p Plan) string {
 		w(`SELECT format('CREATE ROLE %%I LOGIN', :'%s')`, r.UserVar)
 		w(` WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = :'%s') \gexec`, r.UserVar)
 		w(`SELECT format('ALTER ROLE %%I WITH LOGIN PASSWORD %%L', :'%s', :'%s') \gexec`, r.UserVar, r.PasswordVar)
+		// Marked as this environment's (a comment someone else wrote stays).
+		w(`SELECT format('COMMENT ON ROLE %%I IS %%L', rolname, 'ydpgen: ' || (SELECT string_agg(o, ' ' ORDER BY o) FROM unnest(ARRAY[%s]) AS o))`,
+			strings.Join(append([]string{":'ydp_owner'"}, quoteAll(r.SharedWith)...), ", "))
+		w(` FROM pg_catalog.pg_roles, LATERAL (SELECT pg_catalog.shobj_description(oid, 'pg_authid')) AS d(c)`)
+		w(` WHERE rolname = :'%s' AND (d.c IS NULL OR d.c LIKE 'ydpgen: %%') \gexec`, r.UserVar)
 	}
 
 	var owners []string
@@ -206,6 +248,14 @@ func SQL(p Plan) string {
 // one argument of a meta-command.
 func quoteLiteral(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", "''") + "'"
+}
+
+func quoteAll(l []string) []string {
+	out := make([]string, len(l))
+	for i, s := range l {
+		out[i] = quoteLiteral(s)
+	}
+	return out
 }
 
 // quoteIdent quotes s as an SQL identifier.

@@ -11,6 +11,7 @@ import (
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/generators/rbac"
 	"github.com/ydpgen/ydpgen/kube/labels"
+	"github.com/ydpgen/ydpgen/kube/pod"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 )
@@ -48,6 +49,9 @@ func (Generator) Name() string { return "datasurface" }
 func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) {
 	n := env.DataSurfaceNames()
 	objs := []objset.Object{gitCacheClaim(env, n), loggingConfig(env, n)}
+	if model.IsSSHURL(env.DataSurface.Model.Repository) && env.DataSurface.Model.Credential != "" {
+		objs = append(objs, knownHosts(env, n))
+	}
 	jobs, err := Jobs(env)
 	if err != nil {
 		return generators.Artifacts{}, err
@@ -103,17 +107,27 @@ func commonEnv() []corev1.EnvVar {
 	}
 }
 
-func volumes(n model.DataSurfaceNames) []corev1.Volume {
-	return []corev1.Volume{
+func volumes(n model.DataSurfaceNames, git pod.GitAccess) []corev1.Volume {
+	return append([]corev1.Volume{
 		{Name: "git-cache", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: n.GitCacheClaim}}},
 		{Name: "workspace", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
-	}
+	}, git.Volumes...)
 }
 
-func volumeMounts() []corev1.VolumeMount {
-	return []corev1.VolumeMount{
+func volumeMounts(git pod.GitAccess) []corev1.VolumeMount {
+	return append([]corev1.VolumeMount{
 		{Name: "git-cache", MountPath: model.DataSurfaceGitCachePath},
 		{Name: "workspace", MountPath: model.DataSurfaceWorkspacePath},
+	}, git.Mounts...)
+}
+
+// knownHosts is the ConfigMap of the model repository's SSH host keys,
+// which DataSurface's containers mount next to the key (an SSH URL only).
+func knownHosts(env *model.Environment, n model.DataSurfaceNames) *corev1.ConfigMap {
+	return &corev1.ConfigMap{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+		ObjectMeta: metav1.ObjectMeta{Name: n.ModelKnownHosts, Namespace: env.Namespace.Name, Labels: labels.For(env, n.ModelKnownHosts, "git-cache")},
+		Data:       map[string]string{"known_hosts": strings.TrimSuffix(env.DataSurface.Model.KnownHosts, "\n") + "\n"},
 	}
 }
 

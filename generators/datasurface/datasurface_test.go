@@ -12,6 +12,7 @@ import (
 
 	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/internal/exampletest"
+	"github.com/ydpgen/ydpgen/kube/pod"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 )
@@ -127,7 +128,7 @@ func TestJobShape(t *testing.T) {
 			t.Errorf("%s: volumes %+v", j.Name, spec.Volumes)
 		}
 		c := spec.Containers[0]
-		if d := cmp.Diff(volumeMounts(), c.VolumeMounts); d != "" {
+		if d := cmp.Diff(volumeMounts(pod.GitAccess{}), c.VolumeMounts); d != "" {
 			t.Errorf("%s: mounts (-want +got):\n%s", j.Name, d)
 		}
 		refs := map[string]string{}

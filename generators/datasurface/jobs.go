@@ -95,7 +95,9 @@ func modelArgs(ds model.DataSurface) ([]string, error) {
 		"--git-repo-name", name,
 		"--git-repo-branch", ds.Model.Ref,
 	}
-	if ds.Model.Credential != "" {
+	// Over SSH git reads the mounted key (GIT_SSH_COMMAND); there is no
+	// token for DataSurface to look up.
+	if ds.Model.Credential != "" && !model.IsSSHURL(ds.Model.Repository) {
 		args = append(args, "--git-platform-repo-credential-name", ds.Model.Credential)
 	}
 	return args, nil
@@ -123,13 +125,11 @@ func (j job) build(env *model.Environment, n model.DataSurfaceNames) (*batchv1.J
 		}
 		env1 = append(env1, vars...)
 	}
-	if ds.Model.Credential != "" {
-		vars, err := credentials.EnvVars(ds.Model.Credential, credentials.APIToken, ds.Version)
-		if err != nil {
-			return nil, err
-		}
-		env1 = append(env1, vars...)
+	git, err := pod.ModelGit(env)
+	if err != nil {
+		return nil, err
 	}
+	env1 = append(env1, git.Env...)
 	l := labels.For(env, j.name, j.component)
 	return &batchv1.Job{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "batch/v1", Kind: "Job"},
@@ -156,9 +156,9 @@ func (j job) build(env *model.Environment, n model.DataSurfaceNames) (*batchv1.J
 						EnvFrom:         loggingEnvFrom(n),
 						Resources:       res,
 						SecurityContext: pod.ContainerSecurity(),
-						VolumeMounts:    volumeMounts(),
+						VolumeMounts:    volumeMounts(git),
 					}},
-					Volumes: volumes(n),
+					Volumes: volumes(n, git),
 				},
 			},
 		},

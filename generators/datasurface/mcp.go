@@ -9,7 +9,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
 
-	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/kube/labels"
 	"github.com/ydpgen/ydpgen/kube/pod"
 	"github.com/ydpgen/ydpgen/model"
@@ -51,13 +50,11 @@ func mcpServer(env *model.Environment, n model.DataSurfaceNames) ([]objset.Objec
 		corev1.EnvVar{Name: "GIT_REPO_BRANCH", Value: ds.Model.Ref},
 		corev1.EnvVar{Name: "GIT_CACHE_PATH", Value: model.DataSurfaceGitCachePath},
 	)
-	if ds.Model.Credential != "" {
-		vars, err := credentials.EnvVars(ds.Model.Credential, credentials.APIToken, ds.Version)
-		if err != nil {
-			return nil, err
-		}
-		env1 = append(env1, vars...)
+	git, err := pod.ModelGit(env)
+	if err != nil {
+		return nil, err
 	}
+	env1 = append(env1, git.Env...)
 
 	// The server speaks SSE, which never ends a response: probes check that
 	// the port accepts connections. Startup is generous for small nodes
@@ -88,12 +85,12 @@ func mcpServer(env *model.Environment, n model.DataSurfaceNames) ([]objset.Objec
 						EnvFrom:         loggingEnvFrom(n),
 						Resources:       res,
 						SecurityContext: pod.ContainerSecurity(),
-						VolumeMounts:    volumeMounts(),
+						VolumeMounts:    volumeMounts(git),
 						StartupProbe:    &corev1.Probe{ProbeHandler: tcp, PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 30},
 						ReadinessProbe:  &corev1.Probe{ProbeHandler: tcp, PeriodSeconds: 10, TimeoutSeconds: 5, FailureThreshold: 3},
 						LivenessProbe:   &corev1.Probe{ProbeHandler: tcp, PeriodSeconds: 20, TimeoutSeconds: 5, FailureThreshold: 6},
 					}},
-					Volumes: volumes(n),
+					Volumes: volumes(n, git),
 				},
 			},
 		},

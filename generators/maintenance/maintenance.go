@@ -170,7 +170,13 @@ func gitCacheRefresh(env *model.Environment) (*batchv1.CronJob, error) {
 		{Name: "GIT_CONFIG_KEY_0", Value: "safe.directory"},
 		{Name: "GIT_CONFIG_VALUE_0", Value: "*"},
 	}
-	if cred := ds.Model.Credential; cred != "" {
+	git, err := pod.ModelGit(env)
+	if err != nil {
+		return nil, err
+	}
+	if git.SSH {
+		vars = append(vars, git.Env...)
+	} else if cred := ds.Model.Credential; cred != "" {
 		token, err := credentials.EnvVars(cred, credentials.APIToken, ds.Version)
 		if err != nil {
 			return nil, err
@@ -196,15 +202,15 @@ func gitCacheRefresh(env *model.Environment) (*batchv1.CronJob, error) {
 			Env:             vars,
 			Resources:       res,
 			SecurityContext: pod.ContainerSecurity(),
-			VolumeMounts: []corev1.VolumeMount{
+			VolumeMounts: append([]corev1.VolumeMount{
 				{Name: "git-cache", MountPath: model.DataSurfaceGitCachePath},
 				{Name: "workspace", MountPath: model.DataSurfaceWorkspacePath},
-			},
+			}, git.Mounts...),
 		}},
-		Volumes: []corev1.Volume{
+		Volumes: append([]corev1.Volume{
 			{Name: "git-cache", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: dn.GitCacheClaim}}},
 			{Name: "workspace", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
-		},
+		}, git.Volumes...),
 	}
 	return cronJob(env, name, "git-cache-refresh", env.Maintenance.GitCacheRefresh.Schedule, pod), nil
 }

@@ -8,10 +8,52 @@ import (
 	"strings"
 
 	"github.com/ydpgen/ydpgen/credentials"
-	"github.com/ydpgen/ydpgen/internal/markdown"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 )
+
+// doc builds a Markdown file line by line.
+type doc struct{ b strings.Builder }
+
+func (d *doc) line(format string, args ...any) {
+	fmt.Fprintf(&d.b, format, args...)
+	d.b.WriteByte('\n')
+}
+
+func (d *doc) blank() { d.b.WriteByte('\n') }
+
+func (d *doc) bytes() []byte { return []byte(d.b.String()) }
+
+// header opens every generated Markdown file; '#' would be a heading there.
+func (d *doc) header() {
+	d.line("<!-- %s -->", strings.TrimSpace(strings.TrimPrefix(objset.Header, "#")))
+}
+
+// code writes text verbatim in a fenced block.
+func (d *doc) code(lang, text string) {
+	d.line("```%s", lang)
+	d.b.WriteString(strings.TrimSuffix(text, "\n"))
+	d.line("")
+	d.line("```")
+}
+
+func code(s string) string {
+	if strings.Contains(s, "`") {
+		return "``" + s + "``"
+	}
+	return "`" + s + "`"
+}
+
+func codeList(names []string) string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = code(n)
+	}
+	return strings.Join(out, ", ")
+}
+
+// cell escapes text for a table cell.
+func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 // kindName says what a Secret is, for people.
 func kindName(k credentials.Kind) string {
@@ -32,6 +74,8 @@ func kindName(k credentials.Kind) string {
 		return "PgBouncer configuration"
 	case credentials.PgBouncerStats:
 		return "PgBouncer exporter connection"
+	case credentials.TLS:
+		return "Ingress certificate"
 	}
 	return string(k)
 }
@@ -44,247 +88,230 @@ func typeName(s credentials.Secret) string {
 	return kindName(s.Kind)
 }
 
-// placeholder is the text that stands for a key's value in instructions.
-// It is never a value: every variable part is in <angle brackets>.
-func placeholder(env *model.Environment, s credentials.Secret, k credentials.Key) string {
-	switch s.Kind {
-	case credentials.MetadataConnection:
-		m := env.Airflow.MetadataDatabase
-		host := m.Host
-		if host == "" {
-			host = "<postgres-host>"
-		}
-		if env.Airflow.PgBouncer.Enabled {
-			// Every component goes through PgBouncer, which names the
-			// metadata database <release>-metadata.
-			r := env.Airflow.ReleaseName
-			return fmt.Sprintf("postgresql://<user>:<password>@%s-pgbouncer:6543/%s-metadata?sslmode=disable", r, r)
-		}
-		return fmt.Sprintf("postgresql://<user>:<password>@%s:%d/%s?sslmode=%s", host, m.Port, m.Name, m.SSLMode)
-	case credentials.BrokerURL:
-		if !credentials.BuiltInRedis(env) {
-			return "<broker-url>"
-		}
-		return fmt.Sprintf("redis://:<redis-password>@%s-redis:6379/0", env.Airflow.ReleaseName)
-	case credentials.PgBouncerStats:
-		return "postgresql://<user>:<password>@127.0.0.1:6543/pgbouncer?sslmode=disable"
-	}
-	return k.Placeholder
-}
-
-// notes are what a person must know to fill a Secret in correctly.
+// notes are what a person must know about a Secret beyond its keys.
 func notes(env *model.Environment, s credentials.Secret) []string {
-	chart := credentials.Chart(env)
+	var out []string
+	if sh := s.Shared; sh != nil {
+		out = append(out, fmt.Sprintf("Shared with environment %s on purpose: %s. Both hold the same values.", code(sh.With), sh.Reason))
+	}
 	switch s.Kind {
 	case credentials.MetadataConnection:
-		out := []string{fmt.Sprintf("`<user>` and `<password>` are those of credential %s, URL-encoded.", markdown.Code(env.Airflow.MetadataDatabase.Credential))}
 		if env.Airflow.MetadataDatabase.Mode == model.InCluster {
 			out = append(out, fmt.Sprintf("The host is the in-cluster PostgreSQL's Service %s of namespace %s, which ydpgen renders.",
-				markdown.Code(model.InClusterDatabaseService), markdown.Code(env.Namespace.Name)))
+				code(model.InClusterDatabaseService), code(env.Namespace.Name)))
 		}
-		return out
 	case credentials.BrokerURL:
 		if !credentials.BuiltInRedis(env) {
-			return []string{"`<broker-url>` is the URL of the external Celery broker, such as `rediss://:<password>@<host>:6379/0`."}
-		}
-		return []string{fmt.Sprintf("`<redis-password>` is the value stored in Secret %s.", markdown.Code(chart.RedisPassword))}
-	case credentials.PgBouncerConfig:
-		m := env.Airflow.MetadataDatabase
-		host := m.Host
-		if host == "" {
-			host = "<postgres-host>"
-		}
-		r := env.Airflow.ReleaseName
-		return []string{
-			fmt.Sprintf("`pgbouncer.ini` maps database `%s-metadata` to `host=%s port=%d dbname=%s`, listens on port 6543 and reads `auth_file = /etc/pgbouncer/users.txt`; pool sizes: max_client_conn %d, default_pool_size %d.",
-				r, host, m.Port, m.Name, env.Airflow.PgBouncer.MaxClientConn, env.Airflow.PgBouncer.MetadataPoolSize),
-			fmt.Sprintf("`users.txt` holds `\"<user>\" \"<password>\"` of credential %s.", markdown.Code(m.Credential)),
+			out = append(out, "`connection` is the URL of the external Celery broker, such as `rediss://:<password>@<host>:6379/0`.")
 		}
 	case credentials.PgBouncerStats:
-		return []string{"`<user>` must be one of PgBouncer's `stats_users` in `pgbouncer.ini`."}
-	case credentials.RedisPassword:
-		return []string{fmt.Sprintf("The same password goes into the broker URL of Secret %s.", markdown.Code(chart.BrokerURL))}
+		out = append(out, "Its user is the metadata database's, which `pgbouncer.ini` names in `stats_users`.")
 	case credentials.FernetKey:
-		return []string{"Keep it once created: a new fernet key cannot read the connections and variables encrypted with the old one."}
+		out = append(out, "Keep it: a new fernet key cannot read the connections and variables encrypted with the old one. To change it, see [Rotating the fernet key](#rotating-the-fernet-key).")
 	case credentials.GitSync:
-		return []string{"git-sync v3 and v4 read different variables; give both pairs the same username and token."}
+		out = append(out, "git-sync v3 and v4 read different variables; give both pairs the same username and token.")
+	case credentials.SSHKey:
+		out = append(out, "The private key (OpenSSH format, without a passphrase) whose public key the git server accepts; the server's host keys are in the spec (`knownHosts`).")
 	case credentials.PrivateKeyAuth:
-		return []string{"PASSPHRASE stays empty for an unencrypted key."}
+		out = append(out, "PASSPHRASE stays empty for an unencrypted key.")
 	case credentials.Registry:
-		return []string{"Also possible from an existing docker login: `--from-file=.dockerconfigjson=$HOME/.docker/config.json` with `--type=kubernetes.io/dockerconfigjson`."}
-	}
-	return nil
-}
-
-func writeUsedBy(d *markdown.Doc, s credentials.Secret) {
-	if s.Credential != "" {
-		d.Line("%s, credential %s. Used by:", typeName(s), markdown.Code(s.Credential))
-	} else {
-		d.Line("%s. Used by:", typeName(s))
-	}
-	d.Blank()
-	for _, u := range s.UsedBy {
-		d.Line("- %s", u)
-	}
-	d.Blank()
-}
-
-func writeNotes(d *markdown.Doc, env *model.Environment, s credentials.Secret) {
-	if n := notes(env, s); len(n) > 0 {
-		for _, l := range n {
-			d.Line("%s", l)
+		if len(s.Registries) > 0 {
+			out = append(out, fmt.Sprintf("A docker config with one login per registry host the images come from: %s.", codeList(s.Registries)))
 		}
-		d.Blank()
-	}
-}
-
-// shellQuote quotes s for a POSIX shell.
-func shellQuote(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
-
-// manualDoc is SECRETS.md for the manual provider.
-func manualDoc(env *model.Environment, list []credentials.Secret) []byte {
-	ns := env.Namespace.Name
-	var d markdown.Doc
-	d.Comment(objset.HeaderText)
-	d.Line("# Secrets of environment %s", markdown.Code(env.Name))
-	d.Blank()
-	d.Line("Platform %s, namespace %s, secrets provider `manual`.", markdown.Code(env.Platform), markdown.Code(ns))
-	d.Blank()
-	d.Line("ydpgen renders no Secret and no secret value.")
-	d.Line("Create each Secret below in namespace %s before the platform is synced,", markdown.Code(ns))
-	d.Line("replacing every quoted `'<placeholder>'` (quotes included) with its value; `\"$(...)\"` generates one.")
-	d.Line("A value typed on the command line stays in the shell history: prefer files.")
-	d.Line("To change an existing Secret, append `--dry-run=client -o yaml | kubectl apply -f -`.")
-	d.Blank()
-	d.Line("| Secret | Type | Keys |")
-	d.Line("| --- | --- | --- |")
-	for _, s := range list {
-		d.Line("| %s | %s | %s |", markdown.Code(s.Name), markdown.Cell(typeName(s)), markdown.Cell(markdown.CodeList(s.Layout.KeyNames())))
-	}
-	d.Blank()
-	for _, s := range list {
-		d.Line("## %s", markdown.Code(s.Name))
-		d.Blank()
-		writeUsedBy(&d, s)
-		writeNotes(&d, env, s)
-		d.Line("```sh")
-		cmd := createCommand(env, s)
-		for i, l := range cmd {
-			if i < len(cmd)-1 {
-				l += " \\"
-			}
-			if i > 0 {
-				l = "  " + l
-			}
-			d.Line("%s", l)
-		}
-		d.Line("```")
-		d.Blank()
-	}
-	return d.Bytes()
-}
-
-// createCommand is the kubectl command that creates a Secret, one argument
-// group a line.
-func createCommand(env *model.Environment, s credentials.Secret) []string {
-	ns := env.Namespace.Name
-	if s.Kind == credentials.Registry {
-		server := s.Registry
-		if server == "" {
-			server = "<registry-host>"
-		}
-		return []string{
-			fmt.Sprintf("kubectl create secret docker-registry %s --namespace %s", s.Name, ns),
-			"--docker-server=" + shellQuote(server),
-			"--docker-username=" + shellQuote("<username>"),
-			"--docker-password=" + shellQuote("<password or access token>"),
-		}
-	}
-	out := []string{fmt.Sprintf("kubectl create secret generic %s --namespace %s", s.Name, ns)}
-	for _, k := range s.Layout.Keys {
-		switch {
-		case k.Generate != "":
-			out = append(out, fmt.Sprintf("--from-literal=%s=\"$(%s)\"", k.Name, k.Generate))
-		case k.File:
-			out = append(out, fmt.Sprintf("--from-file=%s=%s", k.Name, shellQuote(placeholder(env, s, k))))
-		default:
-			out = append(out, fmt.Sprintf("--from-literal=%s=%s", k.Name, shellQuote(placeholder(env, s, k))))
+	case credentials.TLS:
+		if s.IssuedBy != "" {
+			out = append(out, fmt.Sprintf("Written by %s: create nothing.", s.IssuedBy))
 		}
 	}
 	return out
 }
 
+func (d *doc) usedBy(s credentials.Secret) {
+	if s.Credential != "" {
+		d.line("%s, credential %s. Used by:", typeName(s), code(s.Credential))
+	} else {
+		d.line("%s. Used by:", typeName(s))
+	}
+	d.blank()
+	for _, u := range s.UsedBy {
+		d.line("- %s", u)
+	}
+	d.blank()
+}
+
+func (d *doc) notes(env *model.Environment, s credentials.Secret) {
+	if n := notes(env, s); len(n) > 0 {
+		for _, l := range n {
+			d.line("%s", l)
+		}
+		d.blank()
+	}
+}
+
+// madeFrom says, for the tables, how a Secret's values come to be.
+func madeFrom(s credentials.Secret, provider string) string {
+	switch {
+	case s.IssuedBy != "":
+		return "issued by " + s.IssuedBy
+	case len(s.Derived) == len(s.Layout.Keys):
+		return "built from " + codeList(sourcesOf(s))
+	case s.Shared != nil && s.Shared.Partner.SameCluster && provider == ProviderManual:
+		return fmt.Sprintf("copied from environment %s", code(s.Shared.With))
+	case s.Shared != nil:
+		return fmt.Sprintf("shared with environment %s", code(s.Shared.With))
+	}
+	for _, k := range s.Layout.Keys {
+		if k.Random != nil {
+			return "generated once"
+		}
+	}
+	return "typed once"
+}
+
+// fernetRotation explains how to change the fernet key without losing what
+// the old one encrypted: Airflow decrypts with every key of a comma-separated
+// list and encrypts with the first.
+func (d *doc) fernetRotation(env *model.Environment, provider string) {
+	ns, name := env.Namespace.Name, credentials.Chart(env).FernetKey
+	d.line("## Rotating the fernet key")
+	d.blank()
+	d.line("The fernet key encrypts the connections and variables in Airflow's metadata database.")
+	if provider == ProviderExternalSecrets {
+		d.line("The operator made it once (refresh policy `CreatedOnce`, immutable Secret) and never writes it again, so a sync never changes it;")
+		d.line("a rotation replaces the Secret by hand, and the operator leaves the new one alone.")
+	} else {
+		d.line("The script made it once and never makes it again (it creates only missing Secrets).")
+	}
+	d.line("Airflow reads a comma-separated list of keys, decrypts with any of them and encrypts with the first, so:")
+	d.blank()
+	d.line("1. Put the new key in front of the old one, and restart Airflow (`kubectl rollout restart` of its Deployments and StatefulSets in %s):", code(ns))
+	d.blank()
+	d.code("sh", fmt.Sprintf(`old=$(kubectl get secret %[1]s --namespace %[2]s -o 'jsonpath={.data.fernet-key}' | base64 -d)
+new=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_')
+kubectl delete secret %[1]s --namespace %[2]s
+printf '%%s,%%s' "$new" "$old" | kubectl create secret generic %[1]s --namespace %[2]s --from-file=fernet-key=/dev/stdin`, name, ns))
+	d.blank()
+	d.line("2. Re-encrypt everything with the new key, in a scheduler pod:")
+	d.blank()
+	d.code("sh", fmt.Sprintf(`kubectl exec --namespace %[1]s "$(kubectl get pods --namespace %[1]s -l component=scheduler -o name | head -n 1)" -c scheduler -- airflow rotate-fernet-key`, ns))
+	d.blank()
+	d.line("3. Keep only the new key, and restart Airflow again:")
+	d.blank()
+	d.code("sh", fmt.Sprintf(`new=$(kubectl get secret %[1]s --namespace %[2]s -o 'jsonpath={.data.fernet-key}' | base64 -d | cut -d, -f1)
+kubectl delete secret %[1]s --namespace %[2]s
+printf '%%s' "$new" | kubectl create secret generic %[1]s --namespace %[2]s --from-file=fernet-key=/dev/stdin`, name, ns))
+	d.blank()
+}
+
 // storeDoc is SECRETS.md for the external-secrets provider: what to put
-// into the store.
-func storeDoc(env *model.Environment, list []credentials.Secret, remote map[string]remoteSecret) []byte {
+// into the store, and what the operator makes by itself.
+func storeDoc(env *model.Environment, list []credentials.Secret, remote []credentials.RemoteSecret) []byte {
 	cfg := env.Secrets.ExternalSecrets
 	ns := env.Namespace.Name
-	var d markdown.Doc
-	d.Comment(objset.HeaderText)
-	d.Line("# Secrets of environment %s", markdown.Code(env.Name))
-	d.Blank()
-	d.Line("Platform %s, namespace %s, secrets provider `external-secrets`.", markdown.Code(env.Platform), markdown.Code(ns))
-	d.Blank()
-	where := fmt.Sprintf("in namespace %s", markdown.Code(ns))
+	keyOf := map[string]credentials.RemoteSecret{}
+	for _, r := range remote {
+		keyOf[r.Secret] = r
+	}
+	var d doc
+	d.header()
+	d.line("# Secrets of environment %s", code(env.Name))
+	d.blank()
+	d.line("Platform %s, namespace %s, secrets provider `external-secrets`.", code(env.Platform), code(ns))
+	d.blank()
+	where := fmt.Sprintf("in namespace %s", code(ns))
 	if cfg.StoreKind == "ClusterSecretStore" {
 		where = "of the cluster"
 	}
-	d.Line("The External Secrets Operator writes each Secret below from the %s %s %s,", cfg.StoreKind, markdown.Code(cfg.StoreName), where)
-	d.Line("and reads the store again every %s.", cfg.RefreshInterval)
-	d.Line("ydpgen does not render the store: it holds the store's address and the operator's access to it.")
-	d.Blank()
+	d.line("The External Secrets Operator writes each Secret below from the %s %s %s,", cfg.StoreKind, code(cfg.StoreName), where)
+	d.line("and reads the store again every %s.", cfg.RefreshInterval)
+	d.line("ydpgen does not render the store: it holds the store's address and the operator's access to it.")
+	d.line("No value is kept twice: a Secret that repeats another's values (a connection URL holding a password)")
+	d.line("is built by the operator from the same remote secret, and the keys Airflow only needs to be random")
+	d.line("are generated by the operator once, in the cluster, and never again.")
+	d.blank()
 	tmpl := cfg.RemoteKeyTemplate
 	if p, ok := credentials.Presets()[tmpl]; ok {
 		tmpl = p + " (" + cfg.RemoteKeyTemplate + ")"
 	}
-	d.Line("Before the platform is synced, store each remote secret below as a JSON object with one string property per key.")
-	d.Line("Remote keys follow %s, with ecosystem %s.", markdown.Code(tmpl), markdown.Code(cfg.Ecosystem))
-	d.Line("For example:")
-	d.Blank()
-	d.Line("```sh")
+	d.line("Before the platform is synced, store each remote secret below as a JSON object with one string property per key.")
+	d.line("Remote keys follow %s, with ecosystem %s.", code(tmpl), code(cfg.Ecosystem))
+	d.line("For example:")
+	d.blank()
+	d.line("```sh")
 	if cfg.RemoteKeyTemplate == "azure" {
-		d.Line("az keyvault secret set --vault-name '<vault>' --name '<remote key>' --file '<file.json>'")
+		d.line("az keyvault secret set --vault-name '<vault>' --name '<remote key>' --file '<file.json>'")
 	} else {
-		d.Line("aws secretsmanager create-secret --name '<remote key>' --secret-string 'file://<file.json>'")
+		d.line("aws secretsmanager create-secret --name '<remote key>' --secret-string 'file://<file.json>'")
 	}
-	d.Line("```")
-	d.Blank()
-	d.Line("| Secret | Type | Remote key | Properties |")
-	d.Line("| --- | --- | --- | --- |")
+	d.line("```")
+	d.blank()
+	d.line("| Secret | Type | Made | Remote key | Properties |")
+	d.line("| --- | --- | --- | --- | --- |")
 	for _, s := range list {
-		r := remote[s.Name]
-		d.Line("| %s | %s | %s | %s |", markdown.Code(s.Name), markdown.Cell(typeName(s)), markdown.Code(r.Key), markdown.Cell(markdown.CodeList(r.Properties)))
-	}
-	d.Blank()
-	for _, s := range list {
-		r := remote[s.Name]
-		d.Line("## %s", markdown.Code(s.Name))
-		d.Blank()
-		writeUsedBy(&d, s)
-		writeNotes(&d, env, s)
-		d.Line("Remote secret %s:", markdown.Code(r.Key))
-		d.Blank()
-		d.Line("```json")
-		d.Line("{")
-		for i, k := range s.Layout.Keys {
-			v := placeholder(env, s, k)
-			switch {
-			case k.Generate != "":
-				v = "<output of: " + k.Generate + ">"
-			case k.File:
-				v = "<content of " + strings.TrimSuffix(strings.TrimPrefix(v, "<"), ">") + ">"
-			}
-			sep := ","
-			if i == len(s.Layout.Keys)-1 {
-				sep = ""
-			}
-			d.Line("  %s: %s%s", jsonString(r.Properties[i]), jsonString(v), sep)
+		key, props := "", ""
+		if r, ok := keyOf[s.Name]; ok {
+			key, props = code(r.Key), codeList(r.Properties)
 		}
-		d.Line("}")
-		d.Line("```")
-		d.Blank()
+		made := "typed once into the store"
+		switch {
+		case s.IssuedBy != "":
+			made = "issued by " + s.IssuedBy
+		case len(s.Derived) == len(s.Layout.Keys):
+			made = "built by the operator from " + codeList(sourcesOf(s))
+		case key == "":
+			made = "generated by the operator, once"
+		case s.Shared != nil:
+			made = fmt.Sprintf("shared with environment %s", code(s.Shared.With))
+		}
+		d.line("| %s | %s | %s | %s | %s |", code(s.Name), cell(typeName(s)), cell(made), key, cell(props))
 	}
-	return d.Bytes()
+	d.blank()
+	for _, s := range list {
+		d.line("## %s", code(s.Name))
+		d.blank()
+		d.usedBy(s)
+		d.notes(env, s)
+		r, stored := keyOf[s.Name]
+		switch {
+		case s.IssuedBy != "":
+		case stored:
+			d.line("Remote secret %s:", code(r.Key))
+			d.blank()
+			d.line("```json")
+			d.line("{")
+			for i, p := range r.Properties {
+				k := s.Layout.Keys[0]
+				for _, lk := range s.Layout.Keys {
+					if credentials.RemoteProperty(lk.Name) == p {
+						k = lk
+					}
+				}
+				v := k.Placeholder
+				switch {
+				case k.Random != nil:
+					v = fmt.Sprintf("<%d random bytes, %s>", k.Random.Bytes, k.Random.Encoding)
+				case k.File:
+					v = "<content of " + strings.TrimSuffix(strings.TrimPrefix(v, "<"), ">") + ">"
+				}
+				sep := ","
+				if i == len(r.Properties)-1 {
+					sep = ""
+				}
+				d.line("  %s: %s%s", jsonString(p), jsonString(v), sep)
+			}
+			d.line("}")
+			d.line("```")
+			d.blank()
+		case len(s.Derived) > 0:
+			d.line("Built by the operator's template from %s; nothing to store.", codeList(sourcesOf(s)))
+			d.blank()
+		default:
+			d.line("Generated by the operator's Password generator %s when the ExternalSecret is first synced; never regenerated.", code(s.Name))
+			d.blank()
+		}
+	}
+	d.fernetRotation(env, ProviderExternalSecrets)
+	return d.bytes()
 }
 
 // jsonString quotes s as JSON, leaving '<' and '>' readable.

@@ -102,46 +102,114 @@ func TestAirflowValuesReferenceListedSecrets(t *testing.T) {
 	}
 }
 
+// externalSecretsOf renders an environment with the external-secrets
+// provider and sorts what it made.
+func externalSecretsOf(t *testing.T, env *model.Environment) ([]*ExternalSecret, map[string]*Password) {
+	t.Helper()
+	a, err := Generator{}.Generate(env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var es []*ExternalSecret
+	gens := map[string]*Password{}
+	for _, o := range a.Objects {
+		switch x := o.(type) {
+		case *ExternalSecret:
+			es = append(es, x)
+		case *Password:
+			gens[x.Name] = x
+		default:
+			t.Fatalf("unexpected object %T", o)
+		}
+	}
+	return es, gens
+}
+
+// TestExternalSecretsHoldExactKeys checks each ExternalSecret against the
+// Secret it writes: stored keys read from the store at the Secret's remote
+// key, generated ones from a generator that makes exactly those keys,
+// derived ones templated; nothing else.
 func TestExternalSecretsHoldExactKeys(t *testing.T) {
 	n := 0
 	for _, env := range exampleEnvs(t) {
 		env.Secrets.Provider = ProviderExternalSecrets
 		for _, tmpl := range []string{"aws", "azure", "vault/{platform}/{environment}/{credential}"} {
 			env.Secrets.ExternalSecrets.RemoteKeyTemplate = tmpl
-			a, err := Generator{}.Generate(env)
+			list, err := credentials.List(env)
 			if err != nil {
 				t.Fatal(err)
 			}
-			have := secretsByName(t, env)
-			if len(a.Objects) != len(have) {
-				t.Errorf("%s/%s: %d ExternalSecrets for %d Secrets", env.Platform, env.Name, len(a.Objects), len(have))
+			remote, err := credentials.RemoteSecrets(env, list)
+			if err != nil {
+				t.Fatal(err)
 			}
-			for _, o := range a.Objects {
-				n++
-				es := o.(*ExternalSecret)
-				s := have[es.Name]
-				var keys []string
-				for _, d := range es.Spec.Data {
-					keys = append(keys, d.SecretKey)
-					if d.RemoteRef.Property != strings.TrimPrefix(d.SecretKey, ".") {
-						t.Errorf("%s: key %s read from property %q", es.Name, d.SecretKey, d.RemoteRef.Property)
+			keyOf := map[string]string{}
+			for _, r := range remote {
+				keyOf[r.Secret] = r.Key
+			}
+			all, gens := externalSecretsOf(t, env)
+			byName := map[string]*ExternalSecret{}
+			for _, es := range all {
+				byName[es.Name] = es
+			}
+			for _, s := range list {
+				es, ok := byName[s.Name]
+				if s.IssuedBy != "" {
+					if ok {
+						t.Errorf("%s: an ExternalSecret for a Secret cert-manager writes", s.Name)
 					}
-					if !strings.Contains(d.RemoteRef.Key, es.Name) || !strings.Contains(d.RemoteRef.Key, env.Namespace.Name) && tmpl != "vault/{platform}/{environment}/{credential}" {
+					continue
+				}
+				if !ok {
+					t.Errorf("%s/%s: no ExternalSecret for Secret %s", env.Platform, env.Name, s.Name)
+					continue
+				}
+				n++
+				// The keys the operator writes: the template's, or else
+				// what it fetches and generates.
+				var written []string
+				if d := es.Spec.Target.Template.Data; len(d) > 0 {
+					for k := range d {
+						written = append(written, k)
+					}
+				} else {
+					for _, d := range es.Spec.Data {
+						written = append(written, d.SecretKey)
+					}
+					for _, f := range es.Spec.DataFrom {
+						written = append(written, gens[f.SourceRef.GeneratorRef.Name].Spec.SecretKeys...)
+					}
+				}
+				slices.Sort(written)
+				want := slices.Sorted(slices.Values(s.Layout.KeyNames()))
+				if !slices.Equal(written, want) {
+					t.Errorf("%s: writes keys %v, want %v", es.Name, written, want)
+				}
+				for _, d := range es.Spec.Data {
+					if !strings.HasPrefix(d.RemoteRef.Key, "datasurface") && !strings.HasPrefix(d.RemoteRef.Key, "vault/") {
 						t.Errorf("%s: remote key %q", es.Name, d.RemoteRef.Key)
 					}
+					if len(s.Derived) == 0 && (d.RemoteRef.Key != keyOf[s.Name] || d.RemoteRef.Property != credentials.RemoteProperty(d.SecretKey)) {
+						t.Errorf("%s: key %s read from %s property %q, want %s", es.Name, d.SecretKey, d.RemoteRef.Key, d.RemoteRef.Property, keyOf[s.Name])
+					}
 				}
-				if !slices.Equal(keys, s.Layout.KeyNames()) {
-					t.Errorf("%s: keys %v, want %v", es.Name, keys, s.Layout.KeyNames())
+				if es.Spec.Target.Name != es.Name || es.Spec.Target.Template.Type != s.Layout.Type || es.Namespace != env.Namespace.Name {
+					t.Errorf("%s: target %s of type %s in %s, want type %s", es.Name, es.Spec.Target.Name, es.Spec.Target.Template.Type, es.Namespace, s.Layout.Type)
 				}
-				if es.Spec.Target.Name != es.Name || es.Spec.Target.Template.Type != s.Layout.Type {
-					t.Errorf("%s: target %s of type %s, want %s", es.Name, es.Spec.Target.Name, es.Spec.Target.Template.Type, s.Layout.Type)
+				if (len(es.Spec.Data) > 0) != (es.Spec.SecretStoreRef != nil) {
+					t.Errorf("%s: store %v for %d values from the store", es.Name, es.Spec.SecretStoreRef, len(es.Spec.Data))
 				}
-				if es.Namespace != env.Namespace.Name || es.Spec.SecretStoreRef.Name != env.Secrets.ExternalSecrets.StoreName {
-					t.Errorf("%s: namespace %s store %s", es.Name, es.Namespace, es.Spec.SecretStoreRef.Name)
+				generated := len(es.Spec.DataFrom) > 0
+				if generated != (es.Spec.RefreshPolicy == "CreatedOnce" && es.Spec.Target.Immutable && es.Spec.Target.CreationPolicy == "Orphan") {
+					t.Errorf("%s: generated %v, refresh policy %q, immutable %v, creation %s", es.Name, generated, es.Spec.RefreshPolicy, es.Spec.Target.Immutable, es.Spec.Target.CreationPolicy)
 				}
-				if es.DeepCopyObject().(*ExternalSecret).Spec.Data[0] != es.Spec.Data[0] {
+				c := es.DeepCopyObject().(*ExternalSecret)
+				if len(c.Spec.Data) > 0 && c.Spec.Data[0] != es.Spec.Data[0] {
 					t.Errorf("%s: a deep copy differs", es.Name)
 				}
+			}
+			if len(byName) != len(all) {
+				t.Errorf("%s/%s: two ExternalSecrets of one name", env.Platform, env.Name)
 			}
 		}
 	}
@@ -150,70 +218,69 @@ func TestExternalSecretsHoldExactKeys(t *testing.T) {
 	}
 }
 
-func TestManualDocHasACommandPerSecret(t *testing.T) {
+// TestGeneratedKeysAreNeverStored: the fernet key and the API and JWT
+// secrets are made by the operator's generator, once, and nothing for them
+// is expected in the store.
+func TestGeneratedKeysAreNeverStored(t *testing.T) {
+	env := exampleEnvs(t)[0]
+	env.Secrets.Provider = ProviderExternalSecrets
+	all, gens := externalSecretsOf(t, env)
+	chart := credentials.Chart(env)
+	for _, name := range []string{chart.FernetKey, chart.APISecretKey, chart.JWTSecret} {
+		i := slices.IndexFunc(all, func(es *ExternalSecret) bool { return es.Name == name })
+		if i < 0 {
+			t.Fatalf("no ExternalSecret %s", name)
+		}
+		es := all[i]
+		if len(es.Spec.Data) > 0 || len(es.Spec.DataFrom) != 1 || es.Spec.RefreshPolicy != "CreatedOnce" || !es.Spec.Target.Immutable {
+			t.Errorf("%s: data %v, dataFrom %v, refresh policy %q, immutable %v", name, es.Spec.Data, es.Spec.DataFrom, es.Spec.RefreshPolicy, es.Spec.Target.Immutable)
+		}
+		if g := gens[es.Spec.DataFrom[0].SourceRef.GeneratorRef.Name]; g == nil || g.Labels["ydpgen.dev/stage"] != "secrets" {
+			t.Errorf("%s: generator %v", name, g)
+		}
+	}
+	if g := gens[chart.FernetKey]; g.Spec.Encoding != "base64url" || g.Spec.Length != 32 {
+		t.Errorf("fernet key generator %+v: 32 characters base64url-encoded make the 32 bytes Fernet decodes", g.Spec)
+	}
+}
+
+// TestManualDocAndScriptCoverEverySecret: SECRETS.md has a section per
+// Secret, and each one the script creates has its block there and in the
+// script.
+func TestManualDocAndScriptCoverEverySecret(t *testing.T) {
 	for _, env := range exampleEnvs(t) {
 		env.Secrets.Provider = ProviderManual
 		a, err := Generator{}.Generate(env)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(a.Objects) != 0 || len(a.Files) != 1 || a.Files[0].Path != DocPath {
+		if len(a.Objects) != 0 || len(a.Files) != 2 || a.Files[0].Path != DocPath || a.Files[1].Path != ScriptPath {
 			t.Fatalf("manual provider: %d objects, files %v", len(a.Objects), a.Files)
 		}
-		text := string(a.Files[0].Data)
-		sections := strings.Split(text, "\n## ")
+		text, sh := string(a.Files[0].Data), string(a.Files[1].Data)
 		have := secretsByName(t, env)
-		if len(sections)-1 != len(have) {
-			t.Errorf("%s/%s: %d sections for %d Secrets", env.Platform, env.Name, len(sections)-1, len(have))
-		}
-		for _, sec := range sections[1:] {
-			name := strings.Trim(strings.SplitN(sec, "\n", 2)[0], "`")
-			s, ok := have[name]
-			if !ok {
-				t.Errorf("section for unknown Secret %q", name)
-				continue
+		for name, s := range have {
+			if !strings.Contains(text, "\n## `"+name+"`\n") {
+				t.Errorf("%s/%s: SECRETS.md has no section for %s", env.Platform, env.Name, name)
 			}
-			if s.Kind == credentials.Registry {
-				if !strings.Contains(sec, "kubectl create secret docker-registry "+name+" --namespace "+env.Namespace.Name) {
-					t.Errorf("%s: no docker-registry command:\n%s", name, sec)
+			blk := secretBlock(env, s)
+			if s.IssuedBy != "" {
+				if blk != "" {
+					t.Errorf("%s: a block for a Secret cert-manager writes", name)
 				}
 				continue
 			}
-			if !strings.Contains(sec, "kubectl create secret generic "+name+" --namespace "+env.Namespace.Name+" \\\n") {
-				t.Errorf("%s: no generic command:\n%s", name, sec)
+			if blk == "" || !strings.Contains(sh, blk) || !strings.Contains(text, blk) {
+				t.Errorf("%s/%s: the block of %s is missing from the script or SECRETS.md:\n%s", env.Platform, env.Name, name, blk)
 			}
 			for _, k := range s.Layout.Keys {
-				flag := "--from-literal=" + k.Name + "="
-				if k.File {
-					flag = "--from-file=" + k.Name + "="
-				}
-				if !strings.Contains(sec, flag) {
-					t.Errorf("%s: no %s in:\n%s", name, flag, sec)
+				if !strings.Contains(blk, "ydp_add '"+k.Name+"'") {
+					t.Errorf("%s: block does not add key %s:\n%s", name, k.Name, blk)
 				}
 			}
 		}
-	}
-}
-
-func TestManualDocFileKeysAndPlaceholders(t *testing.T) {
-	env := exampleEnvs(t)[0]
-	env.Credentials = append(env.Credentials,
-		model.Credential{Name: "snowflake", Type: "PRIVATE_KEY_AUTH"}, model.Credential{Name: "mtls", Type: "MTLS_CERT_WITH_KEY"})
-	env.Secrets.Provider = ProviderManual
-	a, err := Generator{}.Generate(env)
-	if err != nil {
-		t.Fatal(err)
-	}
-	text := string(a.Files[0].Data)
-	for _, want := range []string{
-		"--from-file=PRIVATE_KEY='<path/to/private-key.pem>'",
-		"--from-literal=PASSPHRASE='<passphrase, empty for an unencrypted key>'",
-		"--from-file=PUBLIC_CERT='<path/to/client-cert.pem>'",
-		"--from-literal=fernet-key=\"$(openssl rand -base64 32 | tr '+/' '-_')\"",
-		"| `snowflake` | PRIVATE_KEY_AUTH | `USER`, `PRIVATE_KEY`, `PASSPHRASE` |",
-	} {
-		if !strings.Contains(text, want) {
-			t.Errorf("SECRETS.md lacks %q", want)
+		if !strings.HasPrefix(sh, "#!/bin/sh\n# Generated by ydpgen.") || !strings.Contains(text, "## The namespace") {
+			t.Errorf("%s/%s: script header or namespace section missing", env.Platform, env.Name)
 		}
 	}
 }

@@ -24,7 +24,8 @@ KUSTOMIZE_CONTROLLER=github.com/fluxcd/kustomize-controller@v1.9.5
 HELM_CONTROLLER=github.com/fluxcd/helm-controller@v1.6.4
 HELM_API_USED=github.com/fluxcd/helm-controller/api@v1.6.4
 HELM_API_TARGET=github.com/fluxcd/helm-controller/api@v1.6.5
-# External Secrets Operator (ExternalSecret, SecretStore, ClusterSecretStore).
+# External Secrets Operator (ExternalSecret, SecretStore, ClusterSecretStore,
+# and the Password generator).
 EXTERNAL_SECRETS=github.com/external-secrets/external-secrets@v1.3.2
 # Argo CD (Application, ApplicationSet, AppProject). v3.5.7 is the newest v3
 # release whose go.mod the pinned Go toolchain accepts (v3.6.x needs go 1.27).
@@ -88,6 +89,7 @@ take "$HELM_CONTROLLER" config/crd/bases/helm.toolkit.fluxcd.io_helmreleases.yam
 take "$EXTERNAL_SECRETS" config/crds/bases/external-secrets.io_externalsecrets.yaml external-secrets.io_externalsecrets.yaml
 take "$EXTERNAL_SECRETS" config/crds/bases/external-secrets.io_secretstores.yaml external-secrets.io_secretstores.yaml
 take "$EXTERNAL_SECRETS" config/crds/bases/external-secrets.io_clustersecretstores.yaml external-secrets.io_clustersecretstores.yaml
+take "$EXTERNAL_SECRETS" config/crds/bases/generators.external-secrets.io_passwords.yaml generators.external-secrets.io_passwords.yaml
 take "$ARGO_CD" manifests/crds/application-crd.yaml argoproj.io_applications.yaml
 take "$ARGO_CD" manifests/crds/applicationset-crd.yaml argoproj.io_applicationsets.yaml
 take "$ARGO_CD" manifests/crds/appproject-crd.yaml argoproj.io_appprojects.yaml

@@ -496,6 +496,16 @@ spec:
     remoteRef:
       key: /app/password
 ---
+apiVersion: generators.external-secrets.io/v1alpha1
+kind: Password
+metadata:
+  name: app-key
+  namespace: kubetest-crds
+spec:
+  length: 32
+  noUpper: false
+  allowRepeat: true
+---
 apiVersion: argoproj.io/v1alpha1
 kind: AppProject
 metadata:
@@ -593,8 +603,8 @@ func testCRDs(t *testing.T, s *Server) {
 			t.Errorf("testdata/crds defines %s but the test has no instance of it", gk)
 		}
 	}
-	if len(defined) != 10 {
-		t.Errorf("testdata/crds defines %d kinds, want 10", len(defined))
+	if len(defined) != 11 {
+		t.Errorf("testdata/crds defines %d kinds, want 11", len(defined))
 	}
 
 	res, err := s.Apply(ctx, objs, ApplyOptions{DryRun: true})

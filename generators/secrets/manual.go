@@ -1,0 +1,141 @@
+package secrets
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/ydpgen/ydpgen/credentials"
+	"github.com/ydpgen/ydpgen/generators"
+	"github.com/ydpgen/ydpgen/generators/namespace"
+	"github.com/ydpgen/ydpgen/model"
+	"github.com/ydpgen/ydpgen/objset"
+	"github.com/ydpgen/ydpgen/passes/stages"
+)
+
+// manualProvider renders no Secret objects: SECRETS.md lists every Secret
+// the tree reads and create-secrets.sh creates them, from values given
+// once; SECRETS.md shows the script's commands block by block.
+type manualProvider struct{}
+
+func (manualProvider) Name() string { return ProviderManual }
+
+func (manualProvider) Render(env *model.Environment, list []credentials.Secret) (generators.Artifacts, error) {
+	for _, s := range list {
+		for _, d := range s.Derived {
+			for _, r := range d.Refs() {
+				if r.Secret == s.Name {
+					return generators.Artifacts{}, fmt.Errorf("secret %s: key %s repeats its own key %s, which the script cannot read back", s.Name, d.Key, r.Key)
+				}
+			}
+		}
+	}
+	ns, err := namespaceJSON(env)
+	if err != nil {
+		return generators.Artifacts{}, err
+	}
+	return generators.Artifacts{Files: []objset.File{
+		{Path: DocPath, Data: manualDoc(env, list, ns)},
+		{Path: ScriptPath, Data: script(env, list, ns)},
+	}}, nil
+}
+
+// namespaceJSON is the environment's Namespace as the overlay has it (the
+// namespace generator's object with its stage label), as one line of JSON.
+func namespaceJSON(env *model.Environment) (string, error) {
+	ns := namespace.Object(env)
+	ns.Labels[stages.Label] = string(stages.Namespace)
+	b, err := json.Marshal(ns)
+	if err != nil {
+		return "", err
+	}
+	// Marshal writes an empty creationTimestamp and status; neither says anything.
+	var m map[string]any
+	if err := json.Unmarshal(b, &m); err != nil {
+		return "", err
+	}
+	delete(m, "status")
+	if md, ok := m["metadata"].(map[string]any); ok {
+		delete(md, "creationTimestamp")
+	}
+	b, err = json.Marshal(m)
+	return string(b), err
+}
+
+// manualDoc is SECRETS.md for the manual provider.
+func manualDoc(env *model.Environment, list []credentials.Secret, namespaceJSON string) []byte {
+	ns := env.Namespace.Name
+	var d doc
+	d.header()
+	d.line("# Secrets of environment %s", code(env.Name))
+	d.blank()
+	d.line("Platform %s, namespace %s, secrets provider `manual`.", code(env.Platform), code(ns))
+	d.blank()
+	d.line("ydpgen renders no Secret and no secret value. Before the platform is synced, create the namespace and")
+	d.line("every Secret below, on an empty cluster too: run %s from this directory (it reads each value from an", code("sh "+ScriptPath))
+	d.line("environment variable, or asks for it on the terminal without echo, and prints nothing), or run the")
+	d.line("blocks below in order after the helper functions. Either is safe to repeat. No value is asked for twice:")
+	d.line("random keys are generated once and never again, and Secrets that repeat other Secrets' values (a connection")
+	d.line("URL holding a password) are built from those Secrets with `kubectl get secret ... -o jsonpath`.")
+	d.blank()
+	d.line("| Secret | Type | Keys | Made | Variables |")
+	d.line("| --- | --- | --- | --- | --- |")
+	for _, s := range list {
+		var vars []string
+		if s.IssuedBy == "" && !(s.Shared != nil && s.Shared.Partner.SameCluster) {
+			if s.Kind == credentials.Registry && len(s.Registries) > 0 {
+				for _, h := range s.Registries {
+					vars = append(vars, registryVar(s, h)+"_USERNAME", registryVar(s, h)+"_PASSWORD")
+				}
+			} else {
+				for _, k := range s.Layout.Keys {
+					if s.Typed(k) {
+						v := envVar(s.Name, k.Name)
+						if k.File {
+							v += "_FILE"
+						}
+						vars = append(vars, v)
+					}
+				}
+			}
+		}
+		d.line("| %s | %s | %s | %s | %s |", code(s.Name), cell(typeName(s)), cell(codeList(s.Layout.KeyNames())), cell(madeFrom(s, ProviderManual)), cell(codeList(vars)))
+	}
+	d.blank()
+	d.line("## The namespace")
+	d.blank()
+	d.line("The overlay owns the namespace too (its `namespace` stage applies the same object, with the same labels);")
+	d.line("creating it first lets the Secrets in.")
+	d.blank()
+	d.code("sh", fmt.Sprintf("ns=%s\nif ! kubectl get namespace \"$ns\" >/dev/null 2>&1; then\n\tprintf '%%s' %s | kubectl create -f -\nfi", shQuote(ns), shQuote(namespaceJSON)))
+	d.blank()
+	d.line("## Helper functions")
+	d.blank()
+	d.line("The blocks below use these (the script defines them the same way). Start a new `sh` and paste these first,")
+	d.line("then the blocks in order: a failing step ends that shell, not your terminal's.")
+	d.blank()
+	d.code("sh", "ns="+shQuote(ns)+"\n"+scriptHelpers)
+	d.blank()
+	for _, pass := range []bool{false, true} {
+		for _, s := range list {
+			if (len(s.Derived) > 0) != pass {
+				continue
+			}
+			d.line("## %s", code(s.Name))
+			d.blank()
+			d.usedBy(s)
+			d.notes(env, s)
+			if blk := secretBlock(env, s); blk != "" {
+				d.code("sh", blk)
+				d.blank()
+			}
+		}
+	}
+	d.line("## Changing a value")
+	d.blank()
+	d.line("The script never changes a Secret that exists. To change a typed value, delete the Secret and run the")
+	d.line("script again; the Secrets built from it follow on that run. Generated keys are kept on purpose:")
+	d.blank()
+	d.fernetRotation(env, ProviderManual)
+	return []byte(strings.TrimRight(d.b.String(), "\n") + "\n")
+}
