@@ -112,6 +112,9 @@ type Reference struct {
 	Want Kind
 	// Use says what the reference does, for instructions.
 	Use string
+	// EnvVars marks references that ydpgen hands to DataSurface as
+	// environment variables (EnvVars), whose names must be variable names.
+	EnvVars bool
 }
 
 // PathString formats Path for people: airflow.admin.credential, databases[0].owner.
@@ -140,10 +143,15 @@ func References(env *model.Environment) []Reference {
 			out = append(out, Reference{Path: path, Credential: name, Want: want, Use: use})
 		}
 	}
+	addEnv := func(name string, want Kind, use string, path ...any) {
+		if name != "" {
+			out = append(out, Reference{Path: path, Credential: name, Want: want, Use: use, EnvVars: true})
+		}
+	}
 	ds, af := env.DataSurface, env.Airflow
 	add(ds.PullSecret, Registry, "DataSurface Jobs and MCP server: pull secret of image "+ds.Image.Repository, "datasurface", "pullSecret")
-	add(ds.Model.Credential, APIToken, "DataSurface: reads the model repository "+ds.Model.Repository, "datasurface", "model", "credential")
-	add(ds.MergeDatabase.Credential, UserPassword, "DataSurface: merge database "+ds.MergeDatabase.Name, "datasurface", "mergeDatabase", "credential")
+	addEnv(ds.Model.Credential, APIToken, "DataSurface: reads the model repository "+ds.Model.Repository, "datasurface", "model", "credential")
+	addEnv(ds.MergeDatabase.Credential, UserPassword, "DataSurface: merge database "+ds.MergeDatabase.Name, "datasurface", "mergeDatabase", "credential")
 	add(af.PullSecret, Registry, "Airflow chart: imagePullSecrets for image "+af.Image.Repository, "airflow", "pullSecret")
 	add(af.MetadataDatabase.Credential, UserPassword, "Airflow: user of the metadata database "+af.MetadataDatabase.Name, "airflow", "metadataDatabase", "credential")
 	switch md := af.MetadataDatabase; {
