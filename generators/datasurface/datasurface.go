@@ -1,8 +1,6 @@
 package datasurface
 
 import (
-	"strings"
-
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -32,7 +30,7 @@ const (
 // the Celery and Kubernetes executors; under LocalExecutor tasks run in the
 // scheduler, so its account (also bound to the Role) takes the place.
 func ServiceAccount(env *model.Environment) string {
-	if ex := env.Airflow.Executor; strings.Contains(ex, "Celery") || strings.Contains(ex, "Kubernetes") {
+	if rbac.PodLaunchingExecutor(env.Airflow.Executor) {
 		return rbac.ServiceAccountName(env.Airflow.ReleaseName, "worker")
 	}
 	return rbac.ServiceAccountName(env.Airflow.ReleaseName, "scheduler")
