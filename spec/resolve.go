@@ -54,7 +54,7 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 	}
 	environment["name"] = name
 	origins["environment.name"] = originOf(filename, doc, envPath)
-	for _, f := range []string{"profile", "namespace", "podSecurity", "cluster", "lint"} {
+	for _, f := range []string{"profile", "namespace", "cluster", "lint"} {
 		v, ok := envData[f]
 		if !ok {
 			continue
@@ -195,7 +195,6 @@ func decode(b []byte) (*model.Environment, error) {
 		Maintenance: r.Maintenance,
 		GitOps:      r.GitOps,
 	}
-	env.Namespace.PodSecurity = r.Environment.PodSecurity
 	if env.Airflow.MetadataDatabase.Mode == model.InCluster {
 		// The Service ydpgen renders is the address: Airflow's connection
 		// and DataSurface's model both point at it.
@@ -222,9 +221,8 @@ type resolvedDoc struct {
 	Environment struct {
 		Name        string          `json:"name"`
 		Profile     string          `json:"profile"`
-		Namespace   model.Namespace `json:"namespace"`
-		PodSecurity string          `json:"podSecurity"`
-		Cluster     model.Cluster   `json:"cluster"`
-		Lint        model.Lint      `json:"lint"`
+		Namespace model.Namespace `json:"namespace"`
+		Cluster   model.Cluster   `json:"cluster"`
+		Lint      model.Lint      `json:"lint"`
 	} `json:"environment"`
 }
