@@ -219,8 +219,8 @@ type resolvedDoc struct {
 	Databases   []model.Database `json:"databases"`
 	GitOps      model.GitOps     `json:"gitops"`
 	Environment struct {
-		Name        string          `json:"name"`
-		Profile     string          `json:"profile"`
+		Name      string          `json:"name"`
+		Profile   string          `json:"profile"`
 		Namespace model.Namespace `json:"namespace"`
 		Cluster   model.Cluster   `json:"cluster"`
 		Lint      model.Lint      `json:"lint"`
