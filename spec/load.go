@@ -76,6 +76,7 @@ func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
 			findings = append(findings, checkAirflow(env)...)
 			findings = append(findings, checkNamespace(env)...)
 			findings = append(findings, checkDatabases(env)...)
+			findings = append(findings, checkNetwork(env)...)
 			if len(p.Environments) == 0 {
 				findings = append(findings, checkGitOps(env)...)
 			}

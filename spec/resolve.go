@@ -195,6 +195,11 @@ func decode(b []byte) (*model.Environment, error) {
 		Maintenance: r.Maintenance,
 		GitOps:      r.GitOps,
 	}
+	for i := range env.DataSurface.ExternalDatabases {
+		if d := &env.DataSurface.ExternalDatabases[i]; d.Port == 0 {
+			d.Port = model.EnginePort(d.Engine)
+		}
+	}
 	if env.Airflow.MetadataDatabase.Mode == model.InCluster {
 		// The Service ydpgen renders is the address: Airflow's connection
 		// and DataSurface's model both point at it.
