@@ -144,9 +144,10 @@ func Build(env *model.Environment) (*Values, error) {
 			// waits for them forever.
 			Enabled: migrate, UseHelmHooks: false, ApplyCustomEnv: false, TTLSecondsAfterFinished: 3600, Resources: jobs,
 		},
-		CreateUserJob:   createUserJob(env, migrate, jobs),
-		Logs:            Logs{Persistence: LogPersistence{Enabled: false}},
-		DatabaseCleanup: DatabaseCleanup{Enabled: false},
+		CreateUserJob:        createUserJob(env, migrate, jobs),
+		Logs:                 Logs{Persistence: LogPersistence{Enabled: false}},
+		DatabaseCleanup:      DatabaseCleanup{Enabled: false},
+		AirflowLocalSettings: LocalSettings(env),
 	}
 	if env.GitOps.Engine == "argocd" {
 		// Argo CD recreates a Sync hook on every sync, which re-runs the

@@ -9,6 +9,7 @@ import (
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/generators/rbac"
 	"github.com/ydpgen/ydpgen/kube/labels"
+	"github.com/ydpgen/ydpgen/kube/pod"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 )
@@ -93,12 +94,12 @@ func loggingConfig(env *model.Environment, n model.DataSurfaceNames) *corev1.Con
 }
 
 // commonEnv is what every DataSurface container gets: a writable HOME for
-// git, and its namespace.
+// git, its namespace, and git's trust in the shared cache's clones.
 func commonEnv() []corev1.EnvVar {
-	return []corev1.EnvVar{
+	return append([]corev1.EnvVar{
 		{Name: "HOME", Value: model.DataSurfaceWorkspacePath},
 		{Name: "NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}},
-	}
+	}, pod.GitTrust()...)
 }
 
 func volumes(n model.DataSurfaceNames) []corev1.Volume {
