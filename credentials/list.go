@@ -108,8 +108,10 @@ type Reference struct {
 	Path []any
 	// Credential is the name written there.
 	Credential string
-	// Want is the credential type the referrer needs.
+	// Want is the credential type the referrer needs; Or, when set, is a
+	// second type it takes as well.
 	Want Kind
+	Or   Kind
 	// Use says what the reference does, for instructions.
 	Use string
 	// EnvVars marks references that ydpgen hands to DataSurface as
@@ -159,6 +161,10 @@ func References(env *model.Environment) []Reference {
 		add(md.Server.AdminCredential, UserPassword, "in-cluster PostgreSQL: its superuser, and the bootstrap Job's connection", "airflow", "metadataDatabase", "server", "adminCredential")
 	case md.Bootstrap.Enabled:
 		add(md.Server.AdminCredential, UserPassword, "database bootstrap: administrator of the server "+md.Host, "airflow", "metadataDatabase", "server", "adminCredential")
+	}
+	if d := ds.InfrastructureDAG; d.Credential != "" {
+		out = append(out, Reference{Path: []any{"datasurface", "infrastructureDAG", "credential"}, Credential: d.Credential, Want: APIToken, Or: GitSync,
+			Use: "infrastructure DAG publish Job: pushes the DAG to " + af.DAGs.GitSync.Repository})
 	}
 	if af.DAGs.GitSync.Enabled {
 		add(af.DAGs.GitSync.Credential, GitSync, "Airflow chart: dags.gitSync.credentialsSecret for "+af.DAGs.GitSync.Repository, "airflow", "dags", "gitSync", "credential")

@@ -30,7 +30,7 @@ func code(s string) string {
 
 // readme documents the tree: the apply order of every environment and how
 // the chosen engine deploys it. Commands are relative to the tree's root.
-func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
+func readme(p *model.Platform, envs []objset.RenderedEnvironment) ([]byte, error) {
 	g := p.Environments[0].GitOps
 	var d doc
 	d.line("<!-- %s -->", strings.TrimSpace(strings.TrimPrefix(objset.Header, "#")))
@@ -55,7 +55,8 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 	d.blank()
 	d.line("Every object carries the label %s with its stage. The stages run in this order, each after the one before is ready:", code(stages.Label+"=<stage>"))
 	d.line("the namespace and its guard rails, RBAC, Secrets, the database server, the database bootstrap, what Airflow mounts and Airflow itself,")
-	d.line("ring1-init (the platform tables; it runs as a service account the chart creates), the model merge, then the rest.")
+	d.line("the publish Job of DataSurface's infrastructure DAG (when the spec asks for one), ring1-init (the platform tables; it runs as a service")
+	d.line("account the chart creates), the model merge, then the rest.")
 	d.line("Jobs are named after a hash of what they run: a changed Job is a new Job, an unchanged one keeps its name and does not run again.")
 	if g.Engine == model.EngineArgoCD {
 		d.blank()
@@ -71,11 +72,7 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 		d.line("Each object's sync wave is its stage's place in the order above, from 0; Jobs are Sync hooks, run once per sync.")
 		d.line("The two Applications converge on their own: the chart's sync is retried until the namespace, Secrets and databases exist,")
 		d.line("and ring1-init's pods start once the chart has created the service account they run as.")
-		d.line("Register the repository with Argo CD if it is private, then:")
-		d.blank()
-		d.line("```sh")
-		d.line("kubectl apply -k %s", overlays.GitOpsDir)
-		d.line("```")
+		d.line("Each environment's procedure below says when to apply them.")
 	}
 	for i := range p.Environments {
 		env := &p.Environments[i]
@@ -85,6 +82,8 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 		d.blank()
 		a := env.Airflow
 		d.line("Namespace %s; Airflow chart %s %s from %s, release %s.", code(env.Namespace.Name), code(a.Chart.Name), a.Chart.Version, a.Chart.Repository, code(a.ReleaseName))
+		d.blank()
+		d.line("Each environment's procedure, top to bottom: what must exist first, the deployment, DataSurface's infrastructure DAG, the checks.")
 		d.blank()
 		d.line("| Stage | Objects |")
 		d.line("| --- | --- |")
@@ -103,6 +102,9 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 			}
 		}
 		d.blank()
+		before(&d, env, r)
+		d.line("### Deploy")
+		d.blank()
 		switch g.Engine {
 		case model.EngineNone:
 			deployPlain(&d, env, r)
@@ -111,8 +113,13 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 		case model.EngineFlux:
 			deployFlux(&d, env, r)
 		}
+		d.blank()
+		if err := infrastructureDAG(&d, env, r); err != nil {
+			return nil, fmt.Errorf("environment %s: %w", env.Name, err)
+		}
+		verify(&d, env)
 	}
-	return []byte(d.b.String())
+	return []byte(strings.TrimRight(d.b.String(), "\n") + "\n"), nil
 }
 
 func secretsDoc(env *model.Environment, r objset.RenderedEnvironment) string {
@@ -165,15 +172,20 @@ func deployPlain(d *doc, env *model.Environment, r objset.RenderedEnvironment) {
 			}
 		}
 		manual := ""
-		if s == stages.Secrets {
-			manual = secretsDoc(env, r)
+		switch s {
+		case stages.Secrets:
+			if doc := secretsDoc(env, r); doc != "" {
+				manual = fmt.Sprintf("# provide the Secrets' values first, as %s says", doc)
+			}
+		case stages.InfrastructureDAG:
+			manual = manualDAGStep(env)
 		}
 		if len(members) == 0 && s != stages.Airflow && manual == "" {
 			continue
 		}
 		d.line("# %s", s)
 		if manual != "" {
-			d.line("# provide the Secrets' values first, as %s says", manual)
+			d.line("%s", manual)
 		}
 		if len(members) > 0 {
 			d.line("kubectl apply --server-side -k %s -l %s=%s", overlays.OverlayDir(env.Name), stages.Label, s)
@@ -190,6 +202,15 @@ func deployPlain(d *doc, env *model.Environment, r objset.RenderedEnvironment) {
 
 func deployArgoCD(d *doc, env *model.Environment) {
 	d.line("Argo CD Applications: %s (overlay %s) and %s (chart).", code(AppName(env)), code(env.GitOps.TreePath(overlays.OverlayDir(env.Name))), code(AirflowAppName(env)))
+	d.line("Register the repository with Argo CD if it is private, then apply the Applications of every environment")
+	d.line("(once for the whole tree; an environment whose steps above are not done yet is retried until they are):")
+	d.blank()
+	d.line("```sh")
+	d.line("kubectl apply -k %s", overlays.GitOpsDir)
+	d.line("```")
+	d.blank()
+	d.line("Once the first sync has started, Argo CD keeps the environment in sync: `kubectl -n %s get application %s %s` shows how far it is.",
+		env.GitOps.ArgoCD.Namespace, AppName(env), AirflowAppName(env))
 }
 
 func deployFlux(d *doc, env *model.Environment, r objset.RenderedEnvironment) {
@@ -203,9 +224,6 @@ func deployFlux(d *doc, env *model.Environment, r objset.RenderedEnvironment) {
 		}
 		return names
 	}(), ", "))
-	if doc := secretsDoc(env, r); doc != "" {
-		d.line("Provide the Secrets' values as %s says before the first sync.", doc)
-	}
 	d.line("Bootstrap the cluster's Flux with the path %s of the repository, so that Flux keeps these objects in sync too,", code(g.TreePath(dir)))
 	d.line("or apply them once (again after each change to them):")
 	d.blank()

@@ -23,6 +23,11 @@ type DataSurfaceNames struct {
 	// MCPTLSSecret is where cert-manager writes the MCP certificate when the
 	// spec names an issuer but no Secret.
 	MCPTLSSecret string
+	// InfrastructureDAG names the publish Job and its script's ConfigMap.
+	InfrastructureDAG string
+	// InfrastructureDAGFile is the file ring 0 writes the DAG to, and
+	// git-sync serves it from.
+	InfrastructureDAGFile string
 }
 
 // DataSurfaceNames returns the names of DataSurface's objects in the
@@ -38,5 +43,8 @@ func (env *Environment) DataSurfaceNames() DataSurfaceNames {
 		MCPServer:      psp + "-mcp-server",
 		MCPService:     psp + "-mcp",
 		MCPTLSSecret:   psp + "-mcp-tls",
+
+		InfrastructureDAG:     psp + "-infrastructure-dag",
+		InfrastructureDAGFile: PythonName(env.DataSurface.PSP) + "_infrastructure_dag.py",
 	}
 }

@@ -222,7 +222,7 @@ func TestJobsAreArgoCDSyncHooks(t *testing.T) {
 		"StatefulSet/postgres":                 "3",
 		"ConfigMap/" + database.BootstrapName:  "4",
 		"PersistentVolumeClaim/git-cache-pvc":  "5",
-		"Deployment/demo-psp-mcp-server":       "8",
+		"Deployment/demo-psp-mcp-server":       "9",
 	} {
 		if waves[obj] != want {
 			t.Errorf("%s: wave %v, want %s (all: %v)", obj, waves[obj], want, waves)

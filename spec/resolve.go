@@ -195,6 +195,12 @@ func decode(b []byte) (*model.Environment, error) {
 		Maintenance: r.Maintenance,
 		GitOps:      r.GitOps,
 	}
+	if d := &env.DataSurface.InfrastructureDAG; d.Publish == "" {
+		d.Publish = model.PublishManual
+		if d.Credential != "" {
+			d.Publish = model.PublishJob
+		}
+	}
 	for i := range env.DataSurface.ExternalDatabases {
 		if d := &env.DataSurface.ExternalDatabases[i]; d.Port == 0 {
 			d.Port = model.EnginePort(d.Engine)

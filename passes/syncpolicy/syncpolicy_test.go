@@ -31,7 +31,7 @@ func TestAnnotate(t *testing.T) {
 				}
 				continue
 			}
-			wave := map[string]string{"Namespace": "0", "Job": "6"}[e.GVK.Kind]
+			wave := map[string]string{"Namespace": "0", "Job": "7"}[e.GVK.Kind] // ring1-init follows the infrastructure DAG stage
 			if ann["argocd.argoproj.io/sync-wave"] != wave {
 				t.Errorf("%s: wave %v, want %s", e.ID(), ann["argocd.argoproj.io/sync-wave"], wave)
 			}
