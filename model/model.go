@@ -62,6 +62,9 @@ type Cluster struct {
 	// ExternalServices are in-cluster services (service.namespace) that
 	// the platform uses and something else creates.
 	ExternalServices []string `json:"externalServices,omitempty"`
+	// KubernetesVersion is the cluster's Kubernetes release (1.33 or
+	// 1.33.4); the chart is rendered for it.
+	KubernetesVersion string `json:"kubernetesVersion"`
 }
 
 // StorageClass says what a storage class of the cluster can do.
@@ -172,6 +175,12 @@ type Chart struct {
 	Repository string `json:"repository"`
 	Name       string `json:"name"`
 	Version    string `json:"version"`
+	// Hydrate renders the chart into the environment's objects; without
+	// it the GitOps engine installs the chart from the values file.
+	Hydrate bool `json:"hydrate"`
+	// Path is a local chart directory or archive, as the spec writes it
+	// (relative to the spec's directory); empty means the repository.
+	Path string `json:"path,omitempty"`
 }
 
 // MetadataDatabase is where Airflow keeps its state.
