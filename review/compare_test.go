@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/render"
 	"github.com/ydpgen/ydpgen/spec"
@@ -274,8 +275,9 @@ func TestCompareExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	charts := charttest.Charts(t)
 	renderSpec := func(src string) Side {
-		res, err := render.Spec(s, "platform.yaml", []byte(src), render.Options{})
+		res, err := render.Spec(s, "platform.yaml", []byte(src), render.Options{Charts: charts})
 		if err != nil {
 			t.Fatal(err)
 		}

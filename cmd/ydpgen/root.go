@@ -194,6 +194,7 @@ check that is not clean), 2 usage error, 3 internal error.`,
 		newExplainCommand(a),
 		newCapacityCommand(a),
 		newDiffCommand(a),
+		newChartCommand(a),
 		newSchemaCommand(a),
 		newVersionCommand(a),
 	)

@@ -76,6 +76,10 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 		"Secrets named here must exist before the release is installed; none of their values is in this file.",
 		metadataComment(env),
 	}
+	if a.Chart.Hydrate {
+		comments = append(comments, "ydpgen rendered the chart with these values into the overlay's objects; no kustomization reads this file:",
+			"it is kept so that `helm template` can re-run the chart by hand.")
+	}
 	if a.PgBouncer.Enabled {
 		comments = append(comments, fmt.Sprintf("PgBouncer is on: the connection in Secret %s points at %s-pgbouncer:6543, database %s-metadata.",
 			Secrets(env).Metadata, a.ReleaseName, a.ReleaseName))
