@@ -46,6 +46,9 @@ func buildArgoCD(out *Output, p *model.Platform, envs []objset.RenderedEnvironme
 		}
 	}
 	for i := range p.Environments {
+		if hydrated(&p.Environments[i]) {
+			continue // the overlay holds the chart's objects
+		}
 		if err := out.object(dir, airflowApp(&p.Environments[i])); err != nil {
 			return err
 		}
@@ -70,7 +73,9 @@ func appProject(p *model.Platform, envs []objset.RenderedEnvironment) *argocd.Ap
 	var dests []argocd.Destination
 	var kinds []argocd.GroupKind
 	for i, env := range p.Environments {
-		repos = append(repos, chartRepoURL(env.Airflow.Chart.Repository))
+		if !hydrated(&env) {
+			repos = append(repos, chartRepoURL(env.Airflow.Chart.Repository))
+		}
 		dests = append(dests, argocd.Destination{Server: inClusterServer, Namespace: env.Namespace.Name})
 		for _, e := range envs[i].Objects {
 			if e.Namespace == "" {

@@ -41,13 +41,15 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 	d.blank()
 	d.line("- `%s/`: the objects every environment shares.", overlays.BaseDir)
 	d.line("- `%s/<env>/`: one kustomize overlay per environment; `kubectl kustomize %s/<env>` builds all of it.", overlays.OverlaysDir, overlays.OverlaysDir)
-	d.line("  `%s` holds the values of the official Airflow Helm chart.", path.Join(overlays.OverlaysDir, "<env>", airflow.ValuesPath))
+	valuesLine(&d, p)
 	switch g.Engine {
 	case model.EngineArgoCD:
 		d.line("- `%s/`: Argo CD's AppProject and Applications.", overlays.GitOpsDir)
 	case model.EngineFlux:
 		d.line("- `%s/<env>/`: Flux's GitRepository and one Kustomization per stage; `stages/<stage>/` selects each stage's objects from the overlay.", overlays.GitOpsDir)
-		d.line("- `%s/<env>/%s/kustomization.yaml`: the Airflow HelmRelease, with its values as a generated ConfigMap.", overlays.OverlaysDir, path.Dir(airflow.ValuesPath))
+		if !allHydrated(p) {
+			d.line("- `%s/<env>/%s/kustomization.yaml`: the Airflow HelmRelease, with its values as a generated ConfigMap.", overlays.OverlaysDir, path.Dir(airflow.ValuesPath))
+		}
 	}
 	d.line("- `%s`: the files ydpgen wrote; ydpgen removes only those when they are no longer rendered.", overlays.ManifestPath)
 	d.blank()
@@ -57,7 +59,10 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 	d.line("the namespace and its guard rails, RBAC, Secrets, the database server, the database bootstrap, what Airflow mounts and Airflow itself,")
 	d.line("ring1-init (the platform tables; it runs as a service account the chart creates), the model merge, then the rest.")
 	d.line("Jobs are named after a hash of what they run: a changed Job is a new Job, an unchanged one keeps its name and does not run again.")
-	if g.Engine == model.EngineArgoCD {
+	hooksSection(&d, p)
+	if g.Engine == model.EngineArgoCD && allHydrated(p) {
+		argoCDHydrated(&d, p)
+	} else if g.Engine == model.EngineArgoCD {
 		d.blank()
 		d.line("## Deploy with Argo CD")
 		d.blank()
@@ -84,7 +89,7 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 		d.line("## Environment %s", code(env.Name))
 		d.blank()
 		a := env.Airflow
-		d.line("Namespace %s; Airflow chart %s %s from %s, release %s.", code(env.Namespace.Name), code(a.Chart.Name), a.Chart.Version, a.Chart.Repository, code(a.ReleaseName))
+		d.line("Namespace %s; Airflow chart %s %s from %s, release %s%s.", code(env.Namespace.Name), code(a.Chart.Name), a.Chart.Version, chartSource(env), code(a.ReleaseName), hydratedNote(env))
 		d.blank()
 		d.line("| Stage | Objects |")
 		d.line("| --- | --- |")
@@ -95,7 +100,7 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 					names = append(names, e.GVK.Kind+" "+code(e.Name))
 				}
 			}
-			if s == stages.Airflow {
+			if s == stages.Airflow && !hydrated(env) {
 				names = append(names, "the Airflow release "+code(a.ReleaseName))
 			}
 			if len(names) > 0 {
@@ -168,7 +173,8 @@ func deployPlain(d *doc, env *model.Environment, r objset.RenderedEnvironment) {
 		if s == stages.Secrets {
 			manual = secretsDoc(env, r)
 		}
-		if len(members) == 0 && s != stages.Airflow && manual == "" {
+		release := s == stages.Airflow && !hydrated(env)
+		if len(members) == 0 && !release && manual == "" {
 			continue
 		}
 		d.line("# %s", s)
@@ -181,7 +187,7 @@ func deployPlain(d *doc, env *model.Environment, r objset.RenderedEnvironment) {
 				d.line("%s", w)
 			}
 		}
-		if s == stages.Airflow {
+		if release {
 			d.line("%s", HelmCommand(env))
 		}
 	}
@@ -189,6 +195,10 @@ func deployPlain(d *doc, env *model.Environment, r objset.RenderedEnvironment) {
 }
 
 func deployArgoCD(d *doc, env *model.Environment) {
+	if hydrated(env) {
+		d.line("Argo CD Application: %s (overlay %s, with the Airflow chart's objects).", code(AppName(env)), code(env.GitOps.TreePath(overlays.OverlayDir(env.Name))))
+		return
+	}
 	d.line("Argo CD Applications: %s (overlay %s) and %s (chart).", code(AppName(env)), code(env.GitOps.TreePath(overlays.OverlayDir(env.Name))), code(AirflowAppName(env)))
 }
 
@@ -198,7 +208,7 @@ func deployFlux(d *doc, env *model.Environment, r objset.RenderedEnvironment) {
 	d.line("Flux (namespace %s) syncs this environment from the GitRepository %s with one Kustomization per stage,", code(g.Flux.Namespace), code(SourceName(env)))
 	d.line("each depending on the one before: %s.", strings.Join(func() []string {
 		var names []string
-		for _, s := range insertStage(stages.Present(r.Objects), stages.Airflow) {
+		for _, s := range fluxStages(env, r) {
 			names = append(names, code(StageName(env, s)))
 		}
 		return names
