@@ -152,6 +152,13 @@ func Build(env *model.Environment) (*Values, error) {
 		Logs:            Logs{Persistence: LogPersistence{Enabled: false}},
 		DatabaseCleanup: DatabaseCleanup{Enabled: false},
 	}
+	if a.Chart.Hydrate && v.Data.BrokerURLSecretName == "" {
+		// Chart 1.19 renders a broker URL Secret holding "%!s(<nil>)"
+		// whenever this is unset, Celery or not, and a hydrated tree
+		// holds no Secret values. Named, the chart renders none; without
+		// Celery nothing reads it.
+		v.Data.BrokerURLSecretName = a.ReleaseName + "-broker-url"
+	}
 	if env.GitOps.Engine == "argocd" {
 		// Argo CD recreates a Sync hook on every sync, which re-runs the
 		// migrations of a new image (a plain Job is immutable).
