@@ -56,10 +56,13 @@ demo: chart
 	$(GO) run ./cmd/ydpgen render examples/$(EXAMPLE)/platform.yaml -o $(DEMO_OUT)
 	@echo "try: kubectl kustomize $(DEMO_OUT)/overlays/<env>"
 
-## bench: Go benchmarks, then the whole-process report against kubectl kustomize.
-bench:
+## bench: Go benchmarks, then the whole-process report against kubectl kustomize,
+## then the hydrated render of examples/cloud against helm template + kubectl
+## kustomize (helm built by hack/helm/build.sh).
+bench: chart
 	$(GO) test -run '^$$' -bench . -benchmem ./spec/ ./render/
 	hack/bench.sh
+	hack/bench-chart.sh
 
 lint:
 	@out="$$(gofmt -l .)"; if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
