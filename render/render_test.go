@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/spec"
 )
 
@@ -17,7 +18,7 @@ func TestRenderPiLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Spec(s, "platform.yaml", src, Options{Verify: true})
+	res, err := Spec(s, "platform.yaml", src, Options{Verify: true, Charts: charttest.Charts(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,11 +37,12 @@ func TestObjectsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full, err := Spec(s, "platform.yaml", src, Options{})
+	charts := charttest.Charts(t)
+	full, err := Spec(s, "platform.yaml", src, Options{Charts: charts})
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := Spec(s, "platform.yaml", src, Options{ObjectsOnly: true})
+	objs, err := Spec(s, "platform.yaml", src, Options{ObjectsOnly: true, Charts: charts})
 	if err != nil {
 		t.Fatal(err)
 	}
