@@ -257,7 +257,7 @@ func valuesMap(v any) (map[string]any, error) {
 	case nil:
 		return map[string]any{}, nil
 	default:
-		return nil, fmt.Errorf("Helm's coalesced values are a %T", v)
+		return nil, fmt.Errorf("the coalesced values of Helm are a %T", v)
 	}
 }
 
@@ -275,7 +275,7 @@ func checkRenderable(hc *helmchart.Chart, kv *common.KubeVersion) error {
 		}
 	}
 	if len(missing) > 0 {
-		return fmt.Errorf("Chart.yaml names subcharts that charts/ lacks: %s", strings.Join(missing, ", "))
+		return fmt.Errorf("the chart's Chart.yaml names subcharts that charts/ lacks: %s", strings.Join(missing, ", "))
 	}
 	if hc.Metadata.KubeVersion != "" && !chartutil.IsCompatibleRange(hc.Metadata.KubeVersion, kv.String()) {
 		return fmt.Errorf("the chart requires Kubernetes %s, not %s", hc.Metadata.KubeVersion, kv.Version)

@@ -56,13 +56,16 @@ func kustomizationRefs(data []byte) []string {
 		}
 		return stringsIn(v)
 	}
+	//lint:ignore SA1019 a tree from a pull request may still use the old fields, and kustomize would fetch what they name
 	refs := slices.Concat(k.Resources, k.Bases, k.Components, k.Crds, k.Configurations, k.Generators, k.Transformers, k.Validators)
+	//lint:ignore SA1019 a tree from a pull request may still use the old fields
 	for _, p := range k.PatchesStrategicMerge {
 		refs = append(refs, string(p))
 	}
 	for _, p := range k.Patches {
 		refs = append(refs, p.Path)
 	}
+	//lint:ignore SA1019 a tree from a pull request may still use the old fields
 	for _, p := range k.PatchesJson6902 {
 		refs = append(refs, p.Path)
 	}

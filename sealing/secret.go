@@ -1,7 +1,6 @@
 package sealing
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -263,29 +262,6 @@ func mapsEqual(a, b map[string]string) bool {
 
 func boolPtrEqual(a, b *bool) bool {
 	return (a == nil && b == nil) || (a != nil && b != nil && *a == *b)
-}
-
-// withEntries returns a copy of sec's metadata holding exactly the given
-// values, each in its section.
-func withEntries(sec *corev1.Secret, ents map[string]entry) *corev1.Secret {
-	out := &corev1.Secret{}
-	out.Name, out.Namespace = sec.Name, sec.Namespace
-	out.Labels, out.Annotations = sec.Labels, sec.Annotations
-	out.Type, out.Immutable = sec.Type, sec.Immutable
-	for k, e := range ents {
-		if e.section == sectionStringData {
-			if out.StringData == nil {
-				out.StringData = map[string]string{}
-			}
-			out.StringData[k] = string(e.value)
-			continue
-		}
-		if out.Data == nil {
-			out.Data = map[string][]byte{}
-		}
-		out.Data[k] = bytes.Clone(e.value)
-	}
-	return out
 }
 
 // NewSecret builds the Secret to seal from values given as text, the way

@@ -81,7 +81,7 @@ func (r Reader) Read(reqs []Request) (Values, error) {
 	for _, q := range reqs {
 		n := VarName(q.Secret, q.Key)
 		if o, dup := names[n]; dup && (o.Secret != q.Secret || o.Key != q.Key) {
-			return nil, fmt.Errorf("Secret %s key %q and Secret %s key %q share the variable %s; rename one of them", o.Secret, o.Key, q.Secret, q.Key, n)
+			return nil, fmt.Errorf("key %q of Secret %s and key %q of Secret %s share the variable %s; rename one of them", o.Key, o.Secret, q.Key, q.Secret, n)
 		}
 		names[n] = q
 	}
