@@ -8,6 +8,7 @@ import (
 	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/generators/namespace"
+	"github.com/ydpgen/ydpgen/internal/markdown"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/passes/stages"
@@ -65,21 +66,21 @@ func namespaceJSON(env *model.Environment) (string, error) {
 // manualDoc is SECRETS.md for the manual provider.
 func manualDoc(env *model.Environment, list []credentials.Secret, namespaceJSON string) []byte {
 	ns := env.Namespace.Name
-	var d doc
-	d.header()
-	d.line("# Secrets of environment %s", code(env.Name))
-	d.blank()
-	d.line("Platform %s, namespace %s, secrets provider `manual`.", code(env.Platform), code(ns))
-	d.blank()
-	d.line("ydpgen renders no Secret and no secret value. Before the platform is synced, create the namespace and")
-	d.line("every Secret below, on an empty cluster too: run %s from this directory (it reads each value from an", code("sh "+ScriptPath))
-	d.line("environment variable, or asks for it on the terminal without echo, and prints nothing), or run the")
-	d.line("blocks below in order after the helper functions. Either is safe to repeat. No value is asked for twice:")
-	d.line("random keys are generated once and never again, and Secrets that repeat other Secrets' values (a connection")
-	d.line("URL holding a password) are built from those Secrets with `kubectl get secret ... -o jsonpath`.")
-	d.blank()
-	d.line("| Secret | Type | Keys | Made | Variables |")
-	d.line("| --- | --- | --- | --- | --- |")
+	d := &markdown.Doc{}
+	d.Comment(objset.HeaderText)
+	d.Line("# Secrets of environment %s", markdown.Code(env.Name))
+	d.Blank()
+	d.Line("Platform %s, namespace %s, secrets provider `manual`.", markdown.Code(env.Platform), markdown.Code(ns))
+	d.Blank()
+	d.Line("ydpgen renders no Secret and no secret value. Before the platform is synced, create the namespace and")
+	d.Line("every Secret below, on an empty cluster too: run %s from this directory (it reads each value from an", markdown.Code("sh "+ScriptPath))
+	d.Line("environment variable, or asks for it on the terminal without echo, and prints nothing), or run the")
+	d.Line("blocks below in order after the helper functions. Either is safe to repeat. No value is asked for twice:")
+	d.Line("random keys are generated once and never again, and Secrets that repeat other Secrets' values (a connection")
+	d.Line("URL holding a password) are built from those Secrets with `kubectl get secret ... -o jsonpath`.")
+	d.Blank()
+	d.Line("| Secret | Type | Keys | Made | Variables |")
+	d.Line("| --- | --- | --- | --- | --- |")
 	for _, s := range list {
 		var vars []string
 		if s.IssuedBy == "" && !(s.Shared != nil && s.Shared.Partner.SameCluster) {
@@ -99,43 +100,43 @@ func manualDoc(env *model.Environment, list []credentials.Secret, namespaceJSON 
 				}
 			}
 		}
-		d.line("| %s | %s | %s | %s | %s |", code(s.Name), cell(typeName(s)), cell(codeList(s.Layout.KeyNames())), cell(madeFrom(s, ProviderManual)), cell(codeList(vars)))
+		d.Line("| %s | %s | %s | %s | %s |", markdown.Code(s.Name), markdown.Cell(typeName(s)), markdown.Cell(markdown.CodeList(s.Layout.KeyNames())), markdown.Cell(madeFrom(s, ProviderManual)), markdown.Cell(markdown.CodeList(vars)))
 	}
-	d.blank()
-	d.line("## The namespace")
-	d.blank()
-	d.line("The overlay owns the namespace too (its `namespace` stage applies the same object, with the same labels);")
-	d.line("creating it first lets the Secrets in.")
-	d.blank()
-	d.code("sh", fmt.Sprintf("ns=%s\nif ! kubectl get namespace \"$ns\" >/dev/null 2>&1; then\n\tprintf '%%s' %s | kubectl create -f -\nfi", shQuote(ns), shQuote(namespaceJSON)))
-	d.blank()
-	d.line("## Helper functions")
-	d.blank()
-	d.line("The blocks below use these (the script defines them the same way). Start a new `sh` and paste these first,")
-	d.line("then the blocks in order: a failing step ends that shell, not your terminal's.")
-	d.blank()
-	d.code("sh", "ns="+shQuote(ns)+"\n"+scriptHelpers)
-	d.blank()
+	d.Blank()
+	d.Line("## The namespace")
+	d.Blank()
+	d.Line("The overlay owns the namespace too (its `namespace` stage applies the same object, with the same labels);")
+	d.Line("creating it first lets the Secrets in.")
+	d.Blank()
+	fenced(d, "sh", fmt.Sprintf("ns=%s\nif ! kubectl get namespace \"$ns\" >/dev/null 2>&1; then\n\tprintf '%%s' %s | kubectl create -f -\nfi", shQuote(ns), shQuote(namespaceJSON)))
+	d.Blank()
+	d.Line("## Helper functions")
+	d.Blank()
+	d.Line("The blocks below use these (the script defines them the same way). Start a new `sh` and paste these first,")
+	d.Line("then the blocks in order: a failing step ends that shell, not your terminal's.")
+	d.Blank()
+	fenced(d, "sh", "ns="+shQuote(ns)+"\n"+scriptHelpers)
+	d.Blank()
 	for _, pass := range []bool{false, true} {
 		for _, s := range list {
 			if (len(s.Derived) > 0) != pass {
 				continue
 			}
-			d.line("## %s", code(s.Name))
-			d.blank()
-			d.usedBy(s)
-			d.notes(env, s)
+			d.Line("## %s", markdown.Code(s.Name))
+			d.Blank()
+			usedBy(d, s)
+			writeNotes(d, env, s)
 			if blk := secretBlock(env, s); blk != "" {
-				d.code("sh", blk)
-				d.blank()
+				fenced(d, "sh", blk)
+				d.Blank()
 			}
 		}
 	}
-	d.line("## Changing a value")
-	d.blank()
-	d.line("The script never changes a Secret that exists. To change a typed value, delete the Secret and run the")
-	d.line("script again; the Secrets built from it follow on that run. Generated keys are kept on purpose:")
-	d.blank()
-	d.fernetRotation(env, ProviderManual)
-	return []byte(strings.TrimRight(d.b.String(), "\n") + "\n")
+	d.Line("## Changing a value")
+	d.Blank()
+	d.Line("The script never changes a Secret that exists. To change a typed value, delete the Secret and run the")
+	d.Line("script again; the Secrets built from it follow on that run. Generated keys are kept on purpose:")
+	d.Blank()
+	fernetRotation(d, env, ProviderManual)
+	return []byte(strings.TrimRight(string(d.Bytes()), "\n") + "\n")
 }

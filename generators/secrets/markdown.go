@@ -8,52 +8,19 @@ import (
 	"strings"
 
 	"github.com/ydpgen/ydpgen/credentials"
+	"github.com/ydpgen/ydpgen/internal/markdown"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 )
 
-// doc builds a Markdown file line by line.
-type doc struct{ b strings.Builder }
-
-func (d *doc) line(format string, args ...any) {
-	fmt.Fprintf(&d.b, format, args...)
-	d.b.WriteByte('\n')
+// fenced writes text verbatim in a fenced block of the given language.
+func fenced(d *markdown.Doc, lang, text string) {
+	body := strings.TrimSuffix(text, "\n")
+	f := markdown.Fence(strings.Split(body, "\n"))
+	d.Line("%s%s", f, lang)
+	d.Line("%s", body)
+	d.Line("%s", f)
 }
-
-func (d *doc) blank() { d.b.WriteByte('\n') }
-
-func (d *doc) bytes() []byte { return []byte(d.b.String()) }
-
-// header opens every generated Markdown file; '#' would be a heading there.
-func (d *doc) header() {
-	d.line("<!-- %s -->", strings.TrimSpace(strings.TrimPrefix(objset.Header, "#")))
-}
-
-// code writes text verbatim in a fenced block.
-func (d *doc) code(lang, text string) {
-	d.line("```%s", lang)
-	d.b.WriteString(strings.TrimSuffix(text, "\n"))
-	d.line("")
-	d.line("```")
-}
-
-func code(s string) string {
-	if strings.Contains(s, "`") {
-		return "``" + s + "``"
-	}
-	return "`" + s + "`"
-}
-
-func codeList(names []string) string {
-	out := make([]string, len(names))
-	for i, n := range names {
-		out[i] = code(n)
-	}
-	return strings.Join(out, ", ")
-}
-
-// cell escapes text for a table cell.
-func cell(s string) string { return strings.ReplaceAll(s, "|", `\|`) }
 
 // kindName says what a Secret is, for people.
 func kindName(k credentials.Kind) string {
@@ -92,13 +59,13 @@ func typeName(s credentials.Secret) string {
 func notes(env *model.Environment, s credentials.Secret) []string {
 	var out []string
 	if sh := s.Shared; sh != nil {
-		out = append(out, fmt.Sprintf("Shared with environment %s on purpose: %s. Both hold the same values.", code(sh.With), sh.Reason))
+		out = append(out, fmt.Sprintf("Shared with environment %s on purpose: %s. Both hold the same values.", markdown.Code(sh.With), sh.Reason))
 	}
 	switch s.Kind {
 	case credentials.MetadataConnection:
 		if env.Airflow.MetadataDatabase.Mode == model.InCluster {
 			out = append(out, fmt.Sprintf("The host is the in-cluster PostgreSQL's Service %s of namespace %s, which ydpgen renders.",
-				code(model.InClusterDatabaseService), code(env.Namespace.Name)))
+				markdown.Code(model.InClusterDatabaseService), markdown.Code(env.Namespace.Name)))
 		}
 	case credentials.BrokerURL:
 		if !credentials.BuiltInRedis(env) {
@@ -116,7 +83,7 @@ func notes(env *model.Environment, s credentials.Secret) []string {
 		out = append(out, "PASSPHRASE stays empty for an unencrypted key.")
 	case credentials.Registry:
 		if len(s.Registries) > 0 {
-			out = append(out, fmt.Sprintf("A docker config with one login per registry host the images come from: %s.", codeList(s.Registries)))
+			out = append(out, fmt.Sprintf("A docker config with one login per registry host the images come from: %s.", markdown.CodeList(s.Registries)))
 		}
 	case credentials.TLS:
 		if s.IssuedBy != "" {
@@ -126,25 +93,25 @@ func notes(env *model.Environment, s credentials.Secret) []string {
 	return out
 }
 
-func (d *doc) usedBy(s credentials.Secret) {
+func usedBy(d *markdown.Doc, s credentials.Secret) {
 	if s.Credential != "" {
-		d.line("%s, credential %s. Used by:", typeName(s), code(s.Credential))
+		d.Line("%s, credential %s. Used by:", typeName(s), markdown.Code(s.Credential))
 	} else {
-		d.line("%s. Used by:", typeName(s))
+		d.Line("%s. Used by:", typeName(s))
 	}
-	d.blank()
+	d.Blank()
 	for _, u := range s.UsedBy {
-		d.line("- %s", u)
+		d.Line("- %s", u)
 	}
-	d.blank()
+	d.Blank()
 }
 
-func (d *doc) notes(env *model.Environment, s credentials.Secret) {
+func writeNotes(d *markdown.Doc, env *model.Environment, s credentials.Secret) {
 	if n := notes(env, s); len(n) > 0 {
 		for _, l := range n {
-			d.line("%s", l)
+			d.Line("%s", l)
 		}
-		d.blank()
+		d.Blank()
 	}
 }
 
@@ -154,11 +121,11 @@ func madeFrom(s credentials.Secret, provider string) string {
 	case s.IssuedBy != "":
 		return "issued by " + s.IssuedBy
 	case len(s.Derived) == len(s.Layout.Keys):
-		return "built from " + codeList(sourcesOf(s))
+		return "built from " + markdown.CodeList(sourcesOf(s))
 	case s.Shared != nil && s.Shared.Partner.SameCluster && provider == ProviderManual:
-		return fmt.Sprintf("copied from environment %s", code(s.Shared.With))
+		return fmt.Sprintf("copied from environment %s", markdown.Code(s.Shared.With))
 	case s.Shared != nil:
-		return fmt.Sprintf("shared with environment %s", code(s.Shared.With))
+		return fmt.Sprintf("shared with environment %s", markdown.Code(s.Shared.With))
 	}
 	for _, k := range s.Layout.Keys {
 		if k.Random != nil {
@@ -171,36 +138,36 @@ func madeFrom(s credentials.Secret, provider string) string {
 // fernetRotation explains how to change the fernet key without losing what
 // the old one encrypted: Airflow decrypts with every key of a comma-separated
 // list and encrypts with the first.
-func (d *doc) fernetRotation(env *model.Environment, provider string) {
+func fernetRotation(d *markdown.Doc, env *model.Environment, provider string) {
 	ns, name := env.Namespace.Name, credentials.Chart(env).FernetKey
-	d.line("## Rotating the fernet key")
-	d.blank()
-	d.line("The fernet key encrypts the connections and variables in Airflow's metadata database.")
+	d.Line("## Rotating the fernet key")
+	d.Blank()
+	d.Line("The fernet key encrypts the connections and variables in Airflow's metadata database.")
 	if provider == ProviderExternalSecrets {
-		d.line("The operator made it once (refresh policy `CreatedOnce`, immutable Secret) and never writes it again, so a sync never changes it;")
-		d.line("a rotation replaces the Secret by hand, and the operator leaves the new one alone.")
+		d.Line("The operator made it once (refresh policy `CreatedOnce`, immutable Secret) and never writes it again, so a sync never changes it;")
+		d.Line("a rotation replaces the Secret by hand, and the operator leaves the new one alone.")
 	} else {
-		d.line("The script made it once and never makes it again (it creates only missing Secrets).")
+		d.Line("The script made it once and never makes it again (it creates only missing Secrets).")
 	}
-	d.line("Airflow reads a comma-separated list of keys, decrypts with any of them and encrypts with the first, so:")
-	d.blank()
-	d.line("1. Put the new key in front of the old one, and restart Airflow (`kubectl rollout restart` of its Deployments and StatefulSets in %s):", code(ns))
-	d.blank()
-	d.code("sh", fmt.Sprintf(`old=$(kubectl get secret %[1]s --namespace %[2]s -o 'jsonpath={.data.fernet-key}' | base64 -d)
+	d.Line("Airflow reads a comma-separated list of keys, decrypts with any of them and encrypts with the first, so:")
+	d.Blank()
+	d.Line("1. Put the new key in front of the old one, and restart Airflow (`kubectl rollout restart` of its Deployments and StatefulSets in %s):", markdown.Code(ns))
+	d.Blank()
+	fenced(d, "sh", fmt.Sprintf(`old=$(kubectl get secret %[1]s --namespace %[2]s -o 'jsonpath={.data.fernet-key}' | base64 -d)
 new=$(head -c 32 /dev/urandom | base64 | tr '+/' '-_')
 kubectl delete secret %[1]s --namespace %[2]s
 printf '%%s,%%s' "$new" "$old" | kubectl create secret generic %[1]s --namespace %[2]s --from-file=fernet-key=/dev/stdin`, name, ns))
-	d.blank()
-	d.line("2. Re-encrypt everything with the new key, in a scheduler pod:")
-	d.blank()
-	d.code("sh", fmt.Sprintf(`kubectl exec --namespace %[1]s "$(kubectl get pods --namespace %[1]s -l component=scheduler -o name | head -n 1)" -c scheduler -- airflow rotate-fernet-key`, ns))
-	d.blank()
-	d.line("3. Keep only the new key, and restart Airflow again:")
-	d.blank()
-	d.code("sh", fmt.Sprintf(`new=$(kubectl get secret %[1]s --namespace %[2]s -o 'jsonpath={.data.fernet-key}' | base64 -d | cut -d, -f1)
+	d.Blank()
+	d.Line("2. Re-encrypt everything with the new key, in a scheduler pod:")
+	d.Blank()
+	fenced(d, "sh", fmt.Sprintf(`kubectl exec --namespace %[1]s "$(kubectl get pods --namespace %[1]s -l component=scheduler -o name | head -n 1)" -c scheduler -- airflow rotate-fernet-key`, ns))
+	d.Blank()
+	d.Line("3. Keep only the new key, and restart Airflow again:")
+	d.Blank()
+	fenced(d, "sh", fmt.Sprintf(`new=$(kubectl get secret %[1]s --namespace %[2]s -o 'jsonpath={.data.fernet-key}' | base64 -d | cut -d, -f1)
 kubectl delete secret %[1]s --namespace %[2]s
 printf '%%s' "$new" | kubectl create secret generic %[1]s --namespace %[2]s --from-file=fernet-key=/dev/stdin`, name, ns))
-	d.blank()
+	d.Blank()
 }
 
 // storeDoc is SECRETS.md for the external-secrets provider: what to put
@@ -212,73 +179,73 @@ func storeDoc(env *model.Environment, list []credentials.Secret, remote []creden
 	for _, r := range remote {
 		keyOf[r.Secret] = r
 	}
-	var d doc
-	d.header()
-	d.line("# Secrets of environment %s", code(env.Name))
-	d.blank()
-	d.line("Platform %s, namespace %s, secrets provider `external-secrets`.", code(env.Platform), code(ns))
-	d.blank()
-	where := fmt.Sprintf("in namespace %s", code(ns))
+	d := &markdown.Doc{}
+	d.Comment(objset.HeaderText)
+	d.Line("# Secrets of environment %s", markdown.Code(env.Name))
+	d.Blank()
+	d.Line("Platform %s, namespace %s, secrets provider `external-secrets`.", markdown.Code(env.Platform), markdown.Code(ns))
+	d.Blank()
+	where := fmt.Sprintf("in namespace %s", markdown.Code(ns))
 	if cfg.StoreKind == "ClusterSecretStore" {
 		where = "of the cluster"
 	}
-	d.line("The External Secrets Operator writes each Secret below from the %s %s %s,", cfg.StoreKind, code(cfg.StoreName), where)
-	d.line("and reads the store again every %s.", cfg.RefreshInterval)
-	d.line("ydpgen does not render the store: it holds the store's address and the operator's access to it.")
-	d.line("No value is kept twice: a Secret that repeats another's values (a connection URL holding a password)")
-	d.line("is built by the operator from the same remote secret, and the keys Airflow only needs to be random")
-	d.line("are generated by the operator once, in the cluster, and never again.")
-	d.blank()
+	d.Line("The External Secrets Operator writes each Secret below from the %s %s %s,", cfg.StoreKind, markdown.Code(cfg.StoreName), where)
+	d.Line("and reads the store again every %s.", cfg.RefreshInterval)
+	d.Line("ydpgen does not render the store: it holds the store's address and the operator's access to it.")
+	d.Line("No value is kept twice: a Secret that repeats another's values (a connection URL holding a password)")
+	d.Line("is built by the operator from the same remote secret, and the keys Airflow only needs to be random")
+	d.Line("are generated by the operator once, in the cluster, and never again.")
+	d.Blank()
 	tmpl := cfg.RemoteKeyTemplate
 	if p, ok := credentials.Presets()[tmpl]; ok {
 		tmpl = p + " (" + cfg.RemoteKeyTemplate + ")"
 	}
-	d.line("Before the platform is synced, store each remote secret below as a JSON object with one string property per key.")
-	d.line("Remote keys follow %s, with ecosystem %s.", code(tmpl), code(cfg.Ecosystem))
-	d.line("For example:")
-	d.blank()
-	d.line("```sh")
+	d.Line("Before the platform is synced, store each remote secret below as a JSON object with one string property per key.")
+	d.Line("Remote keys follow %s, with ecosystem %s.", markdown.Code(tmpl), markdown.Code(cfg.Ecosystem))
+	d.Line("For example:")
+	d.Blank()
+	d.Line("```sh")
 	if cfg.RemoteKeyTemplate == "azure" {
-		d.line("az keyvault secret set --vault-name '<vault>' --name '<remote key>' --file '<file.json>'")
+		d.Line("az keyvault secret set --vault-name '<vault>' --name '<remote key>' --file '<file.json>'")
 	} else {
-		d.line("aws secretsmanager create-secret --name '<remote key>' --secret-string 'file://<file.json>'")
+		d.Line("aws secretsmanager create-secret --name '<remote key>' --secret-string 'file://<file.json>'")
 	}
-	d.line("```")
-	d.blank()
-	d.line("| Secret | Type | Made | Remote key | Properties |")
-	d.line("| --- | --- | --- | --- | --- |")
+	d.Line("```")
+	d.Blank()
+	d.Line("| Secret | Type | Made | Remote key | Properties |")
+	d.Line("| --- | --- | --- | --- | --- |")
 	for _, s := range list {
 		key, props := "", ""
 		if r, ok := keyOf[s.Name]; ok {
-			key, props = code(r.Key), codeList(r.Properties)
+			key, props = markdown.Code(r.Key), markdown.CodeList(r.Properties)
 		}
 		made := "typed once into the store"
 		switch {
 		case s.IssuedBy != "":
 			made = "issued by " + s.IssuedBy
 		case len(s.Derived) == len(s.Layout.Keys):
-			made = "built by the operator from " + codeList(sourcesOf(s))
+			made = "built by the operator from " + markdown.CodeList(sourcesOf(s))
 		case key == "":
 			made = "generated by the operator, once"
 		case s.Shared != nil:
-			made = fmt.Sprintf("shared with environment %s", code(s.Shared.With))
+			made = fmt.Sprintf("shared with environment %s", markdown.Code(s.Shared.With))
 		}
-		d.line("| %s | %s | %s | %s | %s |", code(s.Name), cell(typeName(s)), cell(made), key, cell(props))
+		d.Line("| %s | %s | %s | %s | %s |", markdown.Code(s.Name), markdown.Cell(typeName(s)), markdown.Cell(made), key, markdown.Cell(props))
 	}
-	d.blank()
+	d.Blank()
 	for _, s := range list {
-		d.line("## %s", code(s.Name))
-		d.blank()
-		d.usedBy(s)
-		d.notes(env, s)
+		d.Line("## %s", markdown.Code(s.Name))
+		d.Blank()
+		usedBy(d, s)
+		writeNotes(d, env, s)
 		r, stored := keyOf[s.Name]
 		switch {
 		case s.IssuedBy != "":
 		case stored:
-			d.line("Remote secret %s:", code(r.Key))
-			d.blank()
-			d.line("```json")
-			d.line("{")
+			d.Line("Remote secret %s:", markdown.Code(r.Key))
+			d.Blank()
+			d.Line("```json")
+			d.Line("{")
 			for i, p := range r.Properties {
 				k := s.Layout.Keys[0]
 				for _, lk := range s.Layout.Keys {
@@ -297,21 +264,21 @@ func storeDoc(env *model.Environment, list []credentials.Secret, remote []creden
 				if i == len(r.Properties)-1 {
 					sep = ""
 				}
-				d.line("  %s: %s%s", jsonString(p), jsonString(v), sep)
+				d.Line("  %s: %s%s", jsonString(p), jsonString(v), sep)
 			}
-			d.line("}")
-			d.line("```")
-			d.blank()
+			d.Line("}")
+			d.Line("```")
+			d.Blank()
 		case len(s.Derived) > 0:
-			d.line("Built by the operator's template from %s; nothing to store.", codeList(sourcesOf(s)))
-			d.blank()
+			d.Line("Built by the operator's template from %s; nothing to store.", markdown.CodeList(sourcesOf(s)))
+			d.Blank()
 		default:
-			d.line("Generated by the operator's Password generator %s when the ExternalSecret is first synced; never regenerated.", code(s.Name))
-			d.blank()
+			d.Line("Generated by the operator's Password generator %s when the ExternalSecret is first synced; never regenerated.", markdown.Code(s.Name))
+			d.Blank()
 		}
 	}
-	d.fernetRotation(env, ProviderExternalSecrets)
-	return d.bytes()
+	fernetRotation(d, env, ProviderExternalSecrets)
+	return d.Bytes()
 }
 
 // jsonString quotes s as JSON, leaving '<' and '>' readable.
