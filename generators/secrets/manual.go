@@ -12,6 +12,7 @@ import (
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/passes/stages"
+	"github.com/ydpgen/ydpgen/passes/syncpolicy"
 )
 
 // manualProvider renders no Secret objects: SECRETS.md lists every Secret
@@ -41,25 +42,24 @@ func (manualProvider) Render(env *model.Environment, list []credentials.Secret) 
 	}}, nil
 }
 
-// namespaceJSON is the environment's Namespace as the overlay has it (the
-// namespace generator's object with its stage label), as one line of JSON.
+// namespaceJSON is the environment's Namespace as the overlay has it: the
+// namespace generator's object after the same passes every rendered object
+// goes through (stage label, the engine's labels and annotations), as one
+// line of JSON.
 func namespaceJSON(env *model.Environment) (string, error) {
-	ns := namespace.Object(env)
-	ns.Labels[stages.Label] = string(stages.Namespace)
-	b, err := json.Marshal(ns)
+	e, err := objset.NewEntry(namespace.Object(env))
 	if err != nil {
 		return "", err
 	}
-	// Marshal writes an empty creationTimestamp and status; neither says anything.
-	var m map[string]any
-	if err := json.Unmarshal(b, &m); err != nil {
-		return "", err
-	}
+	entries := stages.LabelAll([]objset.Entry{e})
+	syncpolicy.Annotate(env, entries)
+	m := entries[0].Content
+	// An empty creationTimestamp and status say nothing.
 	delete(m, "status")
 	if md, ok := m["metadata"].(map[string]any); ok {
 		delete(md, "creationTimestamp")
 	}
-	b, err = json.Marshal(m)
+	b, err := json.Marshal(m)
 	return string(b), err
 }
 

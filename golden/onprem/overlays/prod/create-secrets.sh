@@ -133,7 +133,7 @@ ydp_secret() {
 
 # The namespace, as the overlay applies it (its namespace stage).
 if ! ydp_exists namespace demo1; then
-	printf '%s' '{"apiVersion":"v1","kind":"Namespace","metadata":{"labels":{"app.kubernetes.io/component":"namespace","app.kubernetes.io/instance":"onprem","app.kubernetes.io/managed-by":"ydpgen","app.kubernetes.io/name":"demo1","app.kubernetes.io/part-of":"yellowdataplatform","pod-security.kubernetes.io/audit":"restricted","pod-security.kubernetes.io/enforce":"restricted","pod-security.kubernetes.io/warn":"restricted","ydpgen.dev/stage":"namespace"},"name":"demo1"},"spec":{}}' | kubectl create -f - >/dev/null
+	printf '%s' '{"apiVersion":"v1","kind":"Namespace","metadata":{"annotations":{"argocd.argoproj.io/sync-wave":"0"},"labels":{"app.kubernetes.io/component":"namespace","app.kubernetes.io/managed-by":"ydpgen","app.kubernetes.io/name":"demo1","app.kubernetes.io/part-of":"yellowdataplatform","pod-security.kubernetes.io/audit":"restricted","pod-security.kubernetes.io/enforce":"restricted","pod-security.kubernetes.io/warn":"restricted","ydpgen.dev/platform":"onprem","ydpgen.dev/stage":"namespace"},"name":"demo1"},"spec":{}}' | kubectl create -f - >/dev/null
 fi
 
 # airflow-admin: typed once.
