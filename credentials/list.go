@@ -211,6 +211,9 @@ type Reference struct {
 	URLPath []any
 	// URL is that repository URL.
 	URL string
+	// EnvVars marks references that ydpgen hands to DataSurface as
+	// environment variables (EnvVars), whose names must be variable names.
+	EnvVars bool
 }
 
 // PathString formats Path for people: airflow.admin.credential, databases[0].owner.
@@ -239,6 +242,11 @@ func References(env *model.Environment) []Reference {
 			out = append(out, Reference{Path: path, Credential: name, Want: want, Use: use})
 		}
 	}
+	addEnv := func(name string, want Kind, use string, path ...any) {
+		if name != "" {
+			out = append(out, Reference{Path: path, Credential: name, Want: want, Use: use, EnvVars: true})
+		}
+	}
 	addGit := func(name, url string, token Kind, use string, urlPath []any, path ...any) {
 		if name == "" {
 			return
@@ -253,7 +261,11 @@ func References(env *model.Environment) []Reference {
 	add(ds.PullSecret, Registry, "DataSurface Jobs and MCP server: pull secret of image "+ds.Image.Repository, "datasurface", "pullSecret")
 	addGit(ds.Model.Credential, ds.Model.Repository, APIToken, "DataSurface: reads the model repository "+ds.Model.Repository,
 		[]any{"datasurface", "model", "repository"}, "datasurface", "model", "credential")
-	add(ds.MergeDatabase.Credential, UserPassword, "DataSurface: merge database "+ds.MergeDatabase.Name, "datasurface", "mergeDatabase", "credential")
+	// An https model credential reaches DataSurface as <credential>_TOKEN.
+	if last := len(out) - 1; ds.Model.Credential != "" && out[last].Want != SSHKey {
+		out[last].EnvVars = true
+	}
+	addEnv(ds.MergeDatabase.Credential, UserPassword, "DataSurface: merge database "+ds.MergeDatabase.Name, "datasurface", "mergeDatabase", "credential")
 	add(af.PullSecret, Registry, "Airflow chart: imagePullSecrets for image "+af.Image.Repository, "airflow", "pullSecret")
 	add(af.MetadataDatabase.Credential, UserPassword, "Airflow: user of the metadata database "+af.MetadataDatabase.Name, "airflow", "metadataDatabase", "credential")
 	switch md := af.MetadataDatabase; {

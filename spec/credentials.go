@@ -56,6 +56,15 @@ func checkCredentials(env *model.Environment) diag.List {
 		case credentials.KindOf(t) != r.Want:
 			c.add(p, fmt.Sprintf("credential %q is of type %s, but %s needs %s", r.Credential, t, r.PathString(), r.Want),
 				fmt.Sprintf("a credential of type %s", r.Want), "")
+		case r.EnvVars && !credentials.EnvVarName(r.Credential):
+			vars, _ := credentials.EnvVars(r.Credential, r.Want, env.DataSurface.Version)
+			var names []string
+			for _, v := range vars {
+				names = append(names, v.Name)
+			}
+			c.add(p, fmt.Sprintf("credential %q cannot be read from the environment: DataSurface would look for %s, which are not environment variable names", r.Credential, strings.Join(names, " and ")),
+				"a credential name of "+credentials.EnvVarNameRule,
+				fmt.Sprintf("rename the credential (for example %q) here and in the model", strings.NewReplacer("-", "_").Replace(r.Credential)))
 		}
 	}
 	c.out = append(c.out, checkGitURLs(env)...)

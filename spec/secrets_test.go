@@ -45,6 +45,11 @@ func TestSecretChecks(t *testing.T) {
 			"  airflow:\n    version:", "  airflow:\n    pullSecret: git\n    version:", `credential "git" is of type API_TOKEN, but airflow.pullSecret needs REGISTRY`},
 		{"database owner not declared",
 			"      owner: postgres", "      owner: merge-owner", `spec.databases[1].owner: credential "merge-owner" is not declared`},
+		// DataSurface reads the merge credential as <name>_USER and
+		// <name>_PASSWORD: a '-' cannot be in those names.
+		{"merge credential that cannot be an environment variable",
+			"      name: merge_db\n      credential: postgres", "      name: merge_db\n      credential: airflow-db",
+			`spec.datasurface.mergeDatabase.credential: credential "airflow-db" cannot be read from the environment: DataSurface would look for airflow-db_USER and airflow-db_PASSWORD`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			loadEdited(t, s, base, tc.from, tc.to, tc.want)

@@ -318,7 +318,9 @@ func TestCredentialEnv(t *testing.T) {
 		want    []string // variable=secret/key
 	}{
 		{"postgres", credentials.UserPassword, "1.8.4", []string{"postgres_USER=postgres/USER", "postgres_PASSWORD=postgres/PASSWORD"}},
-		{"mask_dt-cred", credentials.UserPassword, "1.8.4", []string{"mask_dt_cred_USER=mask-dt-cred/USER", "mask_dt_cred_PASSWORD=mask-dt-cred/PASSWORD"}},
+		// The variable keeps the name as the model writes it; the Secret
+		// has DataSurface's Kubernetes name.
+		{"Merge_Cred", credentials.UserPassword, "1.8.4", []string{"Merge_Cred_USER=merge-cred/USER", "Merge_Cred_PASSWORD=merge-cred/PASSWORD"}},
 		{"git", credentials.APIToken, "1.8.4", []string{"git_TOKEN=git/TOKEN"}},
 		// Releases before 1.0 keep the token under a lowercase key.
 		{"git", credentials.APIToken, "0.9.0", []string{"git_TOKEN=git/token"}},
