@@ -33,7 +33,7 @@ const (
 // the Celery and Kubernetes executors; under LocalExecutor tasks run in the
 // scheduler, so its account (also bound to the Role) takes the place.
 func ServiceAccount(env *model.Environment) string {
-	if ex := env.Airflow.Executor; strings.Contains(ex, "Celery") || strings.Contains(ex, "Kubernetes") {
+	if rbac.PodLaunchingExecutor(env.Airflow.Executor) {
 		return rbac.ServiceAccountName(env.Airflow.ReleaseName, "worker")
 	}
 	return rbac.ServiceAccountName(env.Airflow.ReleaseName, "scheduler")

@@ -223,6 +223,10 @@ func TestMCPServer(t *testing.T) {
 	if d.Spec.Template.Labels["app"] != "test-dp-mcp-server" || d.Spec.Template.Labels["component"] != "mcp" {
 		t.Errorf("pods lack DataSurface's own labels: %v", d.Spec.Template.Labels)
 	}
+	// DataSurface's documentation selects the Service with app=<psp>-mcp-server.
+	if s.Labels["app"] != "test-dp-mcp-server" {
+		t.Errorf("service labels %v lack app=test-dp-mcp-server", s.Labels)
+	}
 	if d := cmp.Diff(env.DataSurface.MCPServer.Command, d.Spec.Template.Spec.Containers[0].Command); d != "" {
 		t.Errorf("command (-spec +rendered):\n%s", d)
 	}

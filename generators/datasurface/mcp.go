@@ -95,9 +95,12 @@ func mcpServer(env *model.Environment, n model.DataSurfaceNames) ([]objset.Objec
 			},
 		},
 	}
+	svcLabels := labels.For(env, n.MCPService, "mcp-server")
+	// DataSurface's documentation finds the server's Service by this label.
+	svcLabels["app"] = n.MCPServer
 	svc := &corev1.Service{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-		ObjectMeta: metav1.ObjectMeta{Name: n.MCPService, Namespace: env.Namespace.Name, Labels: labels.For(env, n.MCPService, "mcp-server")},
+		ObjectMeta: metav1.ObjectMeta{Name: n.MCPService, Namespace: env.Namespace.Name, Labels: svcLabels},
 		Spec: corev1.ServiceSpec{
 			Type:     corev1.ServiceType(mcp.ServiceType),
 			Selector: selector,

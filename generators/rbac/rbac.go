@@ -33,8 +33,33 @@ func ServiceAccountName(release, suffix string) string {
 
 func containsAirflow(s string) bool { return strings.Contains(s, "airflow") }
 
-// readers are the chart's components that run DataSurface code.
-func readers() []string { return []string{"scheduler", "worker", "dag-processor", "triggerer"} }
+// PodLaunchingExecutor reports whether an executor runs tasks outside the
+// scheduler (Celery workers or Kubernetes pods). Only then does the chart
+// create the worker's service account.
+func PodLaunchingExecutor(executor string) bool {
+	return strings.Contains(executor, "Celery") || strings.Contains(executor, "Kubernetes")
+}
+
+// Readers are the service accounts of the chart's components that run
+// DataSurface code, as the chart creates them for the environment: the
+// scheduler always, the worker only for an executor with workers, the DAG
+// processor and the triggerer when they run. A binding that names an
+// account the chart never makes is a grant waiting for whoever creates one.
+func Readers(env *model.Environment) []string {
+	a := env.Airflow
+	c := a.Components
+	var out []string
+	add := func(on bool, suffix string) {
+		if on {
+			out = append(out, ServiceAccountName(a.ReleaseName, suffix))
+		}
+	}
+	add(c.Scheduler.Enabled, "scheduler")
+	add(PodLaunchingExecutor(a.Executor), "worker")
+	add(c.DAGProcessor.Enabled, "dag-processor")
+	add(c.Triggerer.Enabled, "triggerer")
+	return out
+}
 
 // Generate implements generators.Generator.
 func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) {
@@ -53,10 +78,10 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 		ObjectMeta: metav1.ObjectMeta{Name: RoleName, Namespace: env.Namespace.Name, Labels: l},
 		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: RoleName},
 	}
-	for _, suffix := range readers() {
+	for _, sa := range Readers(env) {
 		binding.Subjects = append(binding.Subjects, rbacv1.Subject{
 			Kind:      "ServiceAccount",
-			Name:      ServiceAccountName(env.Airflow.ReleaseName, suffix),
+			Name:      sa,
 			Namespace: env.Namespace.Name,
 		})
 	}
