@@ -462,6 +462,14 @@ func checkRemoteMetadataDB(in *Input, r *Report) {
 	}
 }
 
+func checkPodSecurityRestricted(in *Input, r *Report) {
+	if in.Env.Namespace.PodSecurity == "restricted" {
+		r.At("environment.namespace.podSecurity",
+			"the namespace enforces Pod Security restricted: DataSurface's own task pods set no security context and are refused unless its release meets restricted",
+			"use namespace.podSecurity: baseline (warnings stay at restricted), or suppress YDP025 with the DataSurface release that meets restricted")
+	}
+}
+
 func gibs(b int64) string {
 	return fmt.Sprintf("%.1f GiB", float64(b)/(1<<30))
 }

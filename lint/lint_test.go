@@ -246,3 +246,16 @@ func TestMigrationWait(t *testing.T) {
 		})
 	}
 }
+
+func TestPodSecurityRestricted(t *testing.T) {
+	e := env()
+	e.Namespace.PodSecurity = "baseline"
+	if got := run(t, "YDP025", e, nil); len(got) != 0 {
+		t.Errorf("baseline: %v", got)
+	}
+	e.Namespace.PodSecurity = "restricted"
+	got := run(t, "YDP025", e, nil)
+	if len(got) != 1 || got[0].Severity != diag.Warning || !strings.Contains(got[0].Message, "task pods") {
+		t.Errorf("restricted: %v", got)
+	}
+}

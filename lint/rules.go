@@ -312,5 +312,28 @@ Fix: list the registry in cluster.privateRegistries and name a REGISTRY
 credential as the pullSecret next to each image from it.`,
 			check: checkPrivateImages,
 		},
+		{
+			ID: "YDP025", Name: "pod-security-restricted", Severity: diag.Warning,
+			Summary: "the namespace enforces Pod Security restricted, which DataSurface's task pods may not meet",
+			Explanation: `DataSurface's infrastructure DAG starts its work as Kubernetes pods
+(KubernetesPodOperator). Their security context, service account and image
+pull secrets come from DataSurface, not from ydpgen: in the releases ydpgen
+knows they set no security context, so they run as their image's user
+(root) without a seccomp profile, and a namespace that enforces
+"restricted" refuses every one of them. Airflow then shows the tasks as
+failed with a Forbidden error from the API server, while everything ydpgen
+renders runs fine. ydpgen's Airflow settings give the task pods the git
+cache's user, group and a RuntimeDefault seccomp profile through Airflow's
+pod mutation hook; a DataSurface release that sets a context of its own, or
+a task that needs root, still meets the level only if DataSurface says so.
+
+The default is "baseline" with warnings and audit at "restricted": the
+warnings show, on every apply, what "restricted" would refuse.
+
+Fix: keep namespace.podSecurity: baseline unless DataSurface's release
+notes say its task pods meet "restricted"; then suppress this rule with
+that reason.`,
+			check: checkPodSecurityRestricted,
+		},
 	}
 }

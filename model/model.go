@@ -40,7 +40,9 @@ type Environment struct {
 
 // Namespace is the environment's Kubernetes namespace and its guard rails.
 type Namespace struct {
-	Name        string `json:"name"`
+	Name string `json:"name"`
+	// PodSecurity is the level the namespace enforces ("baseline" or
+	// "restricted"); warn and audit are always "restricted".
 	PodSecurity string `json:"podSecurity"`
 	// The guard rails are in namespace.go.
 	NetworkPolicy NetworkPolicy `json:"networkPolicy"`

@@ -68,7 +68,7 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 	}
 	environment["name"] = name
 	origins[model.EnvironmentNamePath] = originOf(filename, doc, envPath)
-	for _, f := range []string{"profile", "namespace", "podSecurity", "cluster", "lint", "share"} {
+	for _, f := range []string{"profile", "namespace", "cluster", "lint", "share"} {
 		v, ok := envData[f]
 		if !ok {
 			continue
@@ -277,7 +277,6 @@ func decode(b []byte) (*model.Environment, error) {
 		GitOps:      r.GitOps,
 		Shares:      r.Environment.Share,
 	}
-	env.Namespace.PodSecurity = r.Environment.PodSecurity
 	if env.Airflow.MetadataDatabase.Mode == model.InCluster {
 		// The Service ydpgen renders is the address: Airflow's connection
 		// and DataSurface's model both point at it.
@@ -302,12 +301,11 @@ type resolvedDoc struct {
 	Databases   []model.Database `json:"databases"`
 	GitOps      model.GitOps     `json:"gitops"`
 	Environment struct {
-		Name        string          `json:"name"`
-		Profile     string          `json:"profile"`
-		Namespace   model.Namespace `json:"namespace"`
-		PodSecurity string          `json:"podSecurity"`
-		Cluster     model.Cluster   `json:"cluster"`
-		Lint        model.Lint      `json:"lint"`
-		Share       []model.Share   `json:"share"`
+		Name      string          `json:"name"`
+		Profile   string          `json:"profile"`
+		Namespace model.Namespace `json:"namespace"`
+		Cluster   model.Cluster   `json:"cluster"`
+		Lint      model.Lint      `json:"lint"`
+		Share     []model.Share   `json:"share"`
 	} `json:"environment"`
 }

@@ -1,6 +1,9 @@
 package namespace
 
 import (
+	"maps"
+	"slices"
+
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -10,6 +13,20 @@ import (
 	"github.com/ydpgen/ydpgen/objset"
 )
 
+// PodSecurityLabels are the Pod Security admission labels of a namespace
+// that enforces level: DataSurface's task pods run with no security context
+// of their own, so the level the namespace enforces is the spec's (baseline
+// unless DataSurface's pods are known to meet restricted), while warnings on
+// apply and the audit log always measure against restricted, so what
+// restricted would refuse is visible before anyone turns it on.
+func PodSecurityLabels(level string) map[string]string {
+	return map[string]string{
+		"pod-security.kubernetes.io/enforce": level,
+		"pod-security.kubernetes.io/warn":    "restricted",
+		"pod-security.kubernetes.io/audit":   "restricted",
+	}
+}
+
 // Generator renders the Namespace and its guard rails.
 type Generator struct{}
 
@@ -18,11 +35,7 @@ type Generator struct{}
 // overlay finds it as it would have made it.
 func Object(env *model.Environment) *corev1.Namespace {
 	l := labels.For(env, env.Namespace.Name, "namespace")
-	// Enforce, audit and warn at the same level: a warning a user sees on
-	// apply then means the same as a rejection would.
-	for _, mode := range []string{"enforce", "audit", "warn"} {
-		l["pod-security.kubernetes.io/"+mode] = env.Namespace.PodSecurity
-	}
+	maps.Copy(l, PodSecurityLabels(env.Namespace.PodSecurity))
 	return &corev1.Namespace{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"},
 		ObjectMeta: metav1.ObjectMeta{Name: env.Namespace.Name, Labels: l},
@@ -39,5 +52,50 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 	if err != nil {
 		return generators.Artifacts{}, err
 	}
-	return generators.Artifacts{Objects: append([]objset.Object{ns}, rails...)}, nil
+	objs := []objset.Object{ns}
+	if sa := defaultServiceAccount(env); sa != nil {
+		objs = append(objs, sa)
+	}
+	return generators.Artifacts{Objects: append(objs, rails...)}, nil
+}
+
+// DefaultServiceAccount is the account Kubernetes makes in every namespace,
+// which pods that name none run as: DataSurface's own task pods among them.
+const DefaultServiceAccount = "default"
+
+// PullSecrets are the Secrets of the environment's registry credentials
+// (DataSurface's and Airflow's), sorted and each once.
+func PullSecrets(env *model.Environment) []corev1.LocalObjectReference {
+	var names []string
+	for _, c := range []string{env.DataSurface.PullSecret, env.Airflow.PullSecret} {
+		if c != "" {
+			names = append(names, model.K8sName(c))
+		}
+	}
+	slices.Sort(names)
+	var out []corev1.LocalObjectReference
+	for _, n := range slices.Compact(names) {
+		out = append(out, corev1.LocalObjectReference{Name: n})
+	}
+	return out
+}
+
+// defaultServiceAccount gives the namespace's default account the
+// environment's pull secrets, so that pods whose spec names none (the
+// KubernetesPodOperator pods DataSurface's DAG starts) can pull a private
+// image; nil when there is no pull secret. Kubernetes creates the account
+// itself; applied server-side, this object owns only imagePullSecrets and
+// the labels, and leaves the rest of the account to its controller.
+// ydpgen's own pods name their pull secrets in their pod specs, since the
+// Airflow chart's accounts, which some of them run as, are the chart's.
+func defaultServiceAccount(env *model.Environment) *corev1.ServiceAccount {
+	secrets := PullSecrets(env)
+	if len(secrets) == 0 {
+		return nil
+	}
+	return &corev1.ServiceAccount{
+		TypeMeta:         metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
+		ObjectMeta:       metav1.ObjectMeta{Name: DefaultServiceAccount, Namespace: env.Namespace.Name, Labels: labels.For(env, DefaultServiceAccount, "service-account")},
+		ImagePullSecrets: secrets,
+	}
 }
