@@ -29,3 +29,20 @@ func TestRepoOwnerName(t *testing.T) {
 		}
 	}
 }
+
+func TestGitPort(t *testing.T) {
+	for url, want := range map[string]int{
+		"https://github.com/acme/model.git":                443,
+		"https://user@git.example.com:8443/team/model.git": 8443,
+		"ssh://git@git.example.com/team/model.git":         22,
+		"ssh://git@git.example.com:2222/team/model.git":    2222,
+		"git@github.com:acme/model.git":                    22,
+		"file:///srv/model.git":                            0,
+		"https://git.example.com:notaport/team/model.git":  443,
+		"https://git.example.com:99999/team/model.git":     443,
+	} {
+		if got := GitPort(url); got != want {
+			t.Errorf("GitPort(%q) = %d, want %d", url, got, want)
+		}
+	}
+}

@@ -139,6 +139,9 @@ type DataSurface struct {
 	Jobs          DataSurfaceJobs `json:"jobs"`
 	Logging       Logging         `json:"logging"`
 	RunAsUser     int64           `json:"runAsUser"`
+	// ExternalDatabases are the database servers the model reaches besides
+	// the platform's own (network.go).
+	ExternalDatabases []ExternalDatabase `json:"externalDatabases,omitempty"`
 }
 
 // GitSource is a git repository at a ref, read with a credential.

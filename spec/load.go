@@ -133,6 +133,7 @@ func (s *Schema) load(filename string, src []byte) (*model.Platform, error) {
 			findings = append(findings, checkAirflowConfig(env)...)
 			findings = append(findings, checkDatabases(env)...)
 			findings = append(findings, checkArgoCDCluster(env)...)
+			findings = append(findings, checkNetwork(env)...)
 			if len(p.Environments) == 0 {
 				findings = append(findings, checkGitOps(env)...)
 			}

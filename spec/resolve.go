@@ -277,6 +277,11 @@ func decode(b []byte) (*model.Environment, error) {
 		GitOps:      r.GitOps,
 		Shares:      r.Environment.Share,
 	}
+	for i := range env.DataSurface.ExternalDatabases {
+		if d := &env.DataSurface.ExternalDatabases[i]; d.Port == 0 {
+			d.Port = model.EnginePort(d.Engine)
+		}
+	}
 	if env.Airflow.MetadataDatabase.Mode == model.InCluster {
 		// The Service ydpgen renders is the address: Airflow's connection
 		// and DataSurface's model both point at it.

@@ -2,6 +2,7 @@ package namespace
 
 import (
 	"fmt"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -25,7 +26,6 @@ const (
 	mcpServerPort = 8000
 	dnsPort       = 53
 	httpsPort     = 443
-	sshPort       = 22
 	kubeAPIPort   = 6443
 	postgresPort  = 5432
 )
@@ -167,22 +167,20 @@ func networkPolicies(env *model.Environment) []*networkingv1.NetworkPolicy {
 		To: cidrPeers(np.APIServerCIDRs), Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolTCP, httpsPort), port(corev1.ProtocolTCP, kubeAPIPort)},
 	}}
 
-	// git-sync, the git cache and DataSurface's model: any git host.
+	// git-sync, the git cache, DataSurface's model and the DAG publish Job:
+	// any git host (a NetworkPolicy cannot name one), on the ports of the
+	// git URLs the spec names.
 	git := policy("allow-git", all, egress)
-	git.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{{
-		To: cidrPeers([]string{"0.0.0.0/0"}), Ports: []networkingv1.NetworkPolicyPort{port(corev1.ProtocolTCP, httpsPort), port(corev1.ProtocolTCP, sshPort)},
-	}}
+	var gitPorts []networkingv1.NetworkPolicyPort
+	for _, p := range env.GitPorts() {
+		gitPorts = append(gitPorts, port(corev1.ProtocolTCP, p))
+	}
+	git.Spec.Egress = []networkingv1.NetworkPolicyEgressRule{{To: cidrPeers([]string{"0.0.0.0/0"}), Ports: gitPorts}}
 
 	out := []*networkingv1.NetworkPolicy{deny, dns, kubeAPI, git}
 
 	db := policy("allow-databases", all, egress)
-	var dbPorts []networkingv1.NetworkPolicyPort
-	for _, p := range np.DatabasePorts {
-		dbPorts = append(dbPorts, port(corev1.ProtocolTCP, p))
-	}
-	if len(dbPorts) > 0 {
-		db.Spec.Egress = append(db.Spec.Egress, networkingv1.NetworkPolicyEgressRule{To: cidrPeers(np.DatabaseCIDRs), Ports: dbPorts})
-	}
+	db.Spec.Egress = databaseEgress(env)
 	inCluster := env.Airflow.MetadataDatabase.Mode == "in-cluster"
 	if inCluster {
 		// The dedicated PostgreSQL runs in this namespace.
@@ -223,6 +221,52 @@ func networkPolicies(env *model.Environment) []*networkingv1.NetworkPolicy {
 		}
 	}
 	return out
+}
+
+// databaseEgress lets pods reach every database the spec names outside the
+// namespace: those named by DNS name, and the ports of
+// namespace.networkPolicy.databasePorts, within databaseCIDRs; those named
+// by IP address or range at exactly that address. The loader has refused
+// addresses outside databaseCIDRs and ports outside databasePorts, so no
+// named database is left out.
+func databaseEgress(env *model.Environment) []networkingv1.NetworkPolicyEgressRule {
+	np := env.Namespace.NetworkPolicy
+	ranged := slices.Clone(np.DatabasePorts)
+	type exact struct {
+		prefix string
+		ports  []int
+	}
+	var exacts []exact
+	for _, d := range env.DatabaseEndpoints() {
+		p, ok := d.Prefix()
+		if !ok {
+			ranged = append(ranged, d.Port)
+			continue
+		}
+		i := slices.IndexFunc(exacts, func(e exact) bool { return e.prefix == p.String() })
+		if i < 0 {
+			exacts = append(exacts, exact{prefix: p.String()})
+			i = len(exacts) - 1
+		}
+		exacts[i].ports = append(exacts[i].ports, d.Port)
+	}
+	tcp := func(ps []int) []networkingv1.NetworkPolicyPort {
+		ps = slices.Clone(ps)
+		slices.Sort(ps)
+		var out []networkingv1.NetworkPolicyPort
+		for _, p := range slices.Compact(ps) {
+			out = append(out, port(corev1.ProtocolTCP, p))
+		}
+		return out
+	}
+	var rules []networkingv1.NetworkPolicyEgressRule
+	if len(ranged) > 0 {
+		rules = append(rules, networkingv1.NetworkPolicyEgressRule{To: cidrPeers(np.DatabaseCIDRs), Ports: tcp(ranged)})
+	}
+	for _, e := range exacts {
+		rules = append(rules, networkingv1.NetworkPolicyEgressRule{To: cidrPeers([]string{e.prefix}), Ports: tcp(e.ports)})
+	}
+	return rules
 }
 
 // entryPeers are where traffic to the entry points comes from: the ingress

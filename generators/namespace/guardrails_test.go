@@ -179,3 +179,90 @@ func TestGuardRailsSwitches(t *testing.T) {
 		t.Error("a bad quantity was accepted")
 	}
 }
+
+func egressPorts(r networkingv1.NetworkPolicyEgressRule) []int {
+	var out []int
+	for _, p := range r.Ports {
+		out = append(out, p.Port.IntValue())
+	}
+	return out
+}
+
+func egressTo(r networkingv1.NetworkPolicyEgressRule) []string {
+	var out []string
+	for _, p := range r.To {
+		if p.IPBlock != nil {
+			out = append(out, p.IPBlock.CIDR)
+		}
+	}
+	return out
+}
+
+// The database policy follows the databases the spec names: the metadata
+// database's own port, each external database at its address and its
+// engine's port, the declared extra ports within the declared ranges.
+func TestDatabaseEgressFollowsSpec(t *testing.T) {
+	type rule struct {
+		to    []string
+		ports []int
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(*model.Environment)
+		want   []rule
+	}{
+		{"metadata database on a port of its own", func(e *model.Environment) {
+			e.Namespace.NetworkPolicy.DatabasePorts = nil
+			e.Airflow.MetadataDatabase.Host = "db.example.internal"
+			e.Airflow.MetadataDatabase.Port = 5433
+		}, []rule{{[]string{"10.1.0.0/16"}, []int{5433}}}},
+		{"databases by address, range and name", func(e *model.Environment) {
+			e.Namespace.NetworkPolicy.DatabasePorts = nil
+			e.Namespace.NetworkPolicy.DatabaseCIDRs = []string{"10.0.0.0/8"}
+			e.Airflow.MetadataDatabase.Host = "10.1.2.3"
+			e.Airflow.MetadataDatabase.Port = 5432
+			e.DataSurface.ExternalDatabases = []model.ExternalDatabase{
+				{Name: "cqrs", Engine: model.EngineSQLServer, Host: "10.1.2.3", Port: model.EnginePort(model.EngineSQLServer)},
+				{Name: "oracle", Engine: model.EngineOracle, CIDR: "10.9.0.0/24", Port: model.EnginePort(model.EngineOracle)},
+				{Name: "warehouse", Engine: model.EngineSnowflake, Host: "acme.snowflakecomputing.com", Port: model.EnginePort(model.EngineSnowflake)},
+			}
+		}, []rule{
+			{[]string{"10.0.0.0/8"}, []int{443}},
+			{[]string{"10.1.2.3/32"}, []int{1433, 5432}},
+			{[]string{"10.9.0.0/24"}, []int{1521}},
+		}},
+		{"in-cluster database only: no rule outside the namespace", func(e *model.Environment) {
+			e.Namespace.NetworkPolicy.DatabasePorts = nil
+			e.Airflow.MetadataDatabase.Mode = "in-cluster"
+		}, []rule{{nil, []int{postgresPort}}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := testEnv()
+			tc.change(env)
+			var got []rule
+			for _, r := range policies(env)["allow-databases"].Spec.Egress {
+				got = append(got, rule{egressTo(r), egressPorts(r)})
+			}
+			if len(got) != len(tc.want) {
+				t.Fatalf("rules %+v, want %+v", got, tc.want)
+			}
+			for i := range got {
+				if !slices.Equal(got[i].to, tc.want[i].to) || !slices.Equal(got[i].ports, tc.want[i].ports) {
+					t.Errorf("rule %d: %+v, want %+v", i, got[i], tc.want[i])
+				}
+			}
+		})
+	}
+}
+
+// Git egress opens the ports of the git URLs the spec names, and 443 for
+// DataSurface's own HTTPS clones.
+func TestGitEgressPorts(t *testing.T) {
+	env := testEnv()
+	env.DataSurface.Model.Repository = "ssh://git@git.example.internal:2222/team/model.git"
+	env.Airflow.DAGs.GitSync = model.GitSync{Enabled: true, Repository: "git@github.com:acme/dags.git"}
+	r := policies(env)["allow-git"].Spec.Egress
+	if len(r) != 1 || !slices.Equal(egressPorts(r[0]), []int{22, 443, 2222}) {
+		t.Errorf("allow-git: %+v", r)
+	}
+}
