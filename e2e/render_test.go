@@ -377,12 +377,15 @@ func changeSpec(env *model.Environment) []string {
 	}{
 		{"logCleanup", &env.Maintenance.LogCleanup},
 		{"databaseCleanup", &env.Maintenance.DatabaseCleanup},
-		{"gitCacheRefresh", &env.Maintenance.GitCacheRefresh},
 	} {
 		if s.sch.Enabled {
 			s.sch.Enabled = false
 			changed = append(changed, "maintenance."+s.name+" off")
 		}
+	}
+	if env.Maintenance.GitCacheClear.Enabled {
+		env.Maintenance.GitCacheClear.Enabled = false
+		changed = append(changed, "maintenance.gitCacheClear off")
 	}
 	if env.DataSurface.MCPServer.Enabled {
 		env.DataSurface.MCPServer.Enabled = false

@@ -3,6 +3,7 @@ package golden
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -159,5 +160,68 @@ func TestPinned(t *testing.T) {
 		if got := pinned(ref); got != want {
 			t.Errorf("pinned(%q) = %v, want %v", ref, got, want)
 		}
+	}
+}
+
+// TestGitCacheOneOwner holds every pod that mounts DataSurface's git cache to
+// one user and group (user, group and fsGroup all datasurface.runAsUser) and
+// to git's trust in the cache's clones, and holds Airflow's local settings
+// to giving DataSurface's own task pods the same through the pod mutation
+// hook: no pod may meet git's "dubious ownership" in the shared cache.
+func TestGitCacheOneOwner(t *testing.T) {
+	checked := 0
+	for _, v := range variants(t) {
+		res := renderVariant(t, v)
+		for i, env := range res.Environments {
+			uid := res.Platform.Environments[i].DataSurface.RunAsUser
+			claim := res.Platform.Environments[i].DataSurfaceNames().GitCacheClaim
+			for _, e := range env.Objects {
+				pt := podTemplate(typed(t, e))
+				if pt == nil {
+					continue
+				}
+				id := v.dir + "/" + env.Name + ": " + e.ID()
+				vol := ""
+				for _, vl := range pt.Spec.Volumes {
+					if vl.PersistentVolumeClaim != nil && vl.PersistentVolumeClaim.ClaimName == claim {
+						vol = vl.Name
+					}
+				}
+				if vol == "" {
+					continue
+				}
+				checked++
+				sc := pt.Spec.SecurityContext
+				if sc == nil || sc.RunAsUser == nil || sc.RunAsGroup == nil || sc.FSGroup == nil ||
+					*sc.RunAsUser != uid || *sc.RunAsGroup != uid || *sc.FSGroup != uid {
+					t.Errorf("%s: mounts the git cache without user, group and fsGroup %d: %+v", id, uid, sc)
+				}
+				for _, c := range pt.Spec.Containers {
+					vars := map[string]string{}
+					for _, ev := range c.Env {
+						vars[ev.Name] = ev.Value
+					}
+					mounts := false
+					for _, m := range c.VolumeMounts {
+						mounts = mounts || m.Name == vol
+					}
+					if mounts && (vars["GIT_CONFIG_KEY_0"] != "safe.directory" || vars["GIT_CONFIG_VALUE_0"] != "*" || vars["GIT_CONFIG_COUNT"] == "") {
+						t.Errorf("%s container %s: uses the git cache without git's trust in its clones", id, c.Name)
+					}
+				}
+			}
+			values := ""
+			for _, f := range env.Files {
+				if strings.HasSuffix(f.Path, "values.yaml") {
+					values = string(f.Data)
+				}
+			}
+			if !strings.Contains(values, "def pod_mutation_hook(pod):") || !strings.Contains(values, fmt.Sprintf("GIT_CACHE_USER = %d", uid)) {
+				t.Errorf("%s/%s: the Airflow values give DataSurface's task pods no git cache owner", v.dir, env.Name)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no pod mounts the git cache")
 	}
 }

@@ -322,10 +322,11 @@ knows they set no security context, so they run as their image's user
 (root) without a seccomp profile, and a namespace that enforces
 "restricted" refuses every one of them. Airflow then shows the tasks as
 failed with a Forbidden error from the API server, while everything ydpgen
-renders runs fine. ydpgen's Airflow settings give the task pods the git
-cache's user, group and a RuntimeDefault seccomp profile through Airflow's
-pod mutation hook; a DataSurface release that sets a context of its own, or
-a task that needs root, still meets the level only if DataSurface says so.
+renders runs fine. ydpgen's Airflow settings give the task pods that mount
+the git cache its user and group and a RuntimeDefault seccomp profile
+through Airflow's pod mutation hook; "restricted" also wants every container
+to forbid privilege escalation and drop all capabilities, which only
+DataSurface's own pod definitions can promise.
 
 The default is "baseline" with warnings and audit at "restricted": the
 warnings show, on every apply, what "restricted" would refuse.

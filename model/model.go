@@ -333,8 +333,13 @@ type Database struct {
 type Maintenance struct {
 	LogCleanup      Schedule  `json:"logCleanup"`
 	DatabaseCleanup Schedule  `json:"databaseCleanup"`
-	GitCacheRefresh Schedule  `json:"gitCacheRefresh"`
+	GitCacheClear   OnDemand  `json:"gitCacheClear"`
 	Resources       Resources `json:"resources"`
+}
+
+// OnDemand is a task that runs only when someone starts it.
+type OnDemand struct {
+	Enabled bool `json:"enabled"`
 }
 
 // Schedule is a periodic task with a retention.

@@ -55,7 +55,7 @@ func checkKubernetes(env *model.Environment) diag.List {
 	for _, s := range []struct {
 		path  string
 		sched model.Schedule
-	}{{"maintenance.logCleanup.schedule", m.LogCleanup}, {"maintenance.databaseCleanup.schedule", m.DatabaseCleanup}, {"maintenance.gitCacheRefresh.schedule", m.GitCacheRefresh}} {
+	}{{"maintenance.logCleanup.schedule", m.LogCleanup}, {"maintenance.databaseCleanup.schedule", m.DatabaseCleanup}} {
 		if !s.sched.Enabled {
 			continue
 		}

@@ -164,9 +164,10 @@ func Build(env *model.Environment) (*Values, error) {
 			// waits for them forever (the chart's GitOps install notes).
 			Enabled: migrate, UseHelmHooks: false, ApplyCustomEnv: false, TTLSecondsAfterFinished: ptr.To(ChartJobTTL), Resources: jobs,
 		},
-		CreateUserJob:   createUserJob(env, migrate, jobs),
-		Logs:            Logs{Persistence: LogPersistence{Enabled: false}},
-		DatabaseCleanup: DatabaseCleanup{Enabled: false},
+		CreateUserJob:        createUserJob(env, migrate, jobs),
+		Logs:                 Logs{Persistence: LogPersistence{Enabled: false}},
+		DatabaseCleanup:      DatabaseCleanup{Enabled: false},
+		AirflowLocalSettings: LocalSettings(env),
 	}
 	if env.GitOps.Engine == model.EngineArgoCD {
 		// The chart's guidance for Argo CD: the migrations as a Sync hook,

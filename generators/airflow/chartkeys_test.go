@@ -35,6 +35,7 @@ images.airflow.tag              string or null
 images.airflow.digest           string or null
 images.airflow.pullPolicy       Always, Never or IfNotPresent
 imagePullSecrets[].name         list of names or of {name}
+airflowLocalSettings            string or null
 
 # fixed Secrets (names only)
 fernetKeySecretName             string or null

@@ -7,5 +7,7 @@
 // fixed Secrets so renders are stable; the metadata database is always read
 // from a Secret; git-sync uses v4's ref and period; hooks are off so that
 // Argo CD and Flux run the migration and user jobs; the admin password is
-// read from a Secret at run time; no component asks for a default 100Gi claim.
+// read from a Secret at run time; no component asks for a default 100Gi claim;
+// airflow_local_settings.py gives DataSurface's own task pods the git cache's
+// owner through Airflow's pod mutation hook (LocalSettings).
 package airflow

@@ -33,6 +33,8 @@ type Values struct {
 	DatabaseCleanup          DatabaseCleanup               `json:"databaseCleanup"`
 	Ingress                  *Ingress                      `json:"ingress,omitempty"`
 	Config                   map[string]map[string]string  `json:"config,omitempty"`
+	// AirflowLocalSettings is airflow_local_settings.py (LocalSettings).
+	AirflowLocalSettings string `json:"airflowLocalSettings,omitempty"`
 }
 
 // Images pins the Airflow image.

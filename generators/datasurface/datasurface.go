@@ -99,12 +99,12 @@ func loggingConfig(env *model.Environment, n model.DataSurfaceNames) *corev1.Con
 }
 
 // commonEnv is what every DataSurface container gets: a writable HOME for
-// git, and its namespace.
+// git, its namespace, and git's trust in the shared cache's clones.
 func commonEnv() []corev1.EnvVar {
-	return []corev1.EnvVar{
+	return append([]corev1.EnvVar{
 		{Name: "HOME", Value: model.DataSurfaceWorkspacePath},
 		{Name: "NAMESPACE", ValueFrom: &corev1.EnvVarSource{FieldRef: &corev1.ObjectFieldSelector{FieldPath: "metadata.namespace"}}},
-	}
+	}, pod.GitTrust()...)
 }
 
 func volumes(n model.DataSurfaceNames, git pod.GitAccess) []corev1.Volume {

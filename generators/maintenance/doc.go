@@ -13,11 +13,23 @@
 //     retention on the whole volume. It runs the Airflow image as the
 //     Airflow user (50000, group 0), who owns the files, and never changes
 //     the volume's ownership.
-//   - Git cache refresh fetches every clone under the shared git cache with
-//     the model's credential (fast-forwarding clones that are on a branch), so
-//     that the MCP server and the Jobs find a recent model even when nothing
-//     else has fetched. It runs the DataSurface image, which has git, as the
-//     user DataSurface's own pods run as.
+//   - Git cache clear is a suspended CronJob: `kubectl create job
+//     --from=cronjob/<psp>-git-cache-clear ...` empties the shared git cache,
+//     which is what DataSurface's own guide does when a model change is not
+//     picked up. Nothing clears or refreshes the cache on a schedule, for
+//     these reasons. DataSurface's cache is time-quantised: each process
+//     keeps its clones as timestamped snapshots, compares the newest with
+//     the remote once it is older than five minutes, clones a new snapshot
+//     when the remote moved, and deletes all but the newest three; a
+//     scheduled fetch adds nothing to that, and fetching inside a snapshot
+//     changes a folder a running Job may be reading (the refresh CronJob
+//     ydpgen rendered before did both). A scheduled clear would take the
+//     model from under running Jobs. What the quantum does not catch (a new
+//     release tag on a branch that did not move, a clone left broken) is
+//     what the clear is for. It runs as the cache's one user and group
+//     (datasurface.runAsUser), which own every clone: ydpgen's Jobs, the MCP
+//     server and, through Airflow's pod mutation hook, DataSurface's own task
+//     pods all write the cache as that user (see generators/airflow).
 //
 // The Airflow metadata database's cleanup is the chart's own CronJob, set in
 // the chart's values (databaseCleanup), not here.

@@ -8,7 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
-	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/kube/labels"
 	"github.com/ydpgen/ydpgen/kube/pod"
@@ -38,16 +37,16 @@ const (
 
 // Names are the CronJobs' names in an environment.
 type Names struct {
-	LogCleanup      string
-	GitCacheRefresh string
+	LogCleanup    string
+	GitCacheClear string
 }
 
 // NamesFor returns the CronJobs' names: the log cleanup is named after the
 // Airflow release whose volume it cleans, the refresh after the PSP.
 func NamesFor(env *model.Environment) Names {
 	return Names{
-		LogCleanup:      env.Airflow.ReleaseName + "-log-cleanup",
-		GitCacheRefresh: model.K8sName(env.DataSurface.PSP) + "-git-cache-refresh",
+		LogCleanup:    env.Airflow.ReleaseName + "-log-cleanup",
+		GitCacheClear: model.K8sName(env.DataSurface.PSP) + "-git-cache-clear",
 	}
 }
 
@@ -64,8 +63,8 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 		}
 		objs = append(objs, cj)
 	}
-	if env.Maintenance.GitCacheRefresh.Enabled {
-		cj, err := gitCacheRefresh(env)
+	if env.Maintenance.GitCacheClear.Enabled {
+		cj, err := gitCacheClear(env)
 		if err != nil {
 			return generators.Artifacts{}, err
 		}
@@ -134,85 +133,55 @@ func logCleanup(env *model.Environment) (*batchv1.CronJob, error) {
 	return cronJob(env, name, "log-cleanup", s.Schedule, pod), nil
 }
 
-// gitRefreshScript fetches every clone under dir and fast-forwards those on
-// a branch; clones in a detached state (a release tag) only fetch.
-func gitRefreshScript(dir string) string {
+// GitCacheClearScript empties dir, the git cache, the way DataSurface's
+// own guide clears a cache that does not pick up a model change: every
+// clone goes, and the next DataSurface process clones afresh.
+func GitCacheClearScript(dir string) string {
 	return fmt.Sprintf(`set -eu
-found=0
-for gitdir in $(find %[1]s -maxdepth 4 -type d -name .git); do
-  repo="${gitdir%%/.git}"
-  found=1
-  echo "refreshing $repo"
-  git -C "$repo" fetch --all --tags --prune --force
-  if git -C "$repo" symbolic-ref -q HEAD >/dev/null; then
-    git -C "$repo" pull --ff-only
-  fi
-done
-if [ "$found" = 0 ]; then echo "no clone under %[1]s yet: DataSurface makes one on first use"; fi
+echo "clearing the git cache at %[1]s"
+find %[1]s -mindepth 1 -maxdepth 1 -exec rm -rf {} +
+echo "cleared: the next DataSurface process clones the model again"
 `, dir)
 }
 
-func gitCacheRefresh(env *model.Environment) (*batchv1.CronJob, error) {
+// neverSchedule is the schedule of a CronJob that only runs when someone
+// creates a Job from it: the CronJob is suspended, and the schedule, which
+// the API requires, is a date that would come once a year.
+const neverSchedule = "0 0 1 1 *"
+
+func gitCacheClear(env *model.Environment) (*batchv1.CronJob, error) {
 	ds := env.DataSurface
 	res, err := pod.Resources("maintenance.resources", env.Maintenance.Resources)
 	if err != nil {
 		return nil, err
 	}
 	dn := env.DataSurfaceNames()
-	name := NamesFor(env).GitCacheRefresh
-	// git reads its configuration from these variables: a credential
-	// helper that answers with the token, and trust in clones that another
-	// user (DataSurface's pods) may have made.
-	vars := []corev1.EnvVar{
-		{Name: "HOME", Value: model.DataSurfaceWorkspacePath},
-		{Name: "GIT_TERMINAL_PROMPT", Value: "0"},
-		{Name: "GIT_CONFIG_COUNT", Value: "1"},
-		{Name: "GIT_CONFIG_KEY_0", Value: "safe.directory"},
-		{Name: "GIT_CONFIG_VALUE_0", Value: "*"},
-	}
-	git, err := pod.ModelGit(env)
-	if err != nil {
-		return nil, err
-	}
-	if git.SSH {
-		vars = append(vars, git.Env...)
-	} else if cred := ds.Model.Credential; cred != "" {
-		token, err := credentials.EnvVars(cred, credentials.APIToken, ds.Version)
-		if err != nil {
-			return nil, err
-		}
-		token[0].Name = "GIT_TOKEN"
-		vars[2].Value = "2"
-		vars = append(vars,
-			corev1.EnvVar{Name: "GIT_CONFIG_KEY_1", Value: "credential.helper"},
-			corev1.EnvVar{Name: "GIT_CONFIG_VALUE_1", Value: `!f() { echo username=x-access-token; echo "password=$GIT_TOKEN"; }; f`},
-			token[0],
-		)
-	}
-	pod := corev1.PodSpec{
+	name := NamesFor(env).GitCacheClear
+	spec := corev1.PodSpec{
 		RestartPolicy:                corev1.RestartPolicyNever,
 		AutomountServiceAccountToken: ptr.To(false),
 		ImagePullSecrets:             pod.PullSecrets(ds.PullSecret),
-		SecurityContext:              pod.PodSecurity(ds.RunAsUser),
+		// The cache's user and group, which own every clone (see the
+		// package doc), so that it may remove them.
+		SecurityContext: pod.PodSecurity(ds.RunAsUser),
 		Containers: []corev1.Container{{
-			Name:            "git-cache-refresh",
+			Name:            "git-cache-clear",
 			Image:           ds.Image.Ref(),
 			ImagePullPolicy: corev1.PullPolicy(ds.Image.PullPolicy),
-			Command:         []string{"/bin/sh", "-c", gitRefreshScript(model.DataSurfaceGitCachePath)},
-			Env:             vars,
+			Command:         []string{"/bin/sh", "-c", GitCacheClearScript(model.DataSurfaceGitCachePath)},
+			// It runs no git, but every pod on the cache gets the same.
+			Env:             pod.GitTrust(),
 			Resources:       res,
 			SecurityContext: pod.ContainerSecurity(),
-			VolumeMounts: append([]corev1.VolumeMount{
-				{Name: "git-cache", MountPath: model.DataSurfaceGitCachePath},
-				{Name: "workspace", MountPath: model.DataSurfaceWorkspacePath},
-			}, git.Mounts...),
+			VolumeMounts:    []corev1.VolumeMount{{Name: "git-cache", MountPath: model.DataSurfaceGitCachePath}},
 		}},
-		Volumes: append([]corev1.Volume{
+		Volumes: []corev1.Volume{
 			{Name: "git-cache", VolumeSource: corev1.VolumeSource{PersistentVolumeClaim: &corev1.PersistentVolumeClaimVolumeSource{ClaimName: dn.GitCacheClaim}}},
-			{Name: "workspace", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{}}},
-		}, git.Volumes...),
+		},
 	}
-	return cronJob(env, name, "git-cache-refresh", env.Maintenance.GitCacheRefresh.Schedule, pod), nil
+	cj := cronJob(env, name, "git-cache-clear", neverSchedule, spec)
+	cj.Spec.Suspend = ptr.To(true)
+	return cj, nil
 }
 
 // cronJob wraps a pod in a CronJob that never overlaps itself, keeps little

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 
 	"github.com/ydpgen/ydpgen/internal/exampletest"
 	"github.com/ydpgen/ydpgen/model"
@@ -100,37 +99,28 @@ func TestLogCleanupCronJob(t *testing.T) {
 	}
 }
 
-func TestGitCacheRefresh(t *testing.T) {
+func TestGitCacheClear(t *testing.T) {
 	env := loadExample(t, "onprem")
-	cj := cronJobs(t, env)["test-dp-git-cache-refresh"]
+	cj := cronJobs(t, env)["test-dp-git-cache-clear"]
 	if cj == nil {
-		t.Fatal("no git cache refresh")
+		t.Fatal("no git cache clear")
+	}
+	// It runs only when someone starts a Job from it.
+	if cj.Spec.Suspend == nil || !*cj.Spec.Suspend {
+		t.Error("the cache clear is not suspended: it would empty the cache on a schedule")
 	}
 	pod := cj.Spec.JobTemplate.Spec.Template.Spec
 	if got := pod.Volumes[0].PersistentVolumeClaim.ClaimName; got != "git-cache-pvc" {
 		t.Errorf("claim %q", got)
 	}
-	vars := map[string]corev1.EnvVar{}
-	for _, e := range pod.Containers[0].Env {
-		vars[e.Name] = e
-	}
-	if vars["GIT_CONFIG_COUNT"].Value != "2" || vars["GIT_CONFIG_KEY_1"].Value != "credential.helper" {
-		t.Errorf("git configuration %v", vars)
-	}
-	if ref := vars["GIT_TOKEN"].ValueFrom.SecretKeyRef; ref.Name != "git" || ref.Key != "TOKEN" {
-		t.Errorf("token from %s/%s", ref.Name, ref.Key)
+	// As the cache's one user and group, which own every clone.
+	sc := pod.SecurityContext
+	if *sc.RunAsUser != env.DataSurface.RunAsUser || *sc.RunAsGroup != env.DataSurface.RunAsUser || *sc.FSGroup != env.DataSurface.RunAsUser {
+		t.Errorf("security context %+v", sc)
 	}
 
-	env.DataSurface.Model.Credential = ""
-	pod = cronJobs(t, env)["test-dp-git-cache-refresh"].Spec.JobTemplate.Spec.Template.Spec
-	for _, e := range pod.Containers[0].Env {
-		if e.Name == "GIT_TOKEN" || (e.Name == "GIT_CONFIG_COUNT" && e.Value != "1") {
-			t.Errorf("public model: %s=%s", e.Name, e.Value)
-		}
-	}
-
-	env.Maintenance.GitCacheRefresh.Enabled = false
-	if _, ok := cronJobs(t, env)["test-dp-git-cache-refresh"]; ok {
-		t.Error("refresh rendered while disabled")
+	env.Maintenance.GitCacheClear.Enabled = false
+	if _, ok := cronJobs(t, env)["test-dp-git-cache-clear"]; ok {
+		t.Error("cache clear rendered while disabled")
 	}
 }

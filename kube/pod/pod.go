@@ -11,9 +11,10 @@ import (
 )
 
 // PodSecurity is the pod security context of DataSurface's pods: Pod
-// Security "restricted" with the spec's user, which also owns what the pod
-// writes to its volumes. Changing ownership only on a mismatch keeps a large
-// git cache from being walked on every start.
+// Security "restricted" with the spec's user as user, group and fsGroup:
+// the one owner of the shared git cache, whichever pod writes it. Changing
+// ownership only on a mismatch keeps a large git cache from being walked on
+// every start.
 func PodSecurity(uid int64) *corev1.PodSecurityContext {
 	return &corev1.PodSecurityContext{
 		RunAsNonRoot:        ptr.To(true),
@@ -30,6 +31,20 @@ func ContainerSecurity() *corev1.SecurityContext {
 	return &corev1.SecurityContext{
 		AllowPrivilegeEscalation: ptr.To(false),
 		Capabilities:             &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}},
+	}
+}
+
+// GitTrust is the environment that makes git trust every repository, as
+// git configuration given on the command line (GIT_CONFIG_COUNT and its
+// pairs, which git reads like -c): clones in the shared git cache belong to
+// whichever pod made them, and git refuses a repository another user owns
+// ("dubious ownership"). Every pod that uses the cache gets it, and the
+// variables say nothing secret.
+func GitTrust() []corev1.EnvVar {
+	return []corev1.EnvVar{
+		{Name: "GIT_CONFIG_COUNT", Value: "1"},
+		{Name: "GIT_CONFIG_KEY_0", Value: "safe.directory"},
+		{Name: "GIT_CONFIG_VALUE_0", Value: "*"},
 	}
 }
 
