@@ -51,6 +51,8 @@ type Pod struct {
 	Workload    string `json:"workload"`
 	Component   string `json:"component"`
 	Requests    Amount `json:"requests"`
+	// Near is the workload whose node the pod prefers.
+	Near string `json:"near,omitempty"`
 }
 
 // Node is one of the declared nodes with the pods a first-fit placement
@@ -182,8 +184,12 @@ func (r *Report) compute(groups []envWorkloads, opts Options) {
 			} else {
 				r.Steady = r.Steady.Add(req.Times(w.Replicas))
 				r.SteadyLimits = r.SteadyLimits.Add(w.Limits().Times(w.Replicas))
+				near := w.Near
+				if near != "" && g.env != "" {
+					near = g.env + "/" + near
+				}
 				for range w.Replicas {
-					pods = append(pods, Pod{Environment: g.env, Workload: name, Component: w.Component, Requests: req})
+					pods = append(pods, Pod{Environment: g.env, Workload: name, Component: w.Component, Requests: req, Near: near})
 				}
 			}
 			if req.Memory > r.Largest.Requests.Memory {
@@ -243,7 +249,10 @@ func fits(free, req Amount) int {
 // place puts pods on nodes by decreasing memory, each on the node with the
 // most free memory that fits it, as the default scheduler spreads pods: it
 // shows whether the requests fit node by node, not just in sum. Ties go to
-// the first node so the chart is reproducible.
+// the first node so the chart is reproducible. A pod that prefers another
+// workload's node (Near) waits until that workload is placed and goes to
+// its node when it fits there, as the scheduler's affinity would place it:
+// the database stage runs before Airflow's.
 func place(pods []Pod, nodes int, alloc Amount) ([]Node, []Pod) {
 	sorted := slices.Clone(pods)
 	slices.SortStableFunc(sorted, func(a, b Pod) int {
@@ -253,25 +262,58 @@ func place(pods []Pod, nodes int, alloc Amount) ([]Node, []Pod) {
 	for i := range out {
 		out[i] = Node{Name: fmt.Sprintf("node-%d", i+1), Free: alloc}
 	}
-	var unplaced []Pod
-	for _, p := range sorted {
-		best := -1
-		for i := range out {
-			if fits(out[i].Free, p.Requests) < 1 && p.Requests != (Amount{}) {
-				continue
+	fitsOn := func(i int, p Pod) bool { return fits(out[i].Free, p.Requests) >= 1 || p.Requests == (Amount{}) }
+	nodeOf := func(workload string) int {
+		for i, n := range out {
+			if slices.ContainsFunc(n.Pods, func(q Pod) bool { return q.Workload == workload }) {
+				return i
 			}
-			if best < 0 || out[i].Free.Memory > out[best].Free.Memory {
-				best = i
+		}
+		return -1
+	}
+	present := func(workload string) bool {
+		return slices.ContainsFunc(sorted, func(q Pod) bool { return q.Workload == workload })
+	}
+	var unplaced, waiting []Pod
+	put := func(p Pod) {
+		best := -1
+		if i := nodeOf(p.Near); p.Near != "" && i >= 0 && fitsOn(i, p) {
+			best = i
+		} else {
+			for i := range out {
+				if fitsOn(i, p) && (best < 0 || out[i].Free.Memory > out[best].Free.Memory) {
+					best = i
+				}
 			}
 		}
 		if best < 0 {
 			unplaced = append(unplaced, p)
-			continue
+			return
 		}
 		n := &out[best]
 		n.Pods = append(n.Pods, p)
 		n.Used = n.Used.Add(p.Requests)
 		n.Free = Amount{n.Free.MilliCPU - p.Requests.MilliCPU, n.Free.Memory - p.Requests.Memory}
+	}
+	for _, p := range sorted {
+		if p.Near != "" && present(p.Near) && nodeOf(p.Near) < 0 {
+			waiting = append(waiting, p)
+			continue
+		}
+		put(p)
+		var still []Pod
+		for _, w := range waiting {
+			if nodeOf(w.Near) >= 0 {
+				put(w)
+			} else {
+				still = append(still, w)
+			}
+		}
+		waiting = still
+	}
+	// A pod whose workload never got a node goes wherever it fits.
+	for _, w := range waiting {
+		put(w)
 	}
 	return out, unplaced
 }

@@ -54,8 +54,12 @@ func (r *Report) SVG() []byte {
 		for _, p := range n.Pods {
 			h := scale(p.Requests.Memory)
 			y -= h
+			title := fmt.Sprintf("%s: %s", p.Workload, gib(p.Requests.Memory))
+			if p.Near != "" && slices.ContainsFunc(n.Pods, func(q Pod) bool { return q.Workload == p.Near }) {
+				title += ", next to " + p.Near
+			}
 			fmt.Fprintf(&b, `<rect x="%d" y="%.1f" width="%d" height="%.1f" fill="%s" stroke="#ffffff"><title>%s</title></rect>`+"\n",
-				x, y, barW, h, color(slices.Index(components, r.legendKey(p))), esc(fmt.Sprintf("%s: %s", p.Workload, gib(p.Requests.Memory))))
+				x, y, barW, h, color(slices.Index(components, r.legendKey(p))), esc(title))
 		}
 		// The system reserve sits above the allocatable memory.
 		resY := base - scale(r.NodeSize.Memory)

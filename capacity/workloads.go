@@ -66,6 +66,9 @@ type Workload struct {
 	Transient  bool
 	Containers []Container
 	Claims     []Claim
+	// Near names the workload whose node this one prefers (an affinity the
+	// placement honours when the pod fits there).
+	Near string
 }
 
 // Requests is what one pod asks for.
@@ -297,6 +300,11 @@ func chartWorkloads(env *model.Environment) []Workload {
 			replicas = 1
 		}
 		w := Workload{Name: cc.name, Component: cc.name, Path: path, Replicas: replicas, Transient: cc.transient}
+		if cc.name == "scheduler" && env.Airflow.MetadataDatabase.Mode == model.InCluster {
+			// The scheduler prefers the in-cluster database's node
+			// (generators/airflow).
+			w.Near = "StatefulSet/" + model.InClusterDatabaseService
+		}
 		w.Containers = append(w.Containers, modelContainer(cc.name, path+".resources", cc.component.Resources))
 		if cc.gitSync && env.Airflow.DAGs.GitSync.Enabled {
 			w.Containers = append(w.Containers, modelContainer("git-sync", "airflow.dags.gitSync.resources", env.Airflow.DAGs.GitSync.Resources))

@@ -6,10 +6,12 @@ import (
 	"slices"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/utils/ptr"
 
 	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators"
+	"github.com/ydpgen/ydpgen/generators/database"
 	"github.com/ydpgen/ydpgen/kube/pod"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
@@ -150,7 +152,8 @@ func Build(env *model.Environment) (*Values, error) {
 		PgBouncer:  PgBouncer{Enabled: false},
 		Redis:      Redis{Enabled: false},
 		StatsD:     StatsD{Enabled: comp.StatsD.Enabled},
-		Scheduler:  Scheduler{Component: component("scheduler", comp.Scheduler, nil), LogGroomerSidecar: groomer()},
+		Scheduler: Scheduler{Component: component("scheduler", comp.Scheduler, nil), LogGroomerSidecar: groomer(),
+			Affinity: nextToDatabase(env)},
 		DAGProcessor: DAGProcessor{Component: component("dagProcessor", comp.DAGProcessor, ptr.To(comp.DAGProcessor.Enabled)),
 			LogGroomerSidecar: groomer()},
 		// The chart claims 100Gi per triggerer for logs unless told
@@ -391,4 +394,27 @@ func metadataComment(env *model.Environment) string {
 	}
 	return fmt.Sprintf("Metadata database: Secret %s (key connection) points at %s:%d/%s, %s.",
 		Secrets(env).Metadata, m.Host, m.Port, m.Name, where)
+}
+
+// nextToDatabase prefers, for the scheduler, the node of the in-cluster
+// PostgreSQL, which the database stage starts before Airflow: a query to
+// another Raspberry Pi node costs 2-5 ms, and the scheduler makes thousands.
+// The database comes first in the apply order, so the scheduler follows it,
+// not the other way round (a database that waited for the scheduler's node
+// would find no scheduler when it is placed). It is a preference, not a
+// rule: a full node must not leave Airflow without a scheduler. nil for an
+// external database.
+func nextToDatabase(env *model.Environment) *corev1.Affinity {
+	if env.Airflow.MetadataDatabase.Mode != model.InCluster {
+		return nil
+	}
+	return &corev1.Affinity{PodAffinity: &corev1.PodAffinity{
+		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
+			Weight: 100,
+			PodAffinityTerm: corev1.PodAffinityTerm{
+				LabelSelector: &metav1.LabelSelector{MatchLabels: database.ServerSelector(env)},
+				TopologyKey:   "kubernetes.io/hostname",
+			},
+		}},
+	}}
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ydpgen/ydpgen/generators/database"
 	controller "github.com/ydpgen/ydpgen/kube/ingress"
 	"github.com/ydpgen/ydpgen/model"
 )
@@ -47,6 +48,16 @@ func TestValuesRules(t *testing.T) {
 		for c, w := range waits {
 			if w != m.Enabled {
 				t.Errorf("%s: %s.waitForMigrations %v with migrateDatabaseJob.enabled %v", name, c, w, m.Enabled)
+			}
+		}
+		// With the database in the cluster, the scheduler prefers its node
+		// (the database is placed first); with an external one, no affinity.
+		if a := v.Scheduler.Affinity; (a != nil) != (env.Airflow.MetadataDatabase.Mode == model.InCluster) {
+			t.Errorf("%s: scheduler affinity %+v with a %s database", name, a, env.Airflow.MetadataDatabase.Mode)
+		} else if a != nil {
+			sel := a.PodAffinity.PreferredDuringSchedulingIgnoredDuringExecution[0].PodAffinityTerm.LabelSelector.MatchLabels
+			if !maps.Equal(sel, database.ServerSelector(env)) {
+				t.Errorf("%s: the scheduler prefers pods %v, not the database's", name, sel)
 			}
 		}
 		// No default 100Gi claims.

@@ -51,6 +51,7 @@ securityContexts.containers     k8s
 # components: scheduler, DAG processor, triggerer, API server
 scheduler.replicas                      integer
 scheduler.resources                     k8s
+scheduler.affinity                      k8s
 scheduler.waitForMigrations.enabled     boolean
 scheduler.logGroomerSidecar.enabled       boolean
 scheduler.logGroomerSidecar.retentionDays integer >= 0

@@ -143,7 +143,8 @@ type LogGroomer struct {
 // Scheduler schedules tasks (and runs them under LocalExecutor).
 type Scheduler struct {
 	Component
-	LogGroomerSidecar LogGroomer `json:"logGroomerSidecar"`
+	LogGroomerSidecar LogGroomer       `json:"logGroomerSidecar"`
+	Affinity          *corev1.Affinity `json:"affinity,omitempty"`
 }
 
 // DAGProcessor parses DAG files.

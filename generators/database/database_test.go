@@ -128,10 +128,15 @@ func TestServer(t *testing.T) {
 		}
 	}
 
-	// Next to the scheduler of this release.
-	term := sts.Spec.Template.Spec.Affinity.PodAffinity.PreferredDuringSchedulingIgnoredDuringExecution[0].PodAffinityTerm
-	if got := term.LabelSelector.MatchLabels; got["component"] != "scheduler" || got["release"] != "yellow" {
-		t.Errorf("affinity selector %v", got)
+	// The database is placed first: it waits for no other pod, and the
+	// scheduler follows it (generators/airflow).
+	if a := sts.Spec.Template.Spec.Affinity; a != nil {
+		t.Errorf("the database has an affinity the apply order cannot satisfy: %+v", a)
+	}
+	for k, v := range ServerSelector(env) {
+		if sts.Spec.Template.Labels[k] != v {
+			t.Errorf("ServerSelector %s=%s does not select the database's pod", k, v)
+		}
 	}
 
 	// The claim: ReadWriteOnce, the spec's size, the cluster's default class.

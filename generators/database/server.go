@@ -28,17 +28,24 @@ const (
 	portName      = "postgresql"
 )
 
+// ServerSelector selects the in-cluster PostgreSQL's pod: its Service does,
+// and so does the Airflow scheduler's affinity to its node.
+func ServerSelector(env *model.Environment) map[string]string {
+	l := labels.For(env, ServerName, "database")
+	return map[string]string{
+		"app.kubernetes.io/name":      l["app.kubernetes.io/name"],
+		"app.kubernetes.io/instance":  l["app.kubernetes.io/instance"],
+		"app.kubernetes.io/component": l["app.kubernetes.io/component"],
+	}
+}
+
 // server returns the in-cluster PostgreSQL: one StatefulSet pod with a
 // ReadWriteOnce claim, and the Service Airflow's connection names.
 func server(env *model.Environment) (*appsv1.StatefulSet, *corev1.Service, error) {
 	md := env.Airflow.MetadataDatabase
 	s := md.Server
 	l := labels.For(env, ServerName, "database")
-	selector := map[string]string{
-		"app.kubernetes.io/name":      l["app.kubernetes.io/name"],
-		"app.kubernetes.io/instance":  l["app.kubernetes.io/instance"],
-		"app.kubernetes.io/component": l["app.kubernetes.io/component"],
-	}
+	selector := ServerSelector(env)
 	res, err := pod.Resources("airflow.metadataDatabase.server.resources", s.Resources)
 	if err != nil {
 		return nil, nil, err
@@ -132,7 +139,6 @@ func server(env *model.Environment) (*appsv1.StatefulSet, *corev1.Service, error
 					EnableServiceLinks:            ptr.To(false),
 					TerminationGracePeriodSeconds: ptr.To[int64](60),
 					SecurityContext:               pod,
-					Affinity:                      nextToScheduler(env),
 					Containers:                    []corev1.Container{container},
 					Volumes: []corev1.Volume{
 						{Name: "run", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr.To(resource.MustParse("16Mi"))}}},
@@ -162,25 +168,4 @@ func server(env *model.Environment) (*appsv1.StatefulSet, *corev1.Service, error
 		},
 	}
 	return sts, svc, nil
-}
-
-// nextToScheduler prefers the node of the Airflow scheduler, which the
-// chart labels component=scheduler and release=<release>: a query to
-// another Pi node costs 2-5 ms, and the scheduler makes thousands. It is a
-// preference, not a rule: a claim bound to one node (k3s's local-path) or
-// a scheduler that moved would otherwise leave the database unschedulable,
-// and Airflow with it.
-func nextToScheduler(env *model.Environment) *corev1.Affinity {
-	return &corev1.Affinity{PodAffinity: &corev1.PodAffinity{
-		PreferredDuringSchedulingIgnoredDuringExecution: []corev1.WeightedPodAffinityTerm{{
-			Weight: 100,
-			PodAffinityTerm: corev1.PodAffinityTerm{
-				LabelSelector: &metav1.LabelSelector{MatchLabels: map[string]string{
-					"component": "scheduler",
-					"release":   env.Airflow.ReleaseName,
-				}},
-				TopologyKey: "kubernetes.io/hostname",
-			},
-		}},
-	}}
 }
