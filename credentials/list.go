@@ -201,8 +201,10 @@ type Reference struct {
 	Path []any
 	// Credential is the name written there.
 	Credential string
-	// Want is the credential type the referrer needs.
+	// Want is the credential type the referrer needs; Or, when set, is a
+	// second type it takes as well.
 	Want Kind
+	Or   Kind
 	// Use says what the reference does, for instructions.
 	Use string
 	// URLPath, for a credential that reads a git repository, is the path
@@ -273,6 +275,10 @@ func References(env *model.Environment) []Reference {
 		add(md.Server.AdminCredential, UserPassword, "in-cluster PostgreSQL: its superuser, and the bootstrap Job's connection", "airflow", "metadataDatabase", "server", "adminCredential")
 	case md.Bootstrap.Enabled:
 		add(md.Server.AdminCredential, UserPassword, "database bootstrap: administrator of the server "+md.Host, "airflow", "metadataDatabase", "server", "adminCredential")
+	}
+	if d := ds.InfrastructureDAG; d.Credential != "" {
+		out = append(out, Reference{Path: []any{"datasurface", "infrastructureDAG", "credential"}, Credential: d.Credential, Want: APIToken, Or: GitSync,
+			Use: "infrastructure DAG publish Job: pushes the DAG to " + af.DAGs.GitSync.Repository})
 	}
 	if gs := af.DAGs.GitSync; gs.Enabled {
 		use := "Airflow chart: dags.gitSync.credentialsSecret for " + gs.Repository

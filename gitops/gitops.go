@@ -79,7 +79,11 @@ func Build(p *model.Platform, envs []objset.RenderedEnvironment) (*Output, error
 	if err != nil {
 		return nil, err
 	}
-	out.Files = append(out.Files, objset.File{Path: ReadmePath, Data: readme(p, envs)})
+	doc, err := readme(p, envs)
+	if err != nil {
+		return nil, err
+	}
+	out.Files = append(out.Files, objset.File{Path: ReadmePath, Data: doc})
 	return out, nil
 }
 

@@ -18,7 +18,11 @@ import (
 func testEnv(name, ns, engine string) model.Environment {
 	return model.Environment{
 		Platform: "demo", Name: name, Namespace: model.Namespace{Name: ns},
-		Airflow: model.Airflow{ReleaseName: "airflow", Chart: model.Chart{Repository: "https://airflow.apache.org", Name: "airflow", Version: "1.19.0"}},
+		Airflow: model.Airflow{ReleaseName: "airflow", Chart: model.Chart{Repository: "https://airflow.apache.org", Name: "airflow", Version: "1.19.0"},
+			DAGs: model.DAGs{GitSync: model.GitSync{Enabled: true, Repository: "https://github.com/example/dags.git", Ref: "main", SubPath: "dags"}}},
+		DataSurface: model.DataSurface{Version: "1.8.4", PSP: "Demo_PSP", RTE: "dev",
+			Image: model.Image{Repository: "datasurface/datasurface", Tag: "v1.8.4"},
+			Model: model.GitSource{Repository: "https://github.com/example/model.git", Ref: "main"}},
 		GitOps: model.GitOps{Engine: engine, RepoURL: "https://github.com/example/gitops.git", Revision: "main", Path: "deploy",
 			ArgoCD: model.ArgoCD{Namespace: "argocd"}, Flux: model.Flux{Namespace: "flux-system"}},
 	}
@@ -344,5 +348,71 @@ func TestArgoCDDestinations(t *testing.T) {
 				t.Errorf("AppProject destinations %q, want %q", project, wantProject)
 			}
 		})
+	}
+}
+
+// TestReadmeProcedure: each environment reads top to bottom as the whole
+// procedure: the DAG branch first, then the deployment, then ring 0's DAG
+// (its Job's stage, or seed 002's Phase 5 commands in their order, with the
+// spec's image, model, PSP, RTE and DAG repository), then the checks.
+func TestReadmeProcedure(t *testing.T) {
+	order := func(t *testing.T, readme string, steps ...string) {
+		t.Helper()
+		last := -1
+		for _, s := range steps {
+			i := strings.Index(readme, s)
+			if i < 0 {
+				t.Fatalf("README lacks %q:\n%s", s, readme)
+			}
+			if i < last {
+				t.Errorf("%q comes before the step above it:\n%s", s, readme)
+			}
+			last = i
+		}
+	}
+	env := testEnv("dev", "ns", model.EngineNone)
+	env.DataSurface.InfrastructureDAG.Publish = model.PublishManual
+	p, envs := platformOf(model.EngineNone, env)
+	out, err := Build(p, envs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	order(t, string(out.Files[len(out.Files)-1].Data),
+		"git ls-remote --exit-code --heads https://github.com/example/dags.git main",
+		"git -C \"$dir\" push https://github.com/example/dags.git main",
+		"helm upgrade --install airflow",
+		"# infrastructure-dag\n# publish the infrastructure DAG now",
+		"-l "+stages.Label+"=ring1-init",
+		"git clone --branch main https://github.com/example/model.git model",
+		"docker pull datasurface/datasurface:v1.8.4",
+		"python -m datasurface.entrypoints.platform generatePlatformBootstrap --ringLevel 0 --model /workspace/model --output /workspace/model/generated_output --psp Demo_PSP --rte-name dev",
+		"ls model/generated_output/Demo_PSP/demo_psp_infrastructure_dag.py",
+		"git clone --branch main https://github.com/example/dags.git dags",
+		"cp model/generated_output/Demo_PSP/*_dag.py dags/dags/",
+		"git -C dags push origin main",
+		"airflow dags list-import-errors",
+		"airflow dags list-runs demo-psp_infrastructure",
+	)
+
+	// Published by a Job: its stage in the deploy script, its log after.
+	env.DataSurface.InfrastructureDAG.Publish = model.PublishJob
+	p, envs = platformOf(model.EngineNone, env)
+	envs[0].Objects = append(envs[0].Objects, obj("batch", "Job", "ns", "demo-psp-infrastructure-dag-abcd1234", "infrastructure-dag"))
+	out, err = Build(p, envs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	readme := string(out.Files[len(out.Files)-1].Data)
+	order(t, readme,
+		"git ls-remote --exit-code --heads",
+		"helm upgrade --install airflow",
+		"-l "+stages.Label+"=infrastructure-dag",
+		"job/demo-psp-infrastructure-dag-abcd1234",
+		"-l "+stages.Label+"=ring1-init",
+		"kubectl -n ns logs job/demo-psp-infrastructure-dag-abcd1234",
+		"airflow dags list-import-errors",
+	)
+	if strings.Contains(readme, "docker run") {
+		t.Errorf("a Job publishes the DAG, yet the README runs ring 0 by hand:\n%s", readme)
 	}
 }

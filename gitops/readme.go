@@ -23,7 +23,7 @@ const (
 
 // readme documents the tree: the apply order of every environment and how
 // the chosen engine deploys it. Commands are relative to the tree's root.
-func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
+func readme(p *model.Platform, envs []objset.RenderedEnvironment) ([]byte, error) {
 	g := p.Environments[0].GitOps
 	var d markdown.Doc
 	d.Comment(objset.HeaderText)
@@ -52,7 +52,8 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 	d.Blank()
 	d.Line("Every object carries the label %s with its stage. The stages run in this order, each after the one before is ready:", markdown.Code(stages.Label+"=<stage>"))
 	d.Line("the namespace and its guard rails, RBAC, Secrets, the database server, the database bootstrap, what Airflow mounts and Airflow itself,")
-	d.Line("ring1-init (the platform tables; it runs as a service account the chart creates), the model merge, the rest,")
+	d.Line("the publish Job of DataSurface's infrastructure DAG (when the spec asks for one), ring1-init (the platform tables; it runs as a service")
+	d.Line("account the chart creates), the model merge, the rest,")
 	d.Line("and last the smoke test, a Job that passes only when the platform works (see below).")
 	jobLifecycle(&d, p)
 	dataClaims(&d, p)
@@ -86,6 +87,8 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 		a := env.Airflow
 		d.Line("Namespace %s; Airflow chart %s %s from %s, release %s.", markdown.Code(env.Namespace.Name), markdown.Code(a.Chart.Name), a.Chart.Version, a.Chart.Repository, markdown.Code(a.ReleaseName))
 		d.Blank()
+		d.Line("Each environment's procedure, top to bottom: what must exist first, the deployment, DataSurface's infrastructure DAG, the checks.")
+		d.Blank()
 		d.Line("| Stage | Objects |")
 		d.Line("| --- | --- |")
 		for _, s := range stages.All() {
@@ -103,6 +106,9 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 			}
 		}
 		d.Blank()
+		before(&d, env, r)
+		d.Line("### Deploy")
+		d.Blank()
 		switch g.Engine {
 		case model.EngineNone:
 			deployPlain(&d, env, r)
@@ -111,8 +117,13 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) []byte {
 		case model.EngineFlux:
 			deployFlux(&d, env, r)
 		}
+		d.Blank()
+		if err := infrastructureDAG(&d, env, r); err != nil {
+			return nil, fmt.Errorf("environment %s: %w", env.Name, err)
+		}
+		verify(&d, env)
 	}
-	return d.Bytes()
+	return []byte(strings.TrimRight(string(d.Bytes()), "\n") + "\n"), nil
 }
 
 func secretsDoc(env *model.Environment, r objset.RenderedEnvironment) string {
@@ -165,15 +176,20 @@ func deployPlain(d *markdown.Doc, env *model.Environment, r objset.RenderedEnvir
 			}
 		}
 		manual := ""
-		if s == stages.Secrets {
-			manual = secretsDoc(env, r)
+		switch s {
+		case stages.Secrets:
+			if doc := secretsDoc(env, r); doc != "" {
+				manual = fmt.Sprintf("# provide the Secrets' values first, as %s says", doc)
+			}
+		case stages.InfrastructureDAG:
+			manual = manualDAGStep(env)
 		}
 		if len(members) == 0 && s != stages.Airflow && manual == "" {
 			continue
 		}
 		d.Line("# %s", s)
 		if manual != "" {
-			d.Line("# provide the Secrets' values first, as %s says", manual)
+			d.Line("%s", manual)
 		}
 		if len(members) > 0 {
 			d.Line("kubectl apply --server-side -k %s -l %s=%s", overlays.OverlayDir(env.Name), stages.Label, s)
@@ -201,6 +217,8 @@ func deployArgoCD(d *markdown.Doc, env *model.Environment) {
 	}
 	d.Line("Argo CD Applications: %s (overlay %s) and %s (chart), both deploying to %s.",
 		markdown.Code(AppName(env)), markdown.Code(env.GitOps.TreePath(overlays.OverlayDir(env.Name))), markdown.Code(AirflowAppName(env)), cluster)
+	d.Line("Once the first sync has started, Argo CD keeps the environment in sync: `kubectl -n %s get application %s %s` shows how far it is.",
+		env.GitOps.ArgoCD.Namespace, AppName(env), AirflowAppName(env))
 }
 
 // deployArgoCDAll says how Argo CD deploys the platform, how its
@@ -266,7 +284,8 @@ func jobLifecycle(d *markdown.Doc, p *model.Platform) {
 	d.Blank()
 	d.Line("## Job lifecycle")
 	d.Blank()
-	d.Line("Every Job here (the database bootstrap, ring1-init, the model merge and reconcile-views where the DataSurface release has them,")
+	d.Line("Every Job here (the database bootstrap, the infrastructure DAG's publish Job when the spec asks for one, ring1-init,")
+	d.Line("the model merge and reconcile-views where the DataSurface release has them,")
 	d.Line("and the smoke test) is named after a hash of what it runs: its spec and the ConfigMaps it reads. None has a time to live")
 	d.Line("(`ttlSecondsAfterFinished`): a finished Job stays, with its pod and logs. So each Job runs once per content:")
 	d.Blank()
@@ -354,9 +373,6 @@ func deployFlux(d *markdown.Doc, env *model.Environment, r objset.RenderedEnviro
 		}
 		return names
 	}(), ", "))
-	if doc := secretsDoc(env, r); doc != "" {
-		d.Line("Provide the Secrets' values as %s says before the first sync.", doc)
-	}
 	d.Line("Bootstrap the cluster's Flux with the path %s of the repository (see above), or apply %s once (again after each change to it).",
 		markdown.Code(g.TreePath(ClusterDir(env.Name))), markdown.Code(dir))
 }

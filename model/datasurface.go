@@ -9,6 +9,27 @@ type DataSurfaceJobs struct {
 	ReconcileViews DataSurfaceJob `json:"reconcileViews"`
 }
 
+// How the infrastructure DAG reaches the DAG repository.
+const (
+	// PublishJob is a Job of the infrastructure-dag stage that runs ring 0
+	// and pushes the DAG.
+	PublishJob = "job"
+	// PublishManual leaves it to the commands deploy/README.md gives.
+	PublishManual = "manual"
+)
+
+// InfrastructureDAG is how DataSurface's ring-0 infrastructure DAG reaches
+// the DAG repository git-sync serves Airflow from.
+type InfrastructureDAG struct {
+	// Publish is PublishJob or PublishManual; the loader fills it in when
+	// the spec leaves it out: a Job when a credential that may push is
+	// named, else manual.
+	Publish string `json:"publish,omitempty"`
+	// Credential may push to airflow.dags.gitSync.repository over HTTPS.
+	Credential string    `json:"credential,omitempty"`
+	Resources  Resources `json:"resources"`
+}
+
 // DataSurfaceJob is one bootstrap Job.
 type DataSurfaceJob struct {
 	Resources Resources `json:"resources"`

@@ -26,6 +26,11 @@ type DataSurfaceNames struct {
 	// ModelKnownHosts holds the model repository's SSH host keys (known_hosts)
 	// when its URL is an SSH one.
 	ModelKnownHosts string
+	// InfrastructureDAG names the publish Job and its script's ConfigMap.
+	InfrastructureDAG string
+	// InfrastructureDAGFile is the file ring 0 writes the DAG to, and
+	// git-sync serves it from.
+	InfrastructureDAGFile string
 }
 
 // DataSurfaceNames returns the names of DataSurface's objects in the
@@ -42,5 +47,8 @@ func (env *Environment) DataSurfaceNames() DataSurfaceNames {
 		MCPService:      psp + "-mcp",
 		MCPTLSSecret:    psp + "-mcp-tls",
 		ModelKnownHosts: psp + "-model-known-hosts",
+
+		InfrastructureDAG:     psp + "-infrastructure-dag",
+		InfrastructureDAGFile: PythonName(env.DataSurface.PSP) + "_infrastructure_dag.py",
 	}
 }

@@ -142,6 +142,8 @@ type DataSurface struct {
 	// ExternalDatabases are the database servers the model reaches besides
 	// the platform's own (network.go).
 	ExternalDatabases []ExternalDatabase `json:"externalDatabases,omitempty"`
+	// InfrastructureDAG is how ring 0's DAG reaches the DAG repository.
+	InfrastructureDAG InfrastructureDAG `json:"infrastructureDAG"`
 }
 
 // GitSource is a git repository at a ref, read with a credential.

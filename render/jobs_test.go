@@ -233,10 +233,10 @@ func TestArgoCDJobsAreTrackedNotHooks(t *testing.T) {
 		"ConfigMap/" + database.BootstrapName:  "4",
 		"Job/" + database.BootstrapName:        "4",
 		"PersistentVolumeClaim/git-cache-pvc":  "5",
-		"Job/demo-psp-ring1-init":              "6",
-		"Deployment/demo-psp-mcp-server":       "8",
-		"ConfigMap/" + smoketest.Name:          "9",
-		"Job/" + smoketest.Name:                "9",
+		"Job/demo-psp-ring1-init":              "7",
+		"Deployment/demo-psp-mcp-server":       "9",
+		"ConfigMap/" + smoketest.Name:          "10",
+		"Job/" + smoketest.Name:                "10",
 	} {
 		if waves[obj] != want {
 			t.Errorf("%s: wave %v, want %s (all: %v)", obj, waves[obj], want, waves)

@@ -165,7 +165,7 @@ type pair struct {
 // exactly one candidate on each side.
 func pairUp(removed, added *[]object) []pair {
 	var pairs []pair
-	take := func(match func(o, n object) (string, bool), flags func(o, n object) []Flag) {
+	take := func(match func(o, n object) (string, bool), flags func(o, n object) []Flag, accept ...func(o, n object) bool) {
 		type group struct{ olds, news []int }
 		groups := map[string]*group{}
 		var order []string
@@ -190,6 +190,9 @@ func pairUp(removed, added *[]object) []pair {
 				continue
 			}
 			o, n := (*removed)[g.olds[0]], (*added)[g.news[0]]
+			if len(accept) > 0 && !accept[0](o, n) {
+				continue
+			}
 			pairs = append(pairs, pair{old: o, new: n, flags: flags(o, n)})
 			usedOld[g.olds[0]], usedNew[g.news[0]] = true, true
 		}
@@ -216,12 +219,19 @@ func pairUp(removed, added *[]object) []pair {
 	}, func(o, n object) []Flag {
 		return append([]Flag{flag(NamespaceMove, o.namespace+" -> "+n.namespace)}, removalFlags(o)...)
 	})
-	// A new hash suffix: the same object, re-created under a new name.
+	// A new hash suffix: the same object, re-created under a new name. A
+	// suffix without a digit may read as a word (a hash can be all
+	// letters): one gone and one new with the same stem pair up when at
+	// least one of the two suffixes is plainly a hash.
 	take(func(o, n object) (string, bool) {
 		x := one(o, n)
-		stem, ok := hashStem(x.name)
+		stem, ok := suffixStem(x.name)
 		return x.groupKind() + "/" + x.namespace + "/" + stem, ok
-	}, func(o, n object) []Flag { return removalFlags(o) })
+	}, func(o, n object) []Flag { return removalFlags(o) }, func(o, n object) bool {
+		_, oldHash := hashStem(o.name)
+		_, newHash := hashStem(n.name)
+		return oldHash || newHash
+	})
 	return pairs
 }
 
@@ -237,6 +247,25 @@ func dropIndexes(l []object, drop map[int]bool) []object {
 
 // hashStem splits "name-<hash>" where the hash is 6 to 10 lowercase letters
 // and digits that do not read as a word: with a digit, or without vowels.
+// suffixStem is the name without a last part that could be a hash: 6 to
+// 10 lowercase letters and digits.
+func suffixStem(name string) (string, bool) {
+	i := strings.LastIndexByte(name, '-')
+	if i <= 0 {
+		return "", false
+	}
+	h := name[i+1:]
+	if len(h) < 6 || len(h) > 10 {
+		return "", false
+	}
+	for _, r := range h {
+		if (r < 'a' || r > 'z') && (r < '0' || r > '9') {
+			return "", false
+		}
+	}
+	return name[:i], true
+}
+
 func hashStem(name string) (string, bool) {
 	i := strings.LastIndexByte(name, '-')
 	if i <= 0 {

@@ -53,9 +53,13 @@ func checkCredentials(env *model.Environment) diag.List {
 					fmt.Sprintf("a credential of type %s with an https:// URL, or an SSH URL (git@host:org/repo.git, ssh://) with an SSH_KEY credential", tokenKind(r)),
 					"write the SSH URL of the repository, or name a token credential")
 			}
-		case credentials.KindOf(t) != r.Want:
-			c.add(p, fmt.Sprintf("credential %q is of type %s, but %s needs %s", r.Credential, t, r.PathString(), r.Want),
-				fmt.Sprintf("a credential of type %s", r.Want), "")
+		case credentials.KindOf(t) != r.Want && (r.Or == "" || credentials.KindOf(t) != r.Or):
+			want := string(r.Want)
+			if r.Or != "" {
+				want += " or " + string(r.Or)
+			}
+			c.add(p, fmt.Sprintf("credential %q is of type %s, but %s needs %s", r.Credential, t, r.PathString(), want),
+				fmt.Sprintf("a credential of type %s", want), "")
 		case r.EnvVars && !credentials.EnvVarName(r.Credential):
 			vars, _ := credentials.EnvVars(r.Credential, r.Want, env.DataSurface.Version)
 			var names []string

@@ -2,6 +2,7 @@ package spec
 
 import (
 	"fmt"
+	"strings"
 
 	"cuelang.org/go/cue"
 
@@ -24,6 +25,8 @@ func checkDataSurface(env *model.Environment) diag.List {
 			"a git URL ending in <owner>/<name>, such as https://github.com/acme/model.git", "")
 	}
 
+	checkPublish(env, add)
+
 	if ing := ds.MCPServer.Ingress; ing != nil {
 		ingPath := cue.ParsePath("datasurface.mcpServer.ingress")
 		if !ds.MCPServer.Enabled {
@@ -42,4 +45,53 @@ func checkDataSurface(env *model.Environment) diag.List {
 		}
 	}
 	return c.out
+}
+
+// commitHash is a full or abbreviated commit hash, which git-sync can check
+// out but nobody can push to.
+func commitHash(ref string) bool {
+	if len(ref) < 7 || len(ref) > 64 {
+		return false
+	}
+	for _, r := range ref {
+		if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+// checkPublish checks what the publish Job of the infrastructure DAG needs:
+// a credential, git-sync's repository over HTTPS at a branch, and a model
+// it can clone over HTTPS. Problems are placed where publish: job was
+// written, or at the credential that chose it.
+func checkPublish(env *model.Environment, add func(cue.Path, string, string, string)) {
+	dag := env.DataSurface.InfrastructureDAG
+	if dag.Publish != model.PublishJob {
+		return
+	}
+	at := "datasurface.infrastructureDAG.publish"
+	if _, written := env.Origins[at]; !written {
+		at = "datasurface.infrastructureDAG.credential"
+	}
+	gs := env.Airflow.DAGs.GitSync
+	manual := "publish: manual (deploy/README.md then gives the commands)"
+	switch {
+	case dag.Credential == "":
+		add(cue.ParsePath(at), "the publish Job of the infrastructure DAG has no credential to push with",
+			"datasurface.infrastructureDAG.credential: a credential of type API_TOKEN or GIT_SYNC that may push to "+gs.Repository, manual)
+	case !gs.Enabled:
+		add(cue.ParsePath(at), "the publish Job pushes the infrastructure DAG to git-sync's repository, but git-sync is off",
+			"publish: job only with airflow.dags.gitSync enabled", manual)
+	case !strings.HasPrefix(gs.Repository, "https://"):
+		add(cue.ParsePath("airflow.dags.gitSync.repository"), fmt.Sprintf("the publish Job pushes over HTTPS with a token, but the DAG repository is %s", gs.Repository),
+			"an https:// DAG repository with publish: job", manual)
+	case commitHash(gs.Ref) || strings.HasPrefix(gs.Ref, "refs/tags/"):
+		add(cue.ParsePath("airflow.dags.gitSync.ref"), fmt.Sprintf("the publish Job pushes to a branch, but git-sync's ref %s is a commit or a tag", gs.Ref),
+			"a branch name such as main with publish: job", manual)
+	}
+	if !strings.HasPrefix(env.DataSurface.Model.Repository, "https://") {
+		add(cue.ParsePath("datasurface.model.repository"), fmt.Sprintf("the publish Job clones the model over HTTPS, but the model repository is %s", env.DataSurface.Model.Repository),
+			"an https:// model repository with publish: job", manual)
+	}
 }

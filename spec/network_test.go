@@ -2,6 +2,7 @@ package spec
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -27,7 +28,7 @@ func TestNetworkChecks(t *testing.T) {
 			[]string{host, host + "      port: 5433\n"}, ""},
 		{"metadata database on a port the declared ports do not open",
 			[]string{host, host + "      port: 5433\n", ns, "      namespace:\n        name: demo1\n        networkPolicy: {databasePorts: [5432]}\n"},
-			"platform.yaml:55:13: spec.airflow.metadataDatabase.port: the metadata database server listens on port 5433, which namespace.networkPolicy.databasePorts (5432) does not open"},
+			"platform.yaml:{port: 5433}:13: spec.airflow.metadataDatabase.port: the metadata database server listens on port 5433, which namespace.networkPolicy.databasePorts (5432) does not open"},
 		{"external database outside the declared ranges",
 			[]string{cqrs, "      - {name: cqrs, engine: sqlserver, host: 192.168.5.5}\n",
 				ns, "      namespace:\n        name: demo1\n        networkPolicy: {databaseCIDRs: [10.1.0.0/16]}\n"},
@@ -51,7 +52,13 @@ func TestNetworkChecks(t *testing.T) {
 				}
 				spec = strings.Replace(spec, tc.edits[i], tc.edits[i+1], 1)
 			}
-			loadEdited(t, s, spec, "", "", tc.want)
+			// {text} in want stands for the line of the spec that holds text.
+			want := tc.want
+			if i, j := strings.Index(want, "{"), strings.Index(want, "}"); i >= 0 && j > i {
+				line := strings.Count(spec[:strings.Index(spec, want[i+1:j])], "\n") + 1
+				want = want[:i] + strconv.Itoa(line) + want[j+1:]
+			}
+			loadEdited(t, s, spec, "", "", want)
 		})
 	}
 }

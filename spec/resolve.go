@@ -277,6 +277,12 @@ func decode(b []byte) (*model.Environment, error) {
 		GitOps:      r.GitOps,
 		Shares:      r.Environment.Share,
 	}
+	if d := &env.DataSurface.InfrastructureDAG; d.Publish == "" {
+		d.Publish = model.PublishManual
+		if d.Credential != "" {
+			d.Publish = model.PublishJob
+		}
+	}
 	for i := range env.DataSurface.ExternalDatabases {
 		if d := &env.DataSurface.ExternalDatabases[i]; d.Port == 0 {
 			d.Port = model.EnginePort(d.Engine)

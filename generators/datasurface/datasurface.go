@@ -62,6 +62,11 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 		return generators.Artifacts{}, err
 	}
 	objs = append(objs, mcp...)
+	publish, err := publishJob(env, n)
+	if err != nil {
+		return generators.Artifacts{}, err
+	}
+	objs = append(objs, publish...)
 	return generators.Artifacts{Objects: objs}, nil
 }
 

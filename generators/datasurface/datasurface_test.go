@@ -358,3 +358,114 @@ func TestServiceAccountFollowsExecutor(t *testing.T) {
 		}
 	}
 }
+
+// TestReleaseTable holds the table to its own rules: rows in release order,
+// each with its source and what it assumes, and the flags ydpgen writes
+// follow it.
+func TestReleaseTable(t *testing.T) {
+	rows := Releases()
+	for i, r := range rows {
+		if r.Source == "" || r.Assumed == "" || r.PlatformModule == "" || r.ReconcileModule == "" {
+			t.Errorf("row %s is incomplete: %+v", r.Since, r)
+		}
+		if i > 0 {
+			prev, _ := parseRelease(rows[i-1].Since + ".0")
+			cur, _ := parseRelease(r.Since + ".0")
+			if !prev.before(cur.major, cur.minor) {
+				t.Errorf("row %s does not follow row %s", r.Since, rows[i-1].Since)
+			}
+		}
+	}
+	for _, tc := range []struct {
+		version string
+		rte     bool
+	}{{"0.9.3", false}, {"1.1.0", true}, {"1.8.4", true}} {
+		args, err := Ring0Args(tc.version, "Demo_PSP", "lab", "/m", "/o")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"generatePlatformBootstrap", "--ringLevel", "0", "--model", "/m", "--output", "/o", "--psp", "Demo_PSP"}
+		if tc.rte {
+			want = append(want, "--rte-name", "lab")
+		}
+		if !slices.Equal(args, want) {
+			t.Errorf("%s: ring 0 %v, want %v", tc.version, args, want)
+		}
+		env := loadExample(t, "pi-lab")
+		env.DataSurface.Version = tc.version
+		objs := generate(t, env)
+		for _, j := range byKind[*batchv1.Job](objs) {
+			if j.Labels["app.kubernetes.io/component"] != "ring1-init" {
+				continue
+			}
+			got := slices.Contains(j.Spec.Template.Spec.Containers[0].Args, "--rte-name")
+			if got != tc.rte {
+				t.Errorf("%s: ring1-init passes --rte-name %v, want %v", tc.version, got, tc.rte)
+			}
+		}
+	}
+}
+
+// TestPublishJob: with a credential that may push, a Job of its own
+// component runs the script from its ConfigMap with ring 0's command line
+// and git-sync's repository, branch and subPath; published by hand, none.
+func TestPublishJob(t *testing.T) {
+	env := loadExample(t, "pi-lab")
+	objs := generate(t, env)
+	var job *batchv1.Job
+	for _, j := range byKind[*batchv1.Job](objs) {
+		if j.Labels["app.kubernetes.io/component"] == PublishComponent {
+			job = j
+		}
+	}
+	var script *corev1.ConfigMap
+	for _, c := range byKind[*corev1.ConfigMap](objs) {
+		if c.Labels["app.kubernetes.io/component"] == PublishComponent {
+			script = c
+		}
+	}
+	if job == nil || script == nil {
+		t.Fatalf("publish Job %v, script %v", job, script)
+	}
+	if job.Name != "demo-psp-infrastructure-dag" || script.Data["publish.sh"] != PublishScript() {
+		t.Errorf("Job %s, script of %d bytes", job.Name, len(script.Data["publish.sh"]))
+	}
+	pod := job.Spec.Template.Spec
+	if pod.Volumes[0].ConfigMap == nil || pod.Volumes[0].ConfigMap.Name != script.Name {
+		t.Errorf("the Job does not mount its script: %+v", pod.Volumes)
+	}
+	c := pod.Containers[0]
+	wantCmd := []string{"/bin/sh", "/opt/ydpgen/publish.sh", "python", "-m", "datasurface.entrypoints.platform", "generatePlatformBootstrap",
+		"--ringLevel", "0", "--model", "/workspace/model", "--output", "/workspace/generated", "--psp", "Demo_PSP", "--rte-name", "lab"}
+	if !slices.Equal(c.Command, wantCmd) {
+		t.Errorf("command %v\nwant %v", c.Command, wantCmd)
+	}
+	vars := map[string]corev1.EnvVar{}
+	for _, v := range c.Env {
+		vars[v.Name] = v
+	}
+	for k, want := range map[string]string{
+		"DAG_REPOSITORY": "https://github.com/example/pi-lab-dags.git", "DAG_BRANCH": "main", "DAG_PATH": "dags",
+		"DAG_FILE": "demo_psp_infrastructure_dag.py", "GENERATED_DIR": "/workspace/generated/Demo_PSP",
+		"MODEL_REPOSITORY": "https://github.com/example/demo_bootstrap.git", "MODEL_GIT_USERNAME": "x-access-token",
+	} {
+		if vars[k].Value != want {
+			t.Errorf("%s=%q, want %q", k, vars[k].Value, want)
+		}
+	}
+	// git-sync's credential: its own user name and password; the model's
+	// token under its key.
+	for k, want := range map[string]string{"DAG_GIT_USERNAME": "git-dags/GITSYNC_USERNAME", "DAG_GIT_PASSWORD": "git-dags/GITSYNC_PASSWORD", "MODEL_GIT_PASSWORD": "git/TOKEN"} {
+		ref := vars[k].ValueFrom
+		if ref == nil || ref.SecretKeyRef.Name+"/"+ref.SecretKeyRef.Key != want {
+			t.Errorf("%s from %+v, want %s", k, ref, want)
+		}
+	}
+
+	env.DataSurface.InfrastructureDAG.Publish = model.PublishManual
+	for _, o := range generate(t, env) {
+		if l := o.GetLabels()["app.kubernetes.io/component"]; l == PublishComponent {
+			t.Errorf("published by hand, yet %s %s is rendered", o.GetObjectKind().GroupVersionKind().Kind, o.GetName())
+		}
+	}
+}

@@ -53,10 +53,18 @@ func Jobs(env *model.Environment) ([]objset.Object, error) {
 	cache := concat(git, []string{"--use-git-cache", "--max-cache-age-minutes", strconv.Itoa(cacheMaxAgeMinutes)})
 	output := []string{"--output", model.DataSurfaceWorkspacePath + "/generated_artifacts", "--psp", ds.PSP}
 
+	ring1 := concat([]string{"generatePlatformBootstrap", "--ringLevel", "1"}, cache, output)
+	rteName, err := TakesRTEName(ds.Version, Ring1)
+	if err != nil {
+		return nil, err
+	}
+	if rteName {
+		ring1 = append(ring1, "--rte-name", ds.RTE)
+	}
 	specs := []job{{
 		name: n.Ring1Init, component: "ring1-init", module: mods.Platform, mergeDB: true,
 		resources: ds.Jobs.Ring1Init.Resources, specPath: "datasurface.jobs.ring1Init.resources",
-		args: concat([]string{"generatePlatformBootstrap", "--ringLevel", "1"}, cache, output),
+		args: ring1,
 	}}
 	if merge {
 		specs = append(specs, job{

@@ -8,5 +8,8 @@
 // machine's `git http-backend` behind a net/http/cgi handler. Repositories
 // are bare repositories in a temporary directory; Repo.Commit records a
 // whole directory tree as the next commit of one branch, the way a user
-// commits the output of `ydpgen render`.
+// commits the output of `ydpgen render`. The publish script of DataSurface's
+// infrastructure DAG (generators/datasurface) pushes to one: WithBasicAuth
+// makes the server ask for a token the way a git host does, and
+// Repo.AllowPush lets a client push.
 package gitserver

@@ -26,6 +26,19 @@ type Server struct {
 	git  string // absolute path of the git program
 	root string // GIT_PROJECT_ROOT: the bare repositories live here
 	url  string // http://127.0.0.1:<port>
+	// user and password, when set, are the one account every request
+	// must authenticate as (HTTP basic authentication).
+	user, password string
+}
+
+// Option changes how Start serves.
+type Option func(*Server)
+
+// WithBasicAuth makes every request authenticate as user with password,
+// as a git host asks for a token: other requests get 401 and git asks its
+// credential helper, then fails with "Authentication failed".
+func WithBasicAuth(user, password string) Option {
+	return func(s *Server) { s.user, s.password = user, password }
 }
 
 // Repo is one bare repository served by a Server.
@@ -37,13 +50,16 @@ type Repo struct {
 
 // Start serves a fresh, empty project root on a free 127.0.0.1 port. It
 // calls t.Fatal if git is missing or the port cannot be opened.
-func Start(t testing.TB) *Server {
+func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	git, err := exec.LookPath("git")
 	if err != nil {
 		t.Fatalf("gitserver: git is not installed: %v", err)
 	}
 	s := &Server{t: t, git: git, root: t.TempDir()}
+	for _, o := range opts {
+		o(s)
+	}
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -66,8 +82,19 @@ func Start(t testing.TB) *Server {
 		InheritEnv: []string{"PATH"},
 		Stderr:     &testLogWriter{t: t},
 	}
+	var handler http.Handler = backend
+	if s.user != "" {
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if u, p, ok := r.BasicAuth(); !ok || u != s.user || p != s.password {
+				w.Header().Set("WWW-Authenticate", `Basic realm="gitserver"`)
+				http.Error(w, "authentication required", http.StatusUnauthorized)
+				return
+			}
+			backend.ServeHTTP(w, r)
+		})
+	}
 	srv := &http.Server{
-		Handler:           backend,
+		Handler:           handler,
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	done := make(chan struct{})
@@ -109,6 +136,13 @@ func (s *Server) NewRepo(name string) (*Repo, error) {
 
 // URL returns the clone URL of the repository.
 func (r *Repo) URL() string { return r.srv.url + "/" + r.name + ".git" }
+
+// AllowPush lets clients push to the repository: git http-backend refuses
+// pushes from a client it has not authenticated itself.
+func (r *Repo) AllowPush() error {
+	_, err := r.srv.run([]string{"GIT_DIR=" + r.dir}, "", "config", "http.receivepack", "true")
+	return err
+}
 
 // Dir returns the directory of the bare repository.
 func (r *Repo) Dir() string { return r.dir }

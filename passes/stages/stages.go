@@ -18,6 +18,10 @@ const (
 	Database          Stage = "database"
 	DatabaseBootstrap Stage = "database-bootstrap"
 	Airflow           Stage = "airflow"
+	// InfrastructureDAG publishes DataSurface's ring-0 DAG to the DAG
+	// repository: after Airflow, whose git-sync then serves it, and before
+	// ring1-init, which the DAG needs only once it runs.
+	InfrastructureDAG Stage = "infrastructure-dag"
 	Ring1Init         Stage = "ring1-init"
 	ModelMerge        Stage = "model-merge"
 	Workloads         Stage = "workloads"
@@ -28,7 +32,7 @@ const (
 
 // All returns every stage in apply order.
 func All() []Stage {
-	return []Stage{Namespace, RBAC, Secrets, Database, DatabaseBootstrap, Airflow, Ring1Init, ModelMerge, Workloads, SmokeTest}
+	return []Stage{Namespace, RBAC, Secrets, Database, DatabaseBootstrap, Airflow, InfrastructureDAG, Ring1Init, ModelMerge, Workloads, SmokeTest}
 }
 
 // Index is the stage's position in the apply order, from 0; Argo CD uses
@@ -66,6 +70,8 @@ func Of(e objset.Entry) Stage {
 		return Database
 	case c == "database-bootstrap":
 		return DatabaseBootstrap
+	case c == "infrastructure-dag":
+		return InfrastructureDAG
 	case c == "ring1-init":
 		return Ring1Init
 	case c == "model-merge":

@@ -43,6 +43,8 @@ func TestOf(t *testing.T) {
 		{"git cache claim", entry("", "PersistentVolumeClaim", "git-cache", nil), Airflow},
 		{"logging config", entry("", "ConfigMap", "logging", nil), Airflow},
 		{"airflow part", entry("", "Service", "airflow-api", nil), Airflow},
+		{"infrastructure DAG publish job", entry("batch", "Job", "infrastructure-dag", nil), InfrastructureDAG},
+		{"its script", entry("", "ConfigMap", "infrastructure-dag", nil), InfrastructureDAG},
 		{"ring1-init", entry("batch", "Job", "ring1-init", nil), Ring1Init},
 		{"model merge", entry("batch", "Job", "model-merge", nil), ModelMerge},
 		{"reconcile views", entry("batch", "Job", "reconcile-views", nil), Workloads},
@@ -61,7 +63,7 @@ func TestOf(t *testing.T) {
 }
 
 func TestOrderAndPresent(t *testing.T) {
-	want := []Stage{Namespace, RBAC, Secrets, Database, DatabaseBootstrap, Airflow, Ring1Init, ModelMerge, Workloads, SmokeTest}
+	want := []Stage{Namespace, RBAC, Secrets, Database, DatabaseBootstrap, Airflow, InfrastructureDAG, Ring1Init, ModelMerge, Workloads, SmokeTest}
 	for i, s := range want {
 		if s.Index() != i {
 			t.Errorf("%s.Index() = %d, want %d", s, s.Index(), i)

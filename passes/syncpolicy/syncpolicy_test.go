@@ -55,7 +55,7 @@ func TestAnnotate(t *testing.T) {
 			var want map[string]any
 			switch engine {
 			case model.EngineArgoCD:
-				wave := map[string]string{"Namespace": "0", "Job": "6", "PersistentVolumeClaim": "5", "Deployment": "8"}[e.GVK.Kind]
+				wave := map[string]string{"Namespace": "0", "Job": "7", "PersistentVolumeClaim": "5", "Deployment": "9"}[e.GVK.Kind] // ring1-init follows the infrastructure DAG stage
 				want = map[string]any{"argocd.argoproj.io/sync-wave": wave}
 				if e.GVK.Kind == "PersistentVolumeClaim" {
 					want["argocd.argoproj.io/sync-options"] = "Prune=false,Delete=false"
