@@ -10,7 +10,11 @@
 //
 // Golden files prove that output is stable; only a real API server proves
 // that a cluster accepts it: built-in validation, CRD schemas, strict field
-// validation, Pod Security admission and the warnings users would see. The
+// validation, Pod Security admission and the warnings users would see. In
+// every rendered namespace the server refuses a privileged pod and admits a
+// pod shaped like the task pods DataSurface's own DAG starts (no security
+// context, the default service account, the git cache), warning that
+// "restricted" would not. The
 // suite lives in its own package so that `make e2e` can run it alone; it
 // has no code outside its tests. The server comes from internal/kubetest.
 package e2e

@@ -107,6 +107,7 @@ func (r *run) exercise() {
 	}
 	r.checkStoredNamespaces(ctx, p)
 	r.checkPodSecurityEnforced(ctx, p)
+	r.checkDataSurfacePodAdmitted(ctx, p)
 
 	// A stale object ydpgen owned that no render has: pruning must take it
 	// away even when the spec change below removes nothing.
@@ -351,6 +352,56 @@ func (r *run) checkPodSecurityEnforced(ctx context.Context, p *model.Platform) {
 			r.t.Errorf("%s: a privileged Pod in %s: want a Pod Security refusal, got %v", r.name(env.Name), env.Namespace.Name, err)
 		}
 	}
+}
+
+// checkDataSurfacePodAdmitted proves that the namespace admits the pods
+// DataSurface's DAG starts (KubernetesPodOperator pods, whose shape comes
+// from DataSurface, not ydpgen): no security context, the default service
+// account, the DataSurface image, the git cache and a workspace mounted.
+// The server's dry-run create admits it, and warns that "restricted" would
+// not: the namespace warns at restricted while enforcing less.
+func (r *run) checkDataSurfacePodAdmitted(ctx context.Context, p *model.Platform) {
+	for _, env := range p.Environments {
+		ensureDefaultServiceAccount(r.t, r.srv, env.Namespace.Name)
+		pod := dataSurfaceTaskPod(&env)
+		res, err := r.srv.Apply(ctx, []*unstructured.Unstructured{pod}, kubetest.ApplyOptions{DryRun: true, FieldManager: fieldManager})
+		if err != nil {
+			r.t.Errorf("%s: a DataSurface task pod was refused in namespace %s (enforce %s): %v", r.name(env.Name), env.Namespace.Name, env.Namespace.PodSecurity, err)
+			continue
+		}
+		if env.Namespace.PodSecurity != "restricted" && !slices.ContainsFunc(res.Warnings, func(w string) bool { return strings.Contains(w, `violate PodSecurity "restricted`) }) {
+			r.t.Errorf("%s: the DataSurface task pod in %s drew no restricted warning: %q", r.name(env.Name), env.Namespace.Name, res.Warnings)
+		}
+	}
+}
+
+// dataSurfaceTaskPod is shaped like the pods DataSurface's infrastructure DAG
+// starts in its public template: no security context and no pull secrets
+// of its own, the namespace's default service account, the DataSurface
+// image, the git cache claim and an emptyDir workspace.
+func dataSurfaceTaskPod(env *model.Environment) *unstructured.Unstructured {
+	n := env.DataSurfaceNames()
+	return &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "v1",
+		"kind":       "Pod",
+		"metadata":   map[string]any{"name": "e2e-datasurface-task", "namespace": env.Namespace.Name},
+		"spec": map[string]any{
+			"restartPolicy": "Never",
+			"containers": []any{map[string]any{
+				"name":    "base",
+				"image":   env.DataSurface.Image.Ref(),
+				"command": []any{"python", "-m", "datasurface.platforms.yellow.jobs"},
+				"volumeMounts": []any{
+					map[string]any{"name": "git-model-cache", "mountPath": model.DataSurfaceGitCachePath},
+					map[string]any{"name": "workspace", "mountPath": model.DataSurfaceWorkspacePath},
+				},
+			}},
+			"volumes": []any{
+				map[string]any{"name": "git-model-cache", "persistentVolumeClaim": map[string]any{"claimName": n.GitCacheClaim}},
+				map[string]any{"name": "workspace", "emptyDir": map[string]any{}},
+			},
+		},
+	}}
 }
 
 // ensureDefaultServiceAccount makes the ServiceAccount that a cluster's
