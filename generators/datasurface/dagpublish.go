@@ -101,7 +101,7 @@ func publishJob(env *model.Environment, n model.DataSurfaceNames) ([]objset.Obje
 		{Name: "WORK_DIR", Value: work + "/publish"},
 		{Name: "PUSH_ATTEMPTS", Value: fmt.Sprint(pushAttempts)},
 		{Name: "GIT_AUTHOR_NAME", Value: "ydpgen"},
-		{Name: "GIT_AUTHOR_EMAIL", Value: "ydpgen@" + env.Namespace.Name + ".invalid"},
+		{Name: "GIT_AUTHOR_EMAIL", Value: "ydpgen@ydpgen.invalid"},
 	}
 	// Over SSH git reads the model's mounted key and known hosts
 	// (GIT_SSH_COMMAND), as DataSurface's own Jobs do.
