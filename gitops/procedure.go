@@ -93,8 +93,7 @@ func infrastructureDAG(d *markdown.Doc, env *model.Environment, r objset.Rendere
 		d.Line("kubectl -n %s logs job/%s", env.Namespace.Name, job)
 		d.Line("```")
 		d.Blank()
-		d.Line("Ring 0's Job YAMLs (step 4) are not needed: ydpgen renders ring 1's Jobs in the stages that follow.")
-		d.Blank()
+		ring1Steps(d, env)
 		return nil
 	}
 	d.Line("Publish it by hand, in the order of seed 002's Phase 5, after Airflow is installed and before ring1-init runs")
@@ -141,7 +140,21 @@ func infrastructureDAG(d *markdown.Doc, env *model.Environment, r objset.Rendere
 	d.Blank()
 	d.Line("Run it again whenever the model's platform or runtime environment changes, or the DataSurface version does.")
 	d.Blank()
+	ring1Steps(d, env)
 	return nil
+}
+
+// ring1Steps says where the rest of Phase 5 happens: ring 0's Job YAMLs
+// (step 4) are not needed, ring 1's Jobs (step 6) are stages, and git-sync
+// serving the DAG (step 7) is checked below.
+func ring1Steps(d *markdown.Doc, env *model.Environment) {
+	jobs := "ring1-init"
+	if merge, err := datasurface.HasModelMergeJob(env.DataSurface.Version); err == nil && merge {
+		jobs += ", model-merge"
+	}
+	d.Line("The rest of Phase 5 is in the tree: ring 0's Job YAMLs (step 4) are not needed, because ydpgen renders ring 1's Jobs,")
+	d.Line("which the stages %s and workloads (reconcile-views) run (step 6); git-sync serving the DAG (step 7) is checked below.", jobs)
+	d.Blank()
 }
 
 func dagDir(env *model.Environment) string {
