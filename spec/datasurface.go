@@ -63,7 +63,7 @@ func commitHash(ref string) bool {
 
 // checkPublish checks what the publish Job of the infrastructure DAG needs:
 // a credential, git-sync's repository over HTTPS at a branch, and a model
-// it can clone over HTTPS. Problems are placed where publish: job was
+// it can clone over HTTPS or SSH. Problems are placed where publish: job was
 // written, or at the credential that chose it.
 func checkPublish(env *model.Environment, add func(cue.Path, string, string, string)) {
 	dag := env.DataSurface.InfrastructureDAG
@@ -90,8 +90,10 @@ func checkPublish(env *model.Environment, add func(cue.Path, string, string, str
 		add(cue.ParsePath("airflow.dags.gitSync.ref"), fmt.Sprintf("the publish Job pushes to a branch, but git-sync's ref %s is a commit or a tag", gs.Ref),
 			"a branch name such as main with publish: job", manual)
 	}
-	if !strings.HasPrefix(env.DataSurface.Model.Repository, "https://") {
-		add(cue.ParsePath("datasurface.model.repository"), fmt.Sprintf("the publish Job clones the model over HTTPS, but the model repository is %s", env.DataSurface.Model.Repository),
-			"an https:// model repository with publish: job", manual)
+	// Over SSH the Job clones the model with its mounted key and known
+	// hosts, as DataSurface's own Jobs do (kube/pod.ModelGit).
+	if m := env.DataSurface.Model.Repository; !strings.HasPrefix(m, "https://") && !model.IsSSHURL(m) {
+		add(cue.ParsePath("datasurface.model.repository"), fmt.Sprintf("the publish Job clones the model over HTTPS or SSH, but the model repository is %s", m),
+			"an https:// or SSH (git@host:org/repo.git, ssh://) model repository with publish: job", manual)
 	}
 }

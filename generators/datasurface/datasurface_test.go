@@ -462,6 +462,33 @@ func TestPublishJob(t *testing.T) {
 		}
 	}
 
+	// A model over SSH: the Job clones it with the mounted key and known
+	// hosts, as DataSurface's own Jobs do, and gives git no model token.
+	ssh := *env
+	ssh.DataSurface.Model.Repository = "git@github.com:example/demo_bootstrap.git"
+	ssh.DataSurface.Model.KnownHosts = "github.com ssh-ed25519 AAAA\n"
+	found := false
+	for _, j := range byKind[*batchv1.Job](generate(t, &ssh)) {
+		if j.Labels["app.kubernetes.io/component"] != PublishComponent {
+			continue
+		}
+		found = true
+		c := j.Spec.Template.Spec.Containers[0]
+		var names []string
+		for _, v := range c.Env {
+			names = append(names, v.Name)
+		}
+		if !slices.Contains(names, "GIT_SSH_COMMAND") || slices.Contains(names, "MODEL_GIT_PASSWORD") {
+			t.Errorf("SSH model: env %v", names)
+		}
+		if !slices.ContainsFunc(c.VolumeMounts, func(m corev1.VolumeMount) bool { return m.Name == "model-git-ssh" }) {
+			t.Errorf("SSH model: mounts %+v", c.VolumeMounts)
+		}
+	}
+	if !found {
+		t.Error("SSH model: no publish Job")
+	}
+
 	env.DataSurface.InfrastructureDAG.Publish = model.PublishManual
 	for _, o := range generate(t, env) {
 		if l := o.GetLabels()["app.kubernetes.io/component"]; l == PublishComponent {
