@@ -122,11 +122,7 @@ ydp_secret() {
 
 # The namespace, as the overlay applies it (its namespace stage).
 if ! ydp_exists namespace demo1-staging; then
-<<<<<<< HEAD
-	printf '%s' '{"apiVersion":"v1","kind":"Namespace","metadata":{"labels":{"app.kubernetes.io/component":"namespace","app.kubernetes.io/instance":"onprem","app.kubernetes.io/managed-by":"ydpgen","app.kubernetes.io/name":"demo1-staging","app.kubernetes.io/part-of":"yellowdataplatform","pod-security.kubernetes.io/audit":"restricted","pod-security.kubernetes.io/enforce":"restricted","pod-security.kubernetes.io/warn":"restricted","ydpgen.dev/platform":"onprem","ydpgen.dev/stage":"namespace"},"name":"demo1-staging"},"spec":{}}' | kubectl create -f - >/dev/null
-=======
-	printf '%s' '{"apiVersion":"v1","kind":"Namespace","metadata":{"labels":{"app.kubernetes.io/component":"namespace","app.kubernetes.io/instance":"onprem","app.kubernetes.io/managed-by":"ydpgen","app.kubernetes.io/name":"demo1-staging","app.kubernetes.io/part-of":"yellowdataplatform","pod-security.kubernetes.io/audit":"restricted","pod-security.kubernetes.io/enforce":"baseline","pod-security.kubernetes.io/warn":"restricted","ydpgen.dev/stage":"namespace"},"name":"demo1-staging"},"spec":{}}' | kubectl create -f - >/dev/null
->>>>>>> 4623116 (goldens and CLI expectations after re-applying the issue-11 platform work onto main: infrastructure-dag stage and publish Job (no TTL), baseline Pod Security with restricted warnings, default ServiceAccount pull secrets, spec-driven egress, git cache clear, scheduler next to the database, pod mutation hook, README procedure)
+	printf '%s' '{"apiVersion":"v1","kind":"Namespace","metadata":{"labels":{"app.kubernetes.io/component":"namespace","app.kubernetes.io/instance":"onprem","app.kubernetes.io/managed-by":"ydpgen","app.kubernetes.io/name":"demo1-staging","app.kubernetes.io/part-of":"yellowdataplatform","pod-security.kubernetes.io/audit":"restricted","pod-security.kubernetes.io/enforce":"baseline","pod-security.kubernetes.io/warn":"restricted","ydpgen.dev/platform":"onprem","ydpgen.dev/stage":"namespace"},"name":"demo1-staging"},"spec":{}}' | kubectl create -f - >/dev/null
 fi
 
 # airflow-admin: typed once.
