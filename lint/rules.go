@@ -175,6 +175,28 @@ Fix: write the branch or tag as ref and the interval as period (60s).`,
 			check: func(*Input, *Report) {}, // enforced while loading the spec
 		},
 		{
+			ID: "YDP013", Name: "database-unreachable", Severity: diag.Error,
+			Summary: "a database the spec names is outside the NetworkPolicies' declared ranges or ports, or no rendered policy opens it",
+			Explanation: `With namespace.networkPolicy on, the namespace denies all egress and opens
+only what is listed. A database outside those openings is not refused: the
+connection hangs until it times out, in the scheduler, the migration Job and
+every DataSurface task, and nothing in the manifests looks wrong. An earlier
+ydpgen gave a metadata database on a non-default port a connection string
+with that port and a policy that opened only 5432.
+
+ydpgen opens every database the spec names at exactly its address and port.
+When the spec also declares the ranges and ports meant for databases
+(namespace.networkPolicy.databaseCIDRs, databasePorts), an address or port
+outside them is an error: either the address is wrong or the declaration
+is. The rule also reads the rendered NetworkPolicies back and reports a
+database none of them lets the pods reach on its port.
+
+Fix: correct the address or port, or add the range to databaseCIDRs and
+the port to databasePorts. Suppress with a reason only when the declared
+ranges are knowingly narrower than the platform needs.`,
+			check: checkDatabaseReach,
+		},
+		{
 			ID: "YDP014", Name: "names", Severity: diag.Error,
 			Summary: "Kubernetes names collide after normalisation, or a rendered name or label is one the API server refuses",
 			Explanation: `DataSurface turns credential and platform names into Kubernetes names

@@ -226,9 +226,9 @@ func networkPolicies(env *model.Environment) []*networkingv1.NetworkPolicy {
 // databaseEgress lets pods reach every database the spec names outside the
 // namespace: those named by DNS name, and the ports of
 // namespace.networkPolicy.databasePorts, within databaseCIDRs; those named
-// by IP address or range at exactly that address. The loader has refused
-// addresses outside databaseCIDRs and ports outside databasePorts, so no
-// named database is left out.
+// by IP address or range at exactly that address. So no named database is
+// left out; lint rule YDP013 reports those outside the declared
+// databaseCIDRs and databasePorts, and reads these rules back.
 func databaseEgress(env *model.Environment) []networkingv1.NetworkPolicyEgressRule {
 	np := env.Namespace.NetworkPolicy
 	ranged := slices.Clone(np.DatabasePorts)
