@@ -60,7 +60,11 @@ func TestDatabaseReach(t *testing.T) {
 		{"opened by a range and a port range", dbEnv("10.1.2.3", 1433, nil, nil),
 			[]objset.Object{denyAll, egressTo("db", block("10.0.0.0/8"), networkingv1.NetworkPolicyPort{Port: ptr.To(intstr.FromInt32(1400)), EndPort: ptr.To(int32(1500))})}, nil},
 		{"no egress policy: nothing blocks", dbEnv("10.1.2.3", 1433, nil, nil), nil, nil},
-		{"policies off", func() *model.Environment { e := dbEnv("10.1.2.3", 1433, []string{"10.9.0.0/16"}, nil); e.Namespace.NetworkPolicy.Enabled = false; return e }(),
+		{"policies off", func() *model.Environment {
+			e := dbEnv("10.1.2.3", 1433, []string{"10.9.0.0/16"}, nil)
+			e.Namespace.NetworkPolicy.Enabled = false
+			return e
+		}(),
 			[]objset.Object{denyAll}, nil},
 		{"rendered policy opens another port", dbEnv("10.1.2.3", 1433, nil, nil),
 			[]objset.Object{denyAll, egressTo("db", block("10.1.2.3/32"), tcp(5432))},
