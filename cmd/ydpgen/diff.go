@@ -9,6 +9,7 @@ import (
 
 	"github.com/ydpgen/ydpgen/diag"
 	"github.com/ydpgen/ydpgen/fsys"
+	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/render"
 	"github.com/ydpgen/ydpgen/review"
 )
@@ -57,6 +58,13 @@ be used.`,
 			if against != "" {
 				old, err = review.FromDir(fsys.OnDisk{}, displayPath(against))
 				old.Label = displayPath(against)
+				// A directory without a manifest is almost always the wrong
+				// directory (the repository root, a typo): comparing with it
+				// would show every object as added, which reads as a plan.
+				if err == nil && old.Note != "" {
+					return filesErrorf("--against %s holds no %s: expected a tree written by ydpgen render (run ydpgen render %s -o %s first, or name the tree's directory)",
+						displayPath(against), overlays.ManifestPath, displayPath(args[0]), displayPath(against))
+				}
 			} else {
 				old, err = review.FromRevision(treePath, againstRef)
 			}
