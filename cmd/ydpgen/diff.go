@@ -15,7 +15,7 @@ import (
 )
 
 func newDiffCommand(a *app) *cobra.Command {
-	var against, againstRef, treePath, format string
+	var against, againstRef, treePath, format, exitCode string
 	cmd := &cobra.Command{
 		Use:   "diff SPEC (--against DIR | --against-ref REV [--path DIR])",
 		Short: "Show what a render would change, object by object",
@@ -30,7 +30,10 @@ explains each. Only files in the tree's .ydpgen/manifest.json count.
 
 Exit codes: 0 nothing differs, 1 something differs, 2 usage error,
 3 internal error, 4 a directory, revision or the git binary that cannot
-be used.`,
+be used. --exit-code says what exit 1 means: change (the default: any
+difference), risk (only a change with a risk flag, for CI that lets
+reviewed changes through but stops on what needs planning), or none
+(never; the report is still printed).`,
 		Example: `  ydpgen diff platform.yaml --against deploy/
   ydpgen diff platform.yaml --against-ref origin/main --path deploy --format markdown`,
 		Args: cobra.ExactArgs(1),
@@ -43,6 +46,9 @@ be used.`,
 			}
 			if err := checkFormat(a, format); err != nil {
 				return err
+			}
+			if exitCode != "change" && exitCode != "risk" && exitCode != "none" {
+				return usagef("--exit-code must be change, risk or none, not %q", exitCode)
 			}
 			var old review.Side
 			var err error
@@ -75,12 +81,23 @@ be used.`,
 			if err != nil {
 				return err
 			}
-			return a.printReport(rep, findings, format)
+			err = a.printReport(rep, findings, format)
+			var fe findingsError
+			if errors.As(err, &fe) {
+				switch {
+				case exitCode == "none":
+					return nil
+				case exitCode == "risk" && len(rep.Flags()) == 0:
+					return nil
+				}
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&against, "against", "", "compare with the rendered tree in this directory")
 	cmd.Flags().StringVar(&againstRef, "against-ref", "", "compare with the rendered tree committed at this git revision")
 	cmd.Flags().StringVar(&treePath, "path", "deploy", "with --against-ref: the tree's directory, in the working tree of the repository")
+	cmd.Flags().StringVar(&exitCode, "exit-code", "change", "when to exit 1: change (anything differs), risk (a risk flag is raised) or none")
 	cmd.Flags().StringVar(&format, "format", "text", "text, or markdown for a pull-request comment")
 	return cmd
 }
