@@ -100,10 +100,16 @@ func (r *Report) Text(w io.Writer) error {
 	return err
 }
 
-// Markdown writes the report as a pull-request comment: the summary and
-// the risk flags in view, each environment's changes folded.
+// Marker is the first line of the Markdown report: an HTML comment a code
+// host does not show, by which CI finds the comment it posted before and
+// edits it instead of adding another (docs/ci).
+const Marker = "<!-- ydpgen-diff -->"
+
+// Markdown writes the report as a pull-request comment: the marker, the
+// summary and the risk flags in view, each environment's changes folded.
 func (r *Report) Markdown(w io.Writer) error {
 	var b strings.Builder
+	b.WriteString(Marker + "\n")
 	b.WriteString("### ydpgen diff\n\n")
 	fmt.Fprintf(&b, "%s → %s", markdown.Code(r.Old), markdown.Code(r.New))
 	if r.OldNote != "" {
