@@ -364,6 +364,13 @@ func diffFile(p string, a, b []byte, ina, inb bool) FileChange {
 		fc.Note = "binary file"
 		return fc
 	}
+	if path.Ext(p) == ".svg" {
+		// A chart says nothing as lines of XML: summarise what it shows.
+		if note, ok := capacityNote(a, b); ok {
+			fc.Note = note
+			return fc
+		}
+	}
 	fc.Flags = chartFlags(valuesChart(a), valuesChart(b))
 	if !isYAMLName(p) {
 		fc.Lines = lineDiff(string(a), string(b), true)
