@@ -108,7 +108,7 @@ func diffObjects(old, new []object) []ObjectChange {
 			continue
 		}
 		c := change(Changed, o, n)
-		c.Flags = changeFlags(o, n, c.Fields)
+		c.Flags = append(changeFlags(o, n, c.Fields), remoteKeyFlags(old, n)...)
 		out = append(out, c)
 	}
 
@@ -116,7 +116,7 @@ func diffObjects(old, new []object) []ObjectChange {
 	for _, p := range pairs {
 		c := change(Changed, p.old, p.new)
 		c.WasNamespace, c.WasName = p.old.namespace, p.old.name
-		c.Flags = p.flags
+		c.Flags = append(p.flags, remoteKeyFlags(old, p.new)...)
 		out = append(out, c)
 	}
 	for _, o := range removed {
@@ -125,9 +125,12 @@ func diffObjects(old, new []object) []ObjectChange {
 		out = append(out, c)
 	}
 	for _, n := range added {
-		out = append(out, change(Added, object{}, n))
+		c := change(Added, object{}, n)
+		c.Flags = remoteKeyFlags(old, n)
+		out = append(out, c)
 	}
 	sortChanges(out)
+	foldNamespaceMoves(out)
 	return out
 }
 
