@@ -80,19 +80,13 @@ func (r *Report) Text(w io.Writer) error {
 		fmt.Fprintf(&b, "(%s: %s)\n", r.Old, r.OldNote)
 	}
 	b.WriteString(r.Summary() + "\n")
-	for _, e := range r.Environments {
-		body := envBody(e)
+	for _, sec := range r.sections() {
+		body := sec.body()
 		if len(body) == 0 {
 			continue
 		}
-		b.WriteString("\n" + e.Name + "\n")
+		b.WriteString("\n" + sec.title() + "\n")
 		for _, l := range body {
-			b.WriteString(l + "\n")
-		}
-	}
-	if len(r.Files) > 0 {
-		b.WriteString("\nfiles outside the overlays\n")
-		for _, l := range filesBody(r.Files, 1) {
 			b.WriteString(l + "\n")
 		}
 	}
@@ -116,18 +110,30 @@ func (r *Report) Markdown(w io.Writer) error {
 		fmt.Fprintf(&b, " (%s)", markdown.Text(r.OldNote))
 	}
 	b.WriteString("\n\n**" + markdown.Text(r.Summary()) + "**\n")
-	if flags := r.Flags(); len(flags) > 0 {
+	sections := r.sections()
+	var flags []string
+	for _, sec := range sections {
+		for _, it := range sec.items {
+			for i, f := range it.flags {
+				where := it.subject
+				if i < len(it.subjects) {
+					where = it.subjects[i]
+				}
+				if !sec.outside {
+					where = strings.Join(sec.envs, ", ") + " " + where
+				}
+				line := fmt.Sprintf("- %s %s: %s", markdown.Code(f.ID), markdown.Text(where), markdown.Text(f.Why))
+				if f.Detail != "" {
+					line += " (" + markdown.Text(f.Detail) + ")"
+				}
+				flags = append(flags, line)
+			}
+		}
+	}
+	if len(flags) > 0 {
 		fmt.Fprintf(&b, "\n:warning: **%s**\n\n", plural(len(flags), "risk flag"))
-		for _, f := range flags {
-			where := f.Subject
-			if f.Env != "" {
-				where = f.Env + " " + where
-			}
-			line := fmt.Sprintf("- %s %s: %s", markdown.Code(f.ID), markdown.Text(where), markdown.Text(f.Why))
-			if f.Detail != "" {
-				line += " (" + markdown.Text(f.Detail) + ")"
-			}
-			b.WriteString(line + "\n")
+		for _, l := range flags {
+			b.WriteString(l + "\n")
 		}
 	}
 	section := func(title string, body []string) {
@@ -138,13 +144,10 @@ func (r *Report) Markdown(w io.Writer) error {
 		}
 		b.WriteString(fence + "\n\n</details>\n")
 	}
-	for _, e := range r.Environments {
-		if body := envBody(e); len(body) > 0 {
-			section(e.Name+": "+counts(e.Objects, e.Files, len(e.Errors)), body)
+	for _, sec := range sections {
+		if body := sec.body(); len(body) > 0 {
+			section(sec.title()+": "+sec.counts(), body)
 		}
-	}
-	if len(r.Files) > 0 {
-		section("files outside the overlays: "+counts(nil, r.Files, 0), filesBody(r.Files, 1))
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -155,46 +158,6 @@ func (r *Report) Markdown(w io.Writer) error {
 // pad gives the indentation after the marker for a nesting depth: text at
 // depth d starts at column 2d.
 func pad(depth int) string { return strings.Repeat(" ", 2*depth-1) }
-
-func envBody(e EnvChange) []string {
-	var out []string
-	for _, err := range e.Errors {
-		out = append(out, "!"+pad(1)+"overlay "+e.Name+" does not build: "+oneLine(err))
-	}
-	kind := ""
-	for _, c := range e.Objects {
-		if c.Kind != kind {
-			kind = c.Kind
-			out = append(out, " "+pad(1)+kind)
-		}
-		out = append(out, objectLines(c, 2, false)...)
-	}
-	if len(e.Files) > 0 {
-		out = append(out, " "+pad(1)+"files")
-		out = append(out, filesBody(e.Files, 2)...)
-	}
-	return out
-}
-
-func filesBody(fs []FileChange, depth int) []string {
-	var out []string
-	for _, f := range fs {
-		head := marker(f.Op) + pad(depth) + f.Path
-		if f.Note != "" {
-			head += " (" + f.Note + ")"
-		}
-		out = append(out, head)
-		for _, fl := range f.Flags {
-			out = append(out, flagLine(fl, depth+1))
-		}
-		out = append(out, fieldLines(f.Fields, depth+1)...)
-		for _, c := range f.Objects {
-			out = append(out, objectLines(c, depth+1, true)...)
-		}
-		out = append(out, lineLines(f.Lines, depth+1)...)
-	}
-	return out
-}
 
 // objectLines describes one object; inside a file, where objects of
 // several kinds mix, the kind leads its name.
