@@ -28,17 +28,17 @@ type section struct {
 
 // item is one object, a part of one file, or an overlay error, as printed.
 type item struct {
-	order   int // position in its environment's report
-	file    bool
-	path    string
-	part    int
-	kind    string
-	op      Op
-	flags   []Flag
+	order int // position in its environment's report
+	file  bool
+	path  string
+	part  int
+	kind  string
+	op    Op
+	flags []Flag
 	// subjects names what each flag is about, for the list of flags.
 	subjects []string
 	subject  string
-	lines   []string
+	lines    []string
 	// key is what must be equal for the item to be shared; glines and
 	// gsubject are how a shared item is printed.
 	key      string
