@@ -99,17 +99,32 @@ func (r *Report) Text(w io.Writer) error {
 // edits it instead of adding another (docs/ci).
 const Marker = "<!-- ydpgen-diff -->"
 
+// MarkdownBudget is the most bytes Markdown writes. GitHub refuses a
+// comment of more than 65536 characters (a byte is at most one character)
+// and GitLab's notes allow more; the rest is margin for what CI adds.
+const MarkdownBudget = 60000
+
 // Markdown writes the report as a pull-request comment: the marker, the
-// summary and the risk flags in view, each environment's changes folded.
+// summary and the risk flags in view, each section's changes folded in a
+// <details> block. It stays within MarkdownBudget.
 func (r *Report) Markdown(w io.Writer) error {
-	var b strings.Builder
-	b.WriteString(Marker + "\n")
-	b.WriteString("### ydpgen diff\n\n")
-	fmt.Fprintf(&b, "%s → %s", markdown.Code(r.Old), markdown.Code(r.New))
+	_, err := io.WriteString(w, r.markdown(MarkdownBudget))
+	return err
+}
+
+// markdown lays the comment out within budget bytes. When the whole does
+// not fit, sections are shortened whole, the largest first: first to the
+// names of what changed, then to their counts; then the list of flags is
+// shortened. A <details> block or a code fence is never cut.
+func (r *Report) markdown(budget int) string {
+	var head strings.Builder
+	head.WriteString(Marker + "\n")
+	head.WriteString("### ydpgen diff\n\n")
+	fmt.Fprintf(&head, "%s → %s", markdown.Code(r.Old), markdown.Code(r.New))
 	if r.OldNote != "" {
-		fmt.Fprintf(&b, " (%s)", markdown.Text(r.OldNote))
+		fmt.Fprintf(&head, " (%s)", markdown.Text(r.OldNote))
 	}
-	b.WriteString("\n\n**" + markdown.Text(r.Summary()) + "**\n")
+	head.WriteString("\n\n**" + markdown.Text(r.Summary()) + "**\n")
 	sections := r.sections()
 	var flags []string
 	for _, sec := range sections {
@@ -130,27 +145,112 @@ func (r *Report) Markdown(w io.Writer) error {
 			}
 		}
 	}
-	if len(flags) > 0 {
+	flagList := func(n int) string {
+		if len(flags) == 0 {
+			return ""
+		}
+		var b strings.Builder
 		fmt.Fprintf(&b, "\n:warning: **%s**\n\n", plural(len(flags), "risk flag"))
-		for _, l := range flags {
+		for _, l := range flags[:n] {
 			b.WriteString(l + "\n")
 		}
-	}
-	section := func(title string, body []string) {
-		fence := markdown.Fence(body)
-		fmt.Fprintf(&b, "\n<details><summary>%s</summary>\n\n%sdiff\n", html.EscapeString(title), fence)
-		for _, l := range body {
-			b.WriteString(l + "\n")
+		if n < len(flags) {
+			fmt.Fprintf(&b, "- ... and %d more: `ydpgen diff` lists them all\n", len(flags)-n)
 		}
-		b.WriteString(fence + "\n\n</details>\n")
+		return b.String()
 	}
+	details := func(title string, body []string, note string) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "\n<details><summary>%s</summary>\n\n", html.EscapeString(title))
+		if note != "" {
+			b.WriteString(markdown.Text(note) + "\n\n")
+		}
+		if len(body) > 0 {
+			fence := markdown.Fence(body)
+			b.WriteString(fence + "diff\n")
+			for _, l := range body {
+				b.WriteString(l + "\n")
+			}
+			b.WriteString(fence + "\n\n")
+		}
+		b.WriteString("</details>\n")
+		return b.String()
+	}
+	// Each section at three levels of detail: everything, the names of
+	// what changed, the counts alone.
+	type block struct{ full, names, counts string }
+	var blocks []block
 	for _, sec := range sections {
-		if body := sec.body(); len(body) > 0 {
-			section(sec.title()+": "+sec.counts(), body)
+		body := sec.body()
+		if len(body) == 0 {
+			continue
+		}
+		title := sec.title() + ": " + sec.counts()
+		blocks = append(blocks, block{
+			full:   details(title, body, ""),
+			names:  details(title, sec.heads(), "Shortened to fit a comment: the names of what changed; ydpgen diff shows the fields."),
+			counts: details(title, nil, "Left out to fit a comment: ydpgen diff shows it."),
+		})
+	}
+	level := make([]int, len(blocks))
+	text := func(i int) string {
+		return [...]string{blocks[i].full, blocks[i].names, blocks[i].counts}[level[i]]
+	}
+	nFlags := len(flags)
+	const folded = "\n_Shortened to fit a comment; `ydpgen diff` shows everything._\n"
+	render := func() string {
+		var b strings.Builder
+		b.WriteString(head.String())
+		b.WriteString(flagList(nFlags))
+		shortened := nFlags < len(flags)
+		for i := range blocks {
+			shortened = shortened || level[i] > 0
+		}
+		if shortened {
+			b.WriteString(folded)
+		}
+		for i := range blocks {
+			b.WriteString(text(i))
+		}
+		return b.String()
+	}
+	size := func() int {
+		n := len(head.String()) + len(flagList(nFlags)) + len(folded)
+		for i := range blocks {
+			n += len(text(i))
+		}
+		return n
+	}
+	for lvl := 1; lvl <= 2 && size() > budget; lvl++ {
+		for size() > budget {
+			// The largest section that is not yet at this level.
+			best := -1
+			for i := range blocks {
+				if level[i] < lvl && (best < 0 || len(text(i)) > len(text(best))) {
+					best = i
+				}
+			}
+			if best < 0 {
+				break
+			}
+			level[best] = lvl
 		}
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	for nFlags > 0 && size() > budget {
+		nFlags--
+	}
+	// Give the room left back, in report order: more detail where it fits.
+	for lvl := 1; lvl >= 0; lvl-- {
+		for i := range blocks {
+			if level[i] == lvl+1 {
+				level[i] = lvl
+				if size() > budget {
+					level[i] = lvl + 1
+				}
+			}
+		}
+	}
+	return render()
 }
 
 // Lines of a body start with a marker column ("+", "-", "~", "!" or a

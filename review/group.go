@@ -329,3 +329,21 @@ func (s section) counts() string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// heads prints a section's items by their first line only: what changed,
+// not how.
+func (s section) heads() []string {
+	short := s
+	short.items = nil
+	for _, it := range s.items {
+		it.lines = it.lines[:1]
+		short.items = append(short.items, it)
+	}
+	var out []string
+	for _, l := range short.body() {
+		if len(out) == 0 || out[len(out)-1] != l {
+			out = append(out, l)
+		}
+	}
+	return out
+}
