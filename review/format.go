@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/ydpgen/ydpgen/internal/markdown"
@@ -73,9 +74,51 @@ func plural(n int, word string) string {
 }
 
 // Text writes the report for a terminal.
-func (r *Report) Text(w io.Writer) error {
+func (r *Report) Text(w io.Writer) error { return r.TextColor(w, false) }
+
+// ANSI colours of a terminal: what is added green, removed red, changed
+// yellow, risk flags bold red, hunk headers cyan, headings bold.
+const (
+	colorAdded   = "\x1b[32m"
+	colorRemoved = "\x1b[31m"
+	colorChanged = "\x1b[33m"
+	colorFlag    = "\x1b[1;31m"
+	colorHunk    = "\x1b[36m"
+	colorHeading = "\x1b[1m"
+	colorReset   = "\x1b[0m"
+)
+
+// paint colours one line of a body by its marker column.
+func paint(l string) string {
+	c := ""
+	switch {
+	case strings.HasPrefix(l, "+"):
+		c = colorAdded
+	case strings.HasPrefix(l, "-"):
+		c = colorRemoved
+	case strings.HasPrefix(l, "~"):
+		c = colorChanged
+	case strings.HasPrefix(l, "!"):
+		c = colorFlag
+	case strings.HasPrefix(strings.TrimSpace(l), "@@ "):
+		c = colorHunk
+	}
+	if c == "" {
+		return l
+	}
+	return c + l + colorReset
+}
+
+// TextColor writes the report for a terminal, coloured when color is true.
+func (r *Report) TextColor(w io.Writer, color bool) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "ydpgen diff: %s -> %s\n", r.Old, r.New)
+	heading := func(s string) string {
+		if color {
+			return colorHeading + s + colorReset
+		}
+		return s
+	}
+	fmt.Fprintf(&b, "%s\n", heading("ydpgen diff: "+r.Old+" -> "+r.New))
 	if r.OldNote != "" {
 		fmt.Fprintf(&b, "(%s: %s)\n", r.Old, r.OldNote)
 	}
@@ -85,13 +128,42 @@ func (r *Report) Text(w io.Writer) error {
 		if len(body) == 0 {
 			continue
 		}
-		b.WriteString("\n" + sec.title() + "\n")
+		b.WriteString("\n" + heading(sec.title()) + "\n")
 		for _, l := range body {
+			if color {
+				l = paint(l)
+			}
 			b.WriteString(l + "\n")
 		}
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Only limits the report to the named environments; the files outside
+// the overlays (GitOps wiring, the tree's README) stay, since they serve
+// every environment. A name that neither side has is an error that lists
+// the environments there are.
+func (r *Report) Only(names []string) error {
+	if len(names) == 0 {
+		return nil
+	}
+	var all []string
+	for _, e := range r.Environments {
+		all = append(all, e.Name)
+	}
+	for _, n := range names {
+		if !slices.Contains(all, n) {
+			return fmt.Errorf("--env %s: no such environment on either side; environments: %s", n, strings.Join(all, ", "))
+		}
+	}
+	r.Environments = slices.DeleteFunc(r.Environments, func(e EnvChange) bool { return !slices.Contains(names, e.Name) })
+	differs := len(r.Files) > 0
+	for _, e := range r.Environments {
+		differs = differs || e.Op != "" || len(e.Objects) > 0 || len(e.Files) > 0 || len(e.Errors) > 0
+	}
+	r.Differs = r.Differs && differs
+	return nil
 }
 
 // Marker is the first line of the Markdown report: an HTML comment a code
