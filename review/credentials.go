@@ -54,8 +54,10 @@ func remoteKeys(o object) []remoteKey {
 }
 
 // remoteKeyFlags flags each remote key a new side's ExternalSecret reads
-// that no ExternalSecret of the old side read.
-func remoteKeyFlags(old []object, n object) []Flag {
+// that no ExternalSecret of the old side read, once: flagged holds the keys
+// flagged on other objects already (the Secrets an operator builds from
+// another's key read the same key).
+func remoteKeyFlags(old []object, n object, flagged map[remoteKey]bool) []Flag {
 	known := map[remoteKey]bool{}
 	for _, o := range old {
 		for _, k := range remoteKeys(o) {
@@ -64,7 +66,8 @@ func remoteKeyFlags(old []object, n object) []Flag {
 	}
 	var flags []Flag
 	for _, k := range remoteKeys(n) {
-		if !known[k] {
+		if !known[k] && !flagged[k] {
+			flagged[k] = true
 			flags = append(flags, flag(CredentialNew, fmt.Sprintf("remote key %s must exist in %s before this merges", k.key, k.store)))
 		}
 	}

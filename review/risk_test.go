@@ -237,6 +237,7 @@ func TestRiskFlags(t *testing.T) {
 		{"external secret renamed, same key", externalSecret, edit(t, externalSecret, "name: git}", "name: git-token}"), nil},
 		{"external secret refreshes more often", externalSecret, edit(t, externalSecret, "1h", "10m"), nil},
 		{"external secret from a generator", deploy, deploy + "---\n" + generatedSecret, nil},
+		{"two external secrets read one new key: one flag", deploy, deploy + "---\n" + externalSecret + "---\n" + strings.Replace(externalSecret, "name: git}", "name: git-url}", 1), []string{CredentialNew}},
 		{"namespace deleted", namespace + "---\n" + deploy, deploy, []string{NamespaceDeleted}},
 		{"namespace added", deploy, namespace + "---\n" + deploy, nil},
 
