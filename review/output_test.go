@@ -50,3 +50,42 @@ func TestTextColor(t *testing.T) {
 		t.Errorf("coloured text differs beyond colour:\n%s\n%s", stripped, plain.String())
 	}
 }
+
+// TestGroupedSections: a change that reads the same is printed once under
+// all its environments; one that differs stays under each.
+func TestGroupedSections(t *testing.T) {
+	image := func(ns, to string) ObjectChange {
+		return ObjectChange{Op: Changed, Group: "apps", Kind: "Deployment", Namespace: ns, Name: "mcp",
+			Fields: []FieldChange{{Op: Changed, Path: "spec.replicas", Old: "1", New: to}}}
+	}
+	job := func(ns, from, to string) ObjectChange {
+		return ObjectChange{Op: Changed, Group: "batch", Kind: "Job", Namespace: ns, Name: "init-" + to, WasNamespace: ns, WasName: "init-" + from,
+			Fields: []FieldChange{{Op: Changed, Path: "metadata.name", Old: "init-" + from, New: "init-" + to}, {Op: Changed, Path: "spec.x", Old: "a", New: "b"}}}
+	}
+	r := &Report{Old: "a", New: "b", Differs: true, Environments: []EnvChange{
+		{Name: "dev", Objects: []ObjectChange{image("ds-dev", "2"), job("ds-dev", "a1b2c3d4", "e5f6g7h8")}},
+		{Name: "prod", Objects: []ObjectChange{image("ds", "3"), job("ds", "k1l2m3n4", "p5q6r7s8")}},
+		{Name: "staging", Objects: []ObjectChange{image("ds-staging", "2"), job("ds-staging", "t1u2v3w4", "x5y6z7a8")}},
+	}}
+	want := `ydpgen diff: a -> b
+dev: 2 changed; prod: 2 changed; staging: 2 changed
+
+dev, prod, staging (namespaces ds-dev, ds, ds-staging)
+  Job
+~   init-<hash> (new hash suffix)
+~     spec.x: a -> b
+
+dev, staging (namespaces ds-dev, ds-staging)
+  Deployment
+~   mcp
+~     spec.replicas: 1 -> 2
+
+prod
+  Deployment
+~   ds/mcp
+~     spec.replicas: 1 -> 3
+`
+	if got := textOf(t, r); got != want {
+		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
