@@ -352,6 +352,9 @@ func coveredFiles(t *overlays.Tree, env string) map[string]bool {
 // diffFile compares one file of the two sides.
 func diffFile(p string, a, b []byte, ina, inb bool) FileChange {
 	fc := FileChange{Path: p, Op: Changed}
+	if path.Base(p) == "SECRETS.md" && inb {
+		fc.Flags = manualSecretFlags(a, b)
+	}
 	switch {
 	case !ina:
 		fc.Op = Added
@@ -364,7 +367,14 @@ func diffFile(p string, a, b []byte, ina, inb bool) FileChange {
 		fc.Note = "binary file"
 		return fc
 	}
-	fc.Flags = chartFlags(valuesChart(a), valuesChart(b))
+	if path.Ext(p) == ".svg" {
+		// A chart says nothing as lines of XML: summarise what it shows.
+		if note, ok := capacityNote(a, b); ok {
+			fc.Note = note
+			return fc
+		}
+	}
+	fc.Flags = append(fc.Flags, chartFlags(valuesChart(a), valuesChart(b))...)
 	if !isYAMLName(p) {
 		fc.Lines = lineDiff(string(a), string(b), true)
 		return fc
@@ -390,6 +400,7 @@ func diffFile(p string, a, b []byte, ina, inb bool) FileChange {
 		fc.Fields = fieldDiff(da[0], db[0], false)
 		if len(valuesChart(a)) > 0 {
 			fc.Flags = append(fc.Flags, valuesClaimFlags(da[0], db[0])...)
+			fc.Flags = append(fc.Flags, valuesClaimChanges(fc.Fields)...)
 		}
 	default:
 		for i := range max(len(da), len(db)) {

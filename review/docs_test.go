@@ -2,6 +2,7 @@ package review
 
 import (
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -51,7 +52,7 @@ func TestCIExamples(t *testing.T) {
 		return b
 	}
 	wantCommands := func(file, script string) {
-		for _, w := range []string{"ydpgen render --check", "ydpgen diff", "--against-ref", "--format markdown", "go install"} {
+		for _, w := range []string{"ydpgen render --check", "ydpgen diff", "--against-ref", "--format markdown", "go install github.com/ydpgen/ydpgen/cmd/ydpgen@v0.1.0", "'" + Marker + "'"} {
 			if !strings.Contains(script, w) {
 				t.Errorf("%s does not run %q", file, w)
 			}
@@ -72,11 +73,17 @@ func TestCIExamples(t *testing.T) {
 				t.Errorf("docs/ci/github-actions.yml: step %q needs exactly one of uses and run", s.Name)
 			}
 			script.WriteString(s.Run + "\n")
+			bashSyntax(t, "docs/ci/github-actions.yml step "+s.Name, s.Run)
 		}
 	}
 	wantCommands("docs/ci/github-actions.yml", script.String())
-	if !strings.Contains(script.String(), "gh pr comment") {
-		t.Error("docs/ci/github-actions.yml does not comment")
+	for _, w := range []string{"gh pr comment", "--method PATCH"} {
+		if !strings.Contains(script.String(), w) {
+			t.Errorf("docs/ci/github-actions.yml does not run %q", w)
+		}
+	}
+	if strings.Contains(script.String(), "--edit-last") {
+		t.Error("docs/ci/github-actions.yml edits the last comment of any bot, not its own by the marker")
 	}
 
 	var gl gitlab
@@ -87,8 +94,11 @@ func TestCIExamples(t *testing.T) {
 		t.Errorf("docs/ci/gitlab-ci.yml: job %+v", gl.Job)
 	}
 	wantCommands("docs/ci/gitlab-ci.yml", strings.Join(gl.Job.Script, "\n"))
-	if !strings.Contains(strings.Join(gl.Job.Script, "\n"), "/notes") {
-		t.Error("docs/ci/gitlab-ci.yml does not post a note")
+	bashSyntax(t, "docs/ci/gitlab-ci.yml", strings.Join(gl.Job.Script, "\n"))
+	for _, w := range []string{"/notes", "--request PUT", "--request POST"} {
+		if !strings.Contains(strings.Join(gl.Job.Script, "\n"), w) {
+			t.Errorf("docs/ci/gitlab-ci.yml does not run %q", w)
+		}
 	}
 }
 
@@ -102,5 +112,22 @@ func TestReviewDocs(t *testing.T) {
 		if !strings.Contains(string(b), "\n### "+r.ID+"\n") {
 			t.Errorf("docs/review.md has no section ### %s", r.ID)
 		}
+	}
+}
+
+// bashSyntax fails when script does not parse as a bash script (bash -n
+// reads it without running anything).
+func bashSyntax(t *testing.T, what, script string) {
+	t.Helper()
+	if script == "" {
+		return
+	}
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("bash is not installed")
+	}
+	cmd := exec.Command("bash", "-n")
+	cmd.Stdin = strings.NewReader(script)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("%s is not a valid bash script: %v\n%s", what, err, out)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"html"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/ydpgen/ydpgen/internal/markdown"
@@ -73,26 +74,65 @@ func plural(n int, word string) string {
 }
 
 // Text writes the report for a terminal.
-func (r *Report) Text(w io.Writer) error {
+func (r *Report) Text(w io.Writer) error { return r.TextColor(w, false) }
+
+// ANSI colours of a terminal: what is added green, removed red, changed
+// yellow, risk flags bold red, hunk headers cyan, headings bold.
+const (
+	colorAdded   = "\x1b[32m"
+	colorRemoved = "\x1b[31m"
+	colorChanged = "\x1b[33m"
+	colorFlag    = "\x1b[1;31m"
+	colorHunk    = "\x1b[36m"
+	colorHeading = "\x1b[1m"
+	colorReset   = "\x1b[0m"
+)
+
+// paint colours one line of a body by its marker column.
+func paint(l string) string {
+	c := ""
+	switch {
+	case strings.HasPrefix(l, "+"):
+		c = colorAdded
+	case strings.HasPrefix(l, "-"):
+		c = colorRemoved
+	case strings.HasPrefix(l, "~"):
+		c = colorChanged
+	case strings.HasPrefix(l, "!"):
+		c = colorFlag
+	case strings.HasPrefix(strings.TrimSpace(l), "@@ "):
+		c = colorHunk
+	}
+	if c == "" {
+		return l
+	}
+	return c + l + colorReset
+}
+
+// TextColor writes the report for a terminal, coloured when color is true.
+func (r *Report) TextColor(w io.Writer, color bool) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "ydpgen diff: %s -> %s\n", r.Old, r.New)
+	heading := func(s string) string {
+		if color {
+			return colorHeading + s + colorReset
+		}
+		return s
+	}
+	fmt.Fprintf(&b, "%s\n", heading("ydpgen diff: "+r.Old+" -> "+r.New))
 	if r.OldNote != "" {
 		fmt.Fprintf(&b, "(%s: %s)\n", r.Old, r.OldNote)
 	}
 	b.WriteString(r.Summary() + "\n")
-	for _, e := range r.Environments {
-		body := envBody(e)
+	for _, sec := range r.sections() {
+		body := sec.body()
 		if len(body) == 0 {
 			continue
 		}
-		b.WriteString("\n" + e.Name + "\n")
+		b.WriteString("\n" + heading(sec.title()) + "\n")
 		for _, l := range body {
-			b.WriteString(l + "\n")
-		}
-	}
-	if len(r.Files) > 0 {
-		b.WriteString("\nfiles outside the overlays\n")
-		for _, l := range filesBody(r.Files, 1) {
+			if color {
+				l = paint(l)
+			}
 			b.WriteString(l + "\n")
 		}
 	}
@@ -100,48 +140,189 @@ func (r *Report) Text(w io.Writer) error {
 	return err
 }
 
-// Markdown writes the report as a pull-request comment: the summary and
-// the risk flags in view, each environment's changes folded.
-func (r *Report) Markdown(w io.Writer) error {
-	var b strings.Builder
-	b.WriteString("### ydpgen diff\n\n")
-	fmt.Fprintf(&b, "%s → %s", markdown.Code(r.Old), markdown.Code(r.New))
-	if r.OldNote != "" {
-		fmt.Fprintf(&b, " (%s)", markdown.Text(r.OldNote))
+// Only limits the report to the named environments; the files outside
+// the overlays (GitOps wiring, the tree's README) stay, since they serve
+// every environment. A name that neither side has is an error that lists
+// the environments there are.
+func (r *Report) Only(names []string) error {
+	if len(names) == 0 {
+		return nil
 	}
-	b.WriteString("\n\n**" + markdown.Text(r.Summary()) + "**\n")
-	if flags := r.Flags(); len(flags) > 0 {
-		fmt.Fprintf(&b, "\n:warning: **%s**\n\n", plural(len(flags), "risk flag"))
-		for _, f := range flags {
-			where := f.Subject
-			if f.Env != "" {
-				where = f.Env + " " + where
-			}
-			line := fmt.Sprintf("- %s %s: %s", markdown.Code(f.ID), markdown.Text(where), markdown.Text(f.Why))
-			if f.Detail != "" {
-				line += " (" + markdown.Text(f.Detail) + ")"
-			}
-			b.WriteString(line + "\n")
+	var all []string
+	for _, e := range r.Environments {
+		all = append(all, e.Name)
+	}
+	for _, n := range names {
+		if !slices.Contains(all, n) {
+			return fmt.Errorf("--env %s: no such environment on either side; environments: %s", n, strings.Join(all, ", "))
 		}
 	}
-	section := func(title string, body []string) {
-		fence := markdown.Fence(body)
-		fmt.Fprintf(&b, "\n<details><summary>%s</summary>\n\n%sdiff\n", html.EscapeString(title), fence)
-		for _, l := range body {
+	r.Environments = slices.DeleteFunc(r.Environments, func(e EnvChange) bool { return !slices.Contains(names, e.Name) })
+	differs := len(r.Files) > 0
+	for _, e := range r.Environments {
+		differs = differs || e.Op != "" || len(e.Objects) > 0 || len(e.Files) > 0 || len(e.Errors) > 0
+	}
+	r.Differs = r.Differs && differs
+	return nil
+}
+
+// Marker is the first line of the Markdown report: an HTML comment a code
+// host does not show, by which CI finds the comment it posted before and
+// edits it instead of adding another (docs/ci).
+const Marker = "<!-- ydpgen-diff -->"
+
+// MarkdownBudget is the most bytes Markdown writes. GitHub refuses a
+// comment of more than 65536 characters (a byte is at most one character)
+// and GitLab's notes allow more; the rest is margin for what CI adds.
+const MarkdownBudget = 60000
+
+// Markdown writes the report as a pull-request comment: the marker, the
+// summary and the risk flags in view, each section's changes folded in a
+// <details> block. It stays within MarkdownBudget.
+func (r *Report) Markdown(w io.Writer) error {
+	_, err := io.WriteString(w, r.markdown(MarkdownBudget))
+	return err
+}
+
+// markdown lays the comment out within budget bytes. When the whole does
+// not fit, sections are shortened whole, the largest first: first to the
+// names of what changed, then to their counts; then the list of flags is
+// shortened. A <details> block or a code fence is never cut.
+func (r *Report) markdown(budget int) string {
+	var head strings.Builder
+	head.WriteString(Marker + "\n")
+	head.WriteString("### ydpgen diff\n\n")
+	fmt.Fprintf(&head, "%s → %s", markdown.Code(r.Old), markdown.Code(r.New))
+	if r.OldNote != "" {
+		fmt.Fprintf(&head, " (%s)", markdown.Text(r.OldNote))
+	}
+	head.WriteString("\n\n**" + markdown.Text(r.Summary()) + "**\n")
+	sections := r.sections()
+	var flags []string
+	for _, sec := range sections {
+		for _, it := range sec.items {
+			for i, f := range it.flags {
+				where := it.subject
+				if i < len(it.subjects) {
+					where = it.subjects[i]
+				}
+				if !sec.outside {
+					where = strings.Join(sec.envs, ", ") + " " + where
+				}
+				line := fmt.Sprintf("- %s %s: %s", markdown.Code(f.ID), markdown.Text(where), markdown.Text(f.Why))
+				if f.Detail != "" {
+					line += " (" + markdown.Text(f.Detail) + ")"
+				}
+				flags = append(flags, line)
+			}
+		}
+	}
+	flagList := func(n int) string {
+		if len(flags) == 0 {
+			return ""
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "\n:warning: **%s**\n\n", plural(len(flags), "risk flag"))
+		for _, l := range flags[:n] {
 			b.WriteString(l + "\n")
 		}
-		b.WriteString(fence + "\n\n</details>\n")
+		if n < len(flags) {
+			fmt.Fprintf(&b, "- ... and %d more: `ydpgen diff` lists them all\n", len(flags)-n)
+		}
+		return b.String()
 	}
-	for _, e := range r.Environments {
-		if body := envBody(e); len(body) > 0 {
-			section(e.Name+": "+counts(e.Objects, e.Files, len(e.Errors)), body)
+	details := func(title string, body []string, note string) string {
+		var b strings.Builder
+		fmt.Fprintf(&b, "\n<details><summary>%s</summary>\n\n", html.EscapeString(title))
+		if note != "" {
+			b.WriteString(markdown.Text(note) + "\n\n")
+		}
+		if len(body) > 0 {
+			fence := markdown.Fence(body)
+			b.WriteString(fence + "diff\n")
+			for _, l := range body {
+				b.WriteString(l + "\n")
+			}
+			b.WriteString(fence + "\n\n")
+		}
+		b.WriteString("</details>\n")
+		return b.String()
+	}
+	// Each section at three levels of detail: everything, the names of
+	// what changed, the counts alone.
+	type block struct{ full, names, counts string }
+	var blocks []block
+	for _, sec := range sections {
+		body := sec.body()
+		if len(body) == 0 {
+			continue
+		}
+		title := sec.title() + ": " + sec.counts()
+		blocks = append(blocks, block{
+			full:   details(title, body, ""),
+			names:  details(title, sec.heads(), "Shortened to fit a comment: the names of what changed; ydpgen diff shows the fields."),
+			counts: details(title, nil, "Left out to fit a comment: ydpgen diff shows it."),
+		})
+	}
+	level := make([]int, len(blocks))
+	text := func(i int) string {
+		return [...]string{blocks[i].full, blocks[i].names, blocks[i].counts}[level[i]]
+	}
+	nFlags := len(flags)
+	const folded = "\n_Shortened to fit a comment; `ydpgen diff` shows everything._\n"
+	render := func() string {
+		var b strings.Builder
+		b.WriteString(head.String())
+		b.WriteString(flagList(nFlags))
+		shortened := nFlags < len(flags)
+		for i := range blocks {
+			shortened = shortened || level[i] > 0
+		}
+		if shortened {
+			b.WriteString(folded)
+		}
+		for i := range blocks {
+			b.WriteString(text(i))
+		}
+		return b.String()
+	}
+	size := func() int {
+		n := len(head.String()) + len(flagList(nFlags)) + len(folded)
+		for i := range blocks {
+			n += len(text(i))
+		}
+		return n
+	}
+	for lvl := 1; lvl <= 2 && size() > budget; lvl++ {
+		for size() > budget {
+			// The largest section that is not yet at this level.
+			best := -1
+			for i := range blocks {
+				if level[i] < lvl && (best < 0 || len(text(i)) > len(text(best))) {
+					best = i
+				}
+			}
+			if best < 0 {
+				break
+			}
+			level[best] = lvl
 		}
 	}
-	if len(r.Files) > 0 {
-		section("files outside the overlays: "+counts(nil, r.Files, 0), filesBody(r.Files, 1))
+	for nFlags > 0 && size() > budget {
+		nFlags--
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
+	// Give the room left back, in report order: more detail where it fits.
+	for lvl := 1; lvl >= 0; lvl-- {
+		for i := range blocks {
+			if level[i] == lvl+1 {
+				level[i] = lvl
+				if size() > budget {
+					level[i] = lvl + 1
+				}
+			}
+		}
+	}
+	return render()
 }
 
 // Lines of a body start with a marker column ("+", "-", "~", "!" or a
@@ -149,46 +330,6 @@ func (r *Report) Markdown(w io.Writer) error {
 // pad gives the indentation after the marker for a nesting depth: text at
 // depth d starts at column 2d.
 func pad(depth int) string { return strings.Repeat(" ", 2*depth-1) }
-
-func envBody(e EnvChange) []string {
-	var out []string
-	for _, err := range e.Errors {
-		out = append(out, "!"+pad(1)+"overlay "+e.Name+" does not build: "+oneLine(err))
-	}
-	kind := ""
-	for _, c := range e.Objects {
-		if c.Kind != kind {
-			kind = c.Kind
-			out = append(out, " "+pad(1)+kind)
-		}
-		out = append(out, objectLines(c, 2, false)...)
-	}
-	if len(e.Files) > 0 {
-		out = append(out, " "+pad(1)+"files")
-		out = append(out, filesBody(e.Files, 2)...)
-	}
-	return out
-}
-
-func filesBody(fs []FileChange, depth int) []string {
-	var out []string
-	for _, f := range fs {
-		head := marker(f.Op) + pad(depth) + f.Path
-		if f.Note != "" {
-			head += " (" + f.Note + ")"
-		}
-		out = append(out, head)
-		for _, fl := range f.Flags {
-			out = append(out, flagLine(fl, depth+1))
-		}
-		out = append(out, fieldLines(f.Fields, depth+1)...)
-		for _, c := range f.Objects {
-			out = append(out, objectLines(c, depth+1, true)...)
-		}
-		out = append(out, lineLines(f.Lines, depth+1)...)
-	}
-	return out
-}
 
 // objectLines describes one object; inside a file, where objects of
 // several kinds mix, the kind leads its name.

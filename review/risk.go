@@ -36,6 +36,8 @@ const (
 	NamespaceDeleted      = "namespace-deleted"
 	ChartMajor            = "chart-major-version"
 	AirflowDowngrade      = "airflow-downgrade"
+	CredentialNew         = "credential-new"
+	PVCResize             = "pvc-resize"
 )
 
 // Rule is a risk flag as documented.
@@ -61,6 +63,8 @@ func Rules() []Rule {
 		{NamespaceDeleted, "deleting a Namespace deletes everything in it, claims and their data included"},
 		{ChartMajor, "a new major version of a chart may rename or remove values and need migration steps: read its upgrade notes"},
 		{AirflowDowngrade, "Airflow does not run on a metadata database that a newer version migrated: downgrade the database first"},
+		{CredentialNew, "a credential the environment did not read before (new, renamed or in a new namespace) must exist before the sync, or the pods that read it do not start"},
+		{PVCResize, "a claim grows only when its storage class allows volume expansion, and a StatefulSet's claim templates not at all: check the class before merging"},
 	}
 }
 
@@ -158,8 +162,12 @@ func pvcFlags(o, n object) []Flag {
 	if !reflect.DeepEqual(a, b) {
 		qa, erra := quantity(a)
 		qb, errb := quantity(b)
-		if erra != nil || errb != nil || qb.Cmp(qa) < 0 {
+		switch {
+		case erra != nil || errb != nil || qb.Cmp(qa) < 0:
 			flags = append(flags, flag(PVCImmutable, "storage request "+short(a, false)+" -> "+short(b, false)+": a claim can only grow"))
+		case qb.Cmp(qa) > 0:
+			class, _ := get(n.content, "spec", "storageClassName")
+			flags = append(flags, flag(PVCResize, "storage request "+short(a, false)+" -> "+short(b, false)+" in storage class "+short(class, false)))
 		}
 	}
 	return flags
@@ -404,4 +412,70 @@ func valuesClaimFlags(old, new any) []Flag {
 		}
 	}
 	return flags
+}
+
+// valuesClaimChanges are the flags of the chart's claims whose size or
+// class the Helm values change (logs, DAGs, and the StatefulSets' claim
+// templates of workers, triggerer and Redis): a class cannot change, a
+// size only grow, and only where the class allows expansion.
+func valuesClaimChanges(fields []FieldChange) []Flag {
+	var flags []Flag
+	for _, f := range fields {
+		if f.Masked {
+			continue
+		}
+		switch {
+		case strings.HasSuffix(f.Path, ".persistence.storageClassName") && f.Op == Changed:
+			flags = append(flags, flag(PVCImmutable, f.Path+" "+f.Old+" -> "+f.New+": a claim cannot change its storage class"))
+		case strings.HasSuffix(f.Path, ".persistence.size") && f.Op == Changed:
+			qa, erra := resource.ParseQuantity(strings.Trim(f.Old, `"`))
+			qb, errb := resource.ParseQuantity(strings.Trim(f.New, `"`))
+			if erra != nil || errb != nil || qb.Cmp(qa) < 0 {
+				flags = append(flags, flag(PVCImmutable, f.Path+" "+f.Old+" -> "+f.New+": a claim can only grow"))
+			} else {
+				flags = append(flags, flag(PVCResize, f.Path+" "+f.Old+" -> "+f.New))
+			}
+		}
+	}
+	return flags
+}
+
+// foldNamespaceMoves counts a namespace move once: the flag of a renamed
+// Namespace says how many objects move with it and the objects carry no
+// flag of their own; a move without a renamed Namespace is flagged on its
+// first object with the count. Other flags of a moved object (a claim left
+// behind) stay, each is a risk of its own.
+func foldNamespaceMoves(cs []ObjectChange) {
+	moves := map[string]int{}
+	renamed := map[string]bool{}
+	for _, c := range cs {
+		for _, f := range c.Flags {
+			switch f.ID {
+			case NamespaceMove:
+				moves[f.Detail]++
+			case NamespaceRenamed:
+				renamed[f.Detail] = true
+			}
+		}
+	}
+	kept := map[string]bool{}
+	for i := range cs {
+		var flags []Flag
+		for _, f := range cs[i].Flags {
+			d := f.Detail
+			switch {
+			case f.ID == NamespaceRenamed && moves[d] > 0:
+				f.Detail = d + ": " + plural(moves[d], "object") + " move with it"
+			case f.ID == NamespaceMove && (renamed[d] || kept[d]):
+				continue
+			case f.ID == NamespaceMove:
+				kept[d] = true
+				if moves[d] > 1 {
+					f.Detail = d + ": " + plural(moves[d], "object") + " move"
+				}
+			}
+			flags = append(flags, f)
+		}
+		cs[i].Flags = flags
+	}
 }

@@ -145,6 +145,24 @@ spec:
 `
 
 // edit replaces old by new in a YAML text, failing when old is not there.
+const externalSecret = `apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: git}
+spec:
+  refreshInterval: 1h
+  secretStoreRef: {kind: SecretStore, name: runtime}
+  data:
+  - {secretKey: TOKEN, remoteRef: {key: datasurface/ns/git, property: token}}
+`
+
+const generatedSecret = `apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata: {name: fernet}
+spec:
+  dataFrom:
+  - sourceRef: {generatorRef: {apiVersion: generators.external-secrets.io/v1alpha1, kind: Password, name: fernet}}
+`
+
 func edit(t *testing.T, src string, pairs ...string) string {
 	t.Helper()
 	for i := 0; i < len(pairs); i += 2 {
@@ -172,8 +190,9 @@ func TestRiskFlags(t *testing.T) {
 		{"job renamed by its hash is a new job", job, edit(t, job, "ring1-init", "ring1-init-7f3k9q", "ds:1.8.4", "ds:1.8.5"), nil},
 		{"job hash changes with its template", edit(t, job, "ring1-init", "ring1-init-a1b2c3"), edit(t, job, "ring1-init", "ring1-init-d4e5f6", "ds:1.8.4", "ds:1.8.5"), nil},
 
-		{"pvc grows", pvc, edit(t, pvc, "5Gi", "10Gi"), nil},
-		{"pvc grows across units", pvc, edit(t, pvc, "5Gi", "6000Mi"), nil},
+		{"pvc grows", pvc, edit(t, pvc, "5Gi", "10Gi"), []string{PVCResize}},
+		{"pvc grows across units", pvc, edit(t, pvc, "5Gi", "6000Mi"), []string{PVCResize}},
+		{"pvc same size in other units", pvc, edit(t, pvc, "5Gi", "5120Mi"), nil},
 		{"pvc shrinks", pvc, edit(t, pvc, "5Gi", "4Gi"), []string{PVCImmutable}},
 		{"pvc storage class", pvc, edit(t, pvc, "efs-sc", "gp3"), []string{PVCImmutable}},
 		{"pvc access mode", pvc, edit(t, pvc, "ReadWriteMany", "ReadWriteOnce"), []string{PVCImmutable}},
@@ -208,6 +227,17 @@ func TestRiskFlags(t *testing.T) {
 		{"protected claim moves namespace", keptPVC("helm.sh/resource-policy: keep"),
 			edit(t, keptPVC("helm.sh/resource-policy: keep"), "namespace: ns", "namespace: other"), []string{NamespaceMove, PVCOrphaned}},
 		{"namespace renamed", namespace, edit(t, namespace, "name: ns", "name: ns2"), []string{NamespaceRenamed}},
+		{"namespace renamed with its objects: one flag", namespace + "---\n" + deploy + "---\n" + service,
+			strings.ReplaceAll(strings.ReplaceAll(namespace+"---\n"+deploy+"---\n"+service, "namespace: ns", "namespace: ns2"), "name: ns}", "name: ns2}"), []string{NamespaceRenamed}},
+		{"objects move without their namespace: one flag", deploy + "---\n" + service,
+			strings.ReplaceAll(deploy+"---\n"+service, "namespace: ns", "namespace: other"), []string{NamespaceMove}},
+
+		{"external secret added", deploy, deploy + "---\n" + externalSecret, []string{CredentialNew}},
+		{"external secret reads a new key", externalSecret, edit(t, externalSecret, "datasurface/ns/git", "datasurface/ns/git2"), []string{CredentialNew}},
+		{"external secret renamed, same key", externalSecret, edit(t, externalSecret, "name: git}", "name: git-token}"), nil},
+		{"external secret refreshes more often", externalSecret, edit(t, externalSecret, "1h", "10m"), nil},
+		{"external secret from a generator", deploy, deploy + "---\n" + generatedSecret, nil},
+		{"two external secrets read one new key: one flag", deploy, deploy + "---\n" + externalSecret + "---\n" + strings.Replace(externalSecret, "name: git}", "name: git-url}", 1), []string{CredentialNew}},
 		{"namespace deleted", namespace + "---\n" + deploy, deploy, []string{NamespaceDeleted}},
 		{"namespace added", deploy, namespace + "---\n" + deploy, nil},
 
@@ -270,6 +300,27 @@ func TestValuesFileFlags(t *testing.T) {
 		{"kept logs claim switched off", strings.Replace(values, "enabled: true, annotations: {helm.sh/resource-policy: keep}", "enabled: false", 1), []string{PVCOrphaned}},
 		{"kept DAG claim dropped", strings.Replace(values, "dags: {persistence: {enabled: true, annotations: {argocd.argoproj.io/sync-options: \"Prune=false,Delete=false\"}}}\n", "", 1), []string{PVCOrphaned}},
 		{"claim annotations changed", strings.Replace(values, "resource-policy: keep", "resource-policy: delete", 1), nil},
+		{"logs claim size written out", strings.Replace(values, "logs: {persistence: {enabled: true", "logs: {persistence: {size: 100Gi, enabled: true", 1), nil},
+	}
+	sized := strings.Replace(values, "logs: {persistence: {enabled: true", "logs: {persistence: {size: 50Gi, storageClassName: efs-sc, enabled: true", 1)
+	for _, c := range []struct {
+		name, old, new string
+		want           []string
+	}{
+		{"logs claim grows", "size: 50Gi", "size: 100Gi", []string{PVCResize}},
+		{"logs claim shrinks", "size: 50Gi", "size: 20Gi", []string{PVCImmutable}},
+		{"logs claim re-classed", "storageClassName: efs-sc", "storageClassName: gp3", []string{PVCImmutable}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			fc := diffFile("overlays/prod/airflow/values.yaml", []byte(sized), []byte(strings.Replace(sized, c.old, c.new, 1)), true, true)
+			var got []string
+			for _, f := range fc.Flags {
+				got = append(got, f.ID)
+			}
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Errorf("flags (-want +got):\n%s", diff)
+			}
+		})
 	}
 	// A claim without a keep annotation is deleted by the next upgrade.
 	unkept := strings.Replace(values, ", annotations: {helm.sh/resource-policy: keep}", "", 1)
@@ -338,5 +389,72 @@ func TestVersionLess(t *testing.T) {
 		if got := versionLess(c.a, c.b); got != c.want {
 			t.Errorf("versionLess(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
 		}
+	}
+}
+
+// TestNamespaceMoveCountedOnce: one flag per namespace move, saying how
+// many objects move.
+func TestNamespaceMoveCountedOnce(t *testing.T) {
+	two := deploy + "---\n" + service
+	details := func(cs []ObjectChange) []string {
+		var out []string
+		for _, c := range cs {
+			for _, f := range c.Flags {
+				out = append(out, f.ID+" "+f.Detail)
+			}
+		}
+		return out
+	}
+	got := details(diffObjects(objectsOf(t, namespace+"---\n"+two),
+		objectsOf(t, strings.ReplaceAll(strings.ReplaceAll(namespace+"---\n"+two, "namespace: ns", "namespace: ns2"), "name: ns}", "name: ns2}"))))
+	if diff := cmp.Diff([]string{"namespace-renamed ns -> ns2: 2 objects move with it"}, got); diff != "" {
+		t.Errorf("renamed namespace (-want +got):\n%s", diff)
+	}
+	got = details(diffObjects(objectsOf(t, two), objectsOf(t, strings.ReplaceAll(two, "namespace: ns", "namespace: other"))))
+	if diff := cmp.Diff([]string{"namespace-move ns -> other: 2 objects move"}, got); diff != "" {
+		t.Errorf("moved objects (-want +got):\n%s", diff)
+	}
+}
+
+// TestManualSecretFlags: a Secret SECRETS.md of the manual provider asks
+// for that it did not before, or in a new namespace, must be created first.
+func TestManualSecretFlags(t *testing.T) {
+	doc := func(ns string, names ...string) []byte {
+		s := "# Secrets of environment `lab`\n\nPlatform `pi-lab`, namespace `" + ns + "`, secrets provider `manual`.\n\n" +
+			"| Secret | Type | Keys | Made | Variables |\n| --- | --- | --- | --- | --- |\n"
+		for _, n := range names {
+			s += "| `" + n + "` | API_TOKEN | `TOKEN` | typed once | `YDP_TOKEN` |\n"
+		}
+		s += "| `mcp-tls` | Ingress certificate (kubernetes.io/tls) | `tls.crt`, `tls.key` | issued by cert-manager, from ClusterIssuer lab-ca |  |\n"
+		return []byte(s)
+	}
+	details := func(fc FileChange) []string {
+		var out []string
+		for _, f := range fc.Flags {
+			out = append(out, f.ID+": "+f.Detail)
+		}
+		return out
+	}
+	for _, c := range []struct {
+		name string
+		a, b []byte
+		ina  bool
+		want []string
+	}{
+		{"credential renamed", doc("ds", "git", "postgres"), doc("ds", "git-token", "postgres"), true,
+			[]string{"credential-new: Secret git-token must exist in namespace ds before this merges (typed once; SECRETS.md says how)"}},
+		{"credential removed", doc("ds", "git", "postgres"), doc("ds", "postgres"), true, nil},
+		{"namespace moved", doc("ds", "git"), doc("ds2", "git"), true,
+			[]string{"credential-new: Secret git must exist in namespace ds2 before this merges (typed once; SECRETS.md says how)"}},
+		{"new environment", nil, doc("ds", "git"), false,
+			[]string{"credential-new: Secret git must exist in namespace ds before this merges (typed once; SECRETS.md says how)"}},
+		{"another provider", nil, []byte(strings.Replace(string(doc("ds", "git")), "`manual`", "`external-secrets`", 1)), false, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			got := details(diffFile("overlays/lab/SECRETS.md", c.a, c.b, c.ina, true))
+			if diff := cmp.Diff(c.want, got); diff != "" {
+				t.Errorf("flags (-want +got):\n%s", diff)
+			}
+		})
 	}
 }

@@ -3,18 +3,22 @@ package main
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 
 	"github.com/ydpgen/ydpgen/diag"
 	"github.com/ydpgen/ydpgen/fsys"
+	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/render"
 	"github.com/ydpgen/ydpgen/review"
 )
 
 func newDiffCommand(a *app) *cobra.Command {
-	var against, againstRef, treePath, format string
+	var against, againstRef, treePath, format, exitCode string
+	var envs []string
 	cmd := &cobra.Command{
 		Use:   "diff SPEC (--against DIR | --against-ref REV [--path DIR])",
 		Short: "Show what a render would change, object by object",
@@ -27,11 +31,22 @@ YAML or text. Values of Secret-like fields are masked. Risk flags mark
 changes a sync will reject or that lose data or disrupt; docs/review.md
 explains each. Only files in the tree's .ydpgen/manifest.json count.
 
+A change that reads the same in several environments is shown once, under
+all of them. --env limits the report to some environments (files outside
+the overlays are always shown). --format markdown is a pull-request comment
+(it starts with the marker <!-- ydpgen-diff --> and stays under 60000
+bytes), --format json the report for machines. Text is coloured on a
+terminal, unless NO_COLOR is set.
+
 Exit codes: 0 nothing differs, 1 something differs, 2 usage error,
 3 internal error, 4 a directory, revision or the git binary that cannot
-be used.`,
+be used. --exit-code says what exit 1 means: change (the default: any
+difference), risk (only a change with a risk flag, for CI that lets
+reviewed changes through but stops on what needs planning), or none
+(never; the report is still printed).`,
 		Example: `  ydpgen diff platform.yaml --against deploy/
-  ydpgen diff platform.yaml --against-ref origin/main --path deploy --format markdown`,
+  ydpgen diff platform.yaml --against-ref origin/main --path deploy --format markdown
+  ydpgen diff platform.yaml --against deploy/ --env prod --exit-code risk`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if (against == "") == (againstRef == "") {
@@ -42,6 +57,9 @@ be used.`,
 			}
 			if err := checkFormat(a, format); err != nil {
 				return err
+			}
+			if exitCode != "change" && exitCode != "risk" && exitCode != "none" {
+				return usagef("--exit-code must be change, risk or none, not %q", exitCode)
 			}
 			var old review.Side
 			var err error
@@ -57,6 +75,13 @@ be used.`,
 			if against != "" {
 				old, err = review.FromDir(fsys.OnDisk{}, displayPath(against))
 				old.Label = displayPath(against)
+				// A directory without a manifest is almost always the wrong
+				// directory (the repository root, a typo): comparing with it
+				// would show every object as added, which reads as a plan.
+				if err == nil && old.Note != "" {
+					return filesErrorf("--against %s holds no %s: expected a tree written by ydpgen render (run ydpgen render %s -o %s first, or name the tree's directory)",
+						displayPath(against), overlays.ManifestPath, displayPath(args[0]), displayPath(against))
+				}
 			} else {
 				old, err = review.FromRevision(treePath, againstRef)
 			}
@@ -67,24 +92,58 @@ be used.`,
 			if err != nil {
 				return err
 			}
-			return a.printReport(rep, findings, format)
+			if err := rep.Only(envs); err != nil {
+				return usageError{err}
+			}
+			err = a.printReport(rep, findings, format)
+			var fe findingsError
+			if errors.As(err, &fe) {
+				switch {
+				case exitCode == "none":
+					return nil
+				case exitCode == "risk" && len(rep.Flags()) == 0:
+					return nil
+				}
+			}
+			return err
 		},
 	}
 	cmd.Flags().StringVar(&against, "against", "", "compare with the rendered tree in this directory")
 	cmd.Flags().StringVar(&againstRef, "against-ref", "", "compare with the rendered tree committed at this git revision")
 	cmd.Flags().StringVar(&treePath, "path", "deploy", "with --against-ref: the tree's directory, in the working tree of the repository")
-	cmd.Flags().StringVar(&format, "format", "text", "text, or markdown for a pull-request comment")
+	cmd.Flags().StringVar(&exitCode, "exit-code", "change", "when to exit 1: change (anything differs), risk (a risk flag is raised) or none")
+	cmd.Flags().StringVar(&format, "format", "text", "text, json (as --output json), or markdown for a pull-request comment")
+	cmd.Flags().StringArrayVar(&envs, "env", nil, "show only this environment (repeatable); files outside the overlays are always shown")
 	return cmd
 }
 
 func checkFormat(a *app, format string) error {
-	if format != "text" && format != "markdown" {
-		return usagef("--format must be text or markdown, not %q", format)
+	switch format {
+	case "text", "markdown":
+	case "json":
+		// The same envelope as --output json, which other commands share.
+		a.output = "json"
+	default:
+		return usagef("--format must be text, json or markdown, not %q", format)
 	}
 	if format == "markdown" && a.output == "json" {
 		return usagef("--format markdown and --output json exclude each other")
 	}
 	return nil
+}
+
+// colorFor says whether to colour what goes to w: only on a terminal, and
+// never when NO_COLOR is set to anything (no-color.org); CLICOLOR_FORCE
+// set to a value other than 0 colours a pipe too (for a pager, and tests).
+func colorFor(w io.Writer) bool {
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	if v := os.Getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
+		return true
+	}
+	f, ok := w.(*os.File)
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // inputError says that what to compare with cannot be used (a revision or
@@ -118,7 +177,7 @@ func (a *app) printReport(rep *review.Report, findings diag.List, format string)
 	case format == "markdown":
 		err = rep.Markdown(a.stdout)
 	default:
-		err = rep.Text(a.stdout)
+		err = rep.TextColor(a.stdout, colorFor(a.stdout))
 	}
 	if err != nil {
 		return fmt.Errorf("printing the diff: %w", err)
