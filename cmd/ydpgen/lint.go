@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -12,7 +13,7 @@ import (
 )
 
 func newLintCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "lint SPEC...",
 		Short: "Check specs against ydpgen's operational rules",
 		Long: `lint validates each spec, renders it in memory and runs the operational
@@ -28,12 +29,19 @@ to fix it. An environment can switch a rule off with a written reason:
           - rule: YDP015
             reason: the database node is wired to the scheduler's switch
 
-Exit code 1 when any spec has errors; warnings alone exit 0.`,
+Exit code 1 when any spec has errors; warnings alone exit 0. A SPEC of -
+reads standard input.`,
 		Example: `  ydpgen lint platform.yaml
   ydpgen lint examples/*/platform.yaml
-  ydpgen lint --output json platform.yaml`,
+  ydpgen lint --format json --env prod platform.yaml`,
 		Args: cobra.MinimumNArgs(1),
+		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+			return []string{"yaml", "yml", "cue"}, cobra.ShellCompDirectiveFilterFileExt
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if i := slices.Index(args, stdinArg); i >= 0 && slices.Contains(args[i+1:], stdinArg) {
+				return usagef("standard input (-) can be read only once")
+			}
 			var all diag.List
 			for _, p := range args {
 				// An invalid spec's findings and another's lint findings
@@ -54,6 +62,9 @@ Exit code 1 when any spec has errors; warnings alone exit 0.`,
 			return nil
 		},
 	}
+	addFormatFlag(cmd, "text", "json")
+	a.addEnvFlag(cmd)
+	return cmd
 }
 
 func newExplainCommand(a *app) *cobra.Command {
@@ -108,5 +119,6 @@ with its ID.`,
 		},
 	}
 	cmd.Flags().BoolVar(&list, "list", false, "list every rule, one a line")
+	addFormatFlag(cmd, "text", "json")
 	return cmd
 }
