@@ -198,6 +198,9 @@ func plural(n int, word string) string {
 // displayPath shows a path relative to the working directory when it lies
 // below it, and as given otherwise.
 func displayPath(p string) string {
+	if p == stdinArg {
+		return stdinName
+	}
 	if p == "" || !filepath.IsAbs(p) {
 		return p
 	}
