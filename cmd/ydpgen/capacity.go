@@ -52,7 +52,8 @@ environment; render puts that chart in each of their overlays.`,
   ydpgen capacity platform.yaml --dags 3000 --job-duration transformer=8m --schedule 10m,1h
   ydpgen capacity platform.yaml --format json -o charts/
   ydpgen capacity platform.yaml --env prod --format svg > prod.svg`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out, format := *out, *format
 			opts := capacity.DefaultOptions()

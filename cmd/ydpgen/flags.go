@@ -128,3 +128,11 @@ func (a *app) useFormat(format string) {
 		a.output = "text"
 	}
 }
+
+// completeSpec completes a SPEC argument with spec files and directories.
+func completeSpec(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if len(args) > 0 && cmd.Args != nil && cmd.Args(cmd, append(args, toComplete)) != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	return []string{"yaml", "yml", "cue"}, cobra.ShellCompDirectiveFilterFileExt
+}

@@ -3,12 +3,10 @@ package main
 import (
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ydpgen/ydpgen/diag"
-	"github.com/ydpgen/ydpgen/lint"
 	"github.com/ydpgen/ydpgen/render"
 )
 
@@ -34,10 +32,8 @@ reads standard input.`,
 		Example: `  ydpgen lint platform.yaml
   ydpgen lint examples/*/platform.yaml
   ydpgen lint --format json --env prod platform.yaml`,
-		Args: cobra.MinimumNArgs(1),
-		ValidArgsFunction: func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-			return []string{"yaml", "yml", "cue"}, cobra.ShellCompDirectiveFilterFileExt
-		},
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: completeSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if i := slices.Index(args, stdinArg); i >= 0 && slices.Contains(args[i+1:], stdinArg) {
 				return usagef("standard input (-) can be read only once")
@@ -64,61 +60,5 @@ reads standard input.`,
 	}
 	addFormatFlag(cmd, "text", "json")
 	a.addEnvFlag(cmd)
-	return cmd
-}
-
-func newExplainCommand(a *app) *cobra.Command {
-	var list bool
-	cmd := &cobra.Command{
-		Use:   "explain RULE | --list",
-		Short: "Explain a lint rule, or list them all",
-		Long: `explain prints the page of a lint rule: what it checks, why it matters
-and how to fix it. With --list it prints every rule, one a line, starting
-with its ID.`,
-		Example: `  ydpgen explain YDP011
-  ydpgen explain --list`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if list && len(args) > 0 {
-				return fmt.Errorf("give a rule ID or --list, not both")
-			}
-			if !list && len(args) != 1 {
-				return fmt.Errorf("give one rule ID, or --list")
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if list {
-				if a.output == "json" {
-					type entry struct {
-						ID       string        `json:"id"`
-						Name     string        `json:"name"`
-						Severity diag.Severity `json:"severity"`
-						Summary  string        `json:"summary"`
-					}
-					var out []entry
-					for _, r := range lint.Rules() {
-						out = append(out, entry{r.ID, r.Name, r.Severity, r.Summary})
-					}
-					return writeJSON(a.stdout, out)
-				}
-				for _, r := range lint.Rules() {
-					fmt.Fprintf(a.stdout, "%s %-7s %-24s %s\n", r.ID, r.Severity, r.Name, r.Summary)
-				}
-				return nil
-			}
-			r, ok := lint.Lookup(args[0])
-			if !ok {
-				var ids []string
-				for _, r := range lint.Rules() {
-					ids = append(ids, r.ID)
-				}
-				return usagef("no rule %s; rules: %s", args[0], strings.Join(ids, ", "))
-			}
-			fmt.Fprintf(a.stdout, "%s %s (%s)\n\n%s\n\n%s\n", r.ID, r.Name, r.Severity, r.Summary, r.Explanation)
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&list, "list", false, "list every rule, one a line")
-	addFormatFlag(cmd, "text", "json")
 	return cmd
 }

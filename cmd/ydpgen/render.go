@@ -48,7 +48,8 @@ SPEC - reads the spec (YAML) from standard input.`,
   kubectl kustomize deploy/overlays/prod
   ydpgen render --check platform.yaml -o deploy/   # in CI
   ydpgen render --check --env prod platform.yaml -o deploy/`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			out := *out
 			if len(a.envs) > 0 && !check {

@@ -22,7 +22,8 @@ input; positions then name <stdin>.`,
 		Example: `  ydpgen validate platform.yaml
   ydpgen validate --format json --env prod platform.yaml
   ydpgen init --profile k3s-pi | ydpgen validate -`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, findings, err := a.gate(args[0], render.Options{ObjectsOnly: true})
 			if err != nil {
