@@ -118,6 +118,7 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 		s.crossCheck(name, b, resolved)
 	}
 	env.Origins = origins
+	env.Effective = b
 	return env, nil, nil
 }
 
