@@ -18,7 +18,9 @@ func newLintCommand(a *app) *cobra.Command {
 rules: the mistakes that cost the seed deployments hours (volumes shared
 across nodes, requests that do not fit, addresses that point at nothing).
 Every finding has a rule ID; ydpgen explain ID says why it matters and how
-to fix it. An environment can switch a rule off with a written reason:
+to fix it.
+
+An environment can switch a rule off with a written reason:
 
   environments:
     lab:
