@@ -400,6 +400,23 @@ func (s *Schema) FieldsNamed(name string) []string {
 			}
 			for _, f := range s.fieldNames(v) {
 				if path == "spec" && f == "environments" {
+					// An environment's own fields (profile, cluster, ...);
+					// the sections it overrides are the platform's.
+					env, ok := s.child(v, f)
+					if env, ok2 := s.child(env, "name"); ok && ok2 {
+						for _, ef := range s.fieldNames(env) {
+							if slices.Contains(overridable(), ef) {
+								continue
+							}
+							c, ok := s.child(env, ef)
+							if !ok {
+								continue
+							}
+							p := "spec.environments.<name>." + ef
+							s.fieldIndex[ef] = append(s.fieldIndex[ef], p)
+							walk(c, p, depth+2)
+						}
+					}
 					continue
 				}
 				c, ok := s.child(v, f)
