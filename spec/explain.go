@@ -303,6 +303,11 @@ func (s *Schema) profileRules(rp []string, schema cue.Value) []ProfileRule {
 // the field itself, or on the nearest enclosing mapping of the profile.
 func (s *Schema) limitReason(profile string, sels []cue.Selector) string {
 	src := s.profileSource(profile)
+	// Only a field the profile itself constrains has a reason; the comment
+	// may sit on it or on the mapping written around it (a: b: "x").
+	if !src.LookupPath(cue.MakePath(sels...)).Exists() {
+		return ""
+	}
 	for n := len(sels); n > 0; n-- {
 		if d := docOf(src.LookupPath(cue.MakePath(sels[:n]...))); d != "" {
 			return strings.Join(strings.Fields(d), " ")

@@ -30,6 +30,9 @@ type walker struct {
 	// elsewhere, when set, lists the spec paths where a field of that name
 	// belongs, for "did you mean" on a misplaced field.
 	elsewhere func(name string) []string
+	// why, when set, gives the profile's reason for a limit at a path of
+	// the resolved environment, so that a forbidden value says why.
+	why func(path []cue.Selector) string
 	// top is the Schema's top value, for fieldSchema.
 	top cue.Value
 	out diag.List
@@ -147,7 +150,13 @@ func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
 			return // a CUE spec may leave a value to its profile
 		}
 		if err := unified.Err(); err != nil {
-			w.add(path, show(data)+" is not allowed", describe(schema), "")
+			fix := ""
+			if w.why != nil {
+				if why := w.why(path); why != "" {
+					fix = "the profile forbids it: " + why
+				}
+			}
+			w.add(path, show(data)+" is not allowed", describe(schema), fix)
 		}
 	}
 }
