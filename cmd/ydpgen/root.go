@@ -322,7 +322,8 @@ func (a *app) readSpec(path string) (name string, src []byte, err error) {
 		if a.stdin == nil {
 			return "", nil, filesErrorf("cannot read the spec from standard input: there is none")
 		}
-		b, err := io.ReadAll(a.stdin)
+		// One byte past the limit is enough for the loader to refuse it.
+		b, err := io.ReadAll(io.LimitReader(a.stdin, spec.MaxSpecBytes+1))
 		if err != nil {
 			return "", nil, filesErrorf("cannot read the spec from standard input: %v", err)
 		}
