@@ -66,6 +66,9 @@ type UnknownPathError struct {
 
 func (e *UnknownPathError) Error() string {
 	msg := fmt.Sprintf("the spec has no field %s", e.Path)
+	if e.Path == "" {
+		msg = "give a spec path such as spec.airflow.executor"
+	}
 	if len(e.Known) > 0 {
 		msg += "; fields there: " + strings.Join(e.Known, ", ")
 	}
