@@ -260,6 +260,18 @@ an output that cannot be written, git missing).`,
 		newSchemaCommand(a),
 		newVersionCommand(a),
 	)
+	// cobra's completion command (bash, zsh, fish, powershell), added now
+	// rather than at Execute, so that help and the README list it.
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("%s: unknown shell %q; shells: bash, fish, powershell, zsh", cmd.CommandPath(), args[0])
+			}
+			return cmd.Help()
+		}
+	}
 	// Unknown commands and wrong argument counts are usage errors too.
 	for _, c := range root.Commands() {
 		wrapArgs(c)
