@@ -155,7 +155,7 @@ environment; render puts that chart in each of their overlays.`,
 			return nil
 		},
 	}
-	out = addOutFlag(cmd, "directory to write one SVG chart per environment into")
+	out = addOutFlag(cmd, "the directory `DIR` to write one SVG chart per environment into")
 	format = addFormatFlag(cmd, "text", "json", "svg")
 	a.addEnvFlag(cmd)
 	cmd.Flags().IntVar(&dags, "dags", 0, "number of DAGs, to size the DAG shards")

@@ -19,7 +19,7 @@ import (
 // reported on. Findings about the platform as a whole are kept.
 
 func (a *app) addEnvFlag(cmd *cobra.Command) {
-	cmd.Flags().StringArrayVar(&a.envs, "env", nil, "only this environment of the spec (repeatable); default: all")
+	cmd.Flags().StringArrayVar(&a.envs, "env", nil, "only the environment `NAME` of the spec (repeatable); default: all")
 	_ = cmd.RegisterFlagCompletionFunc("env", completeEnvs)
 }
 

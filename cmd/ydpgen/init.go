@@ -64,7 +64,7 @@ as written; change the names, repositories and cluster facts to your own.`,
 	}
 	cmd.Flags().StringVar(&profile, "profile", "", "profile of the starter environment: "+strings.Join(spec.ProfileNames(), ", "))
 	_ = cmd.RegisterFlagCompletionFunc("profile", fixedCompletion(spec.ProfileNames()...))
-	out = addOutFlag(cmd, "directory to write "+starterName+" into (default: standard output)")
+	out = addOutFlag(cmd, "the directory `DIR` to write "+starterName+" into (default: standard output)")
 	cmd.Flags().BoolVar(&force, "force", false, "overwrite an existing "+starterName)
 	return cmd
 }

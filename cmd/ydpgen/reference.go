@@ -53,6 +53,17 @@ func writeCommand(b *strings.Builder, c *cobra.Command, level string) {
 	if flags := c.NonInheritedFlags(); flags.HasAvailableFlags() {
 		fmt.Fprintf(b, "\n```\n%s```\n", flags.FlagUsagesWrapped(100))
 	}
+	// The shells' own completion commands are cobra's, listed by name only.
+	if c.Name() == "completion" {
+		var shells []string
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() {
+				shells = append(shells, "`"+sub.CommandPath()+"`")
+			}
+		}
+		fmt.Fprintf(b, "\nOne command per shell: %s.\n", strings.Join(shells, ", "))
+		return
+	}
 	for _, sub := range c.Commands() {
 		if sub.IsAvailableCommand() {
 			writeCommand(b, sub, level+"#")

@@ -95,7 +95,7 @@ SPEC - reads the spec (YAML) from standard input.`,
 			return nil
 		},
 	}
-	out = addOutFlag(cmd, "directory to write the tree into (required)")
+	out = addOutFlag(cmd, "the directory `DIR` to write the tree into (required)")
 	addFormatFlag(cmd, "text", "json")
 	a.addEnvFlag(cmd)
 	cmd.Flags().BoolVar(&durable, "durable", false, "flush the tree to disk before the write counts as done, so that it also survives a power loss")

@@ -264,6 +264,14 @@ an output that cannot be written, git missing).`,
 	// rather than at Execute, so that help and the README list it.
 	root.InitDefaultCompletionCmd()
 	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Short = "Print a shell completion script (bash, zsh, fish, powershell)"
+		c.Long = `completion prints the script that makes a shell complete ydpgen's
+commands, flags and flag values: profiles, formats, the environments of the
+spec on the command line, spec paths and lint rule IDs. Load it in the
+shell's start-up file; ydpgen completion SHELL --help says where.`
+		c.Example = `  source <(ydpgen completion bash)
+  ydpgen completion zsh > "${fpath[1]}/_ydpgen"
+  ydpgen completion fish > ~/.config/fish/completions/ydpgen.fish`
 		c.Args = cobra.ArbitraryArgs
 		c.RunE = func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
