@@ -36,6 +36,11 @@ type Environment struct {
 	// Origins maps paths of this resolved environment (airflow.executor) to
 	// where in the spec their value was written, for positioned findings.
 	Origins Origins
+	// Effective is the environment as the loader merged and validated it
+	// (profile defaults, platform sections, the environment's overrides),
+	// as JSON with the resolved paths of Origins: what `ydpgen resolve`
+	// prints.
+	Effective []byte
 }
 
 // Namespace is the environment's Kubernetes namespace and its guard rails.

@@ -32,6 +32,18 @@ func originOf(filename string, doc cue.Value, p cue.Path) model.Origin {
 	return model.Origin{File: filename, Line: 1, Col: 1, Path: p.String()}
 }
 
+// keyOriginOf is where the key of the field at p was written: what a
+// finding about the field itself (unknown, misplaced) points at.
+func keyOriginOf(filename string, doc cue.Value, p cue.Path) model.Origin {
+	v := doc.LookupPath(p)
+	if f, ok := v.Source().(*ast.Field); ok && f.Label != nil {
+		if pos := f.Label.Pos(); pos.IsValid() {
+			return model.Origin{File: filename, Line: pos.Line(), Col: pos.Column(), Path: p.String()}
+		}
+	}
+	return originOf(filename, doc, p)
+}
+
 // valuePos is the position of a field's value (executor: <here>), or of the
 // value itself when it is not a field.
 func valuePos(v cue.Value) token.Pos {

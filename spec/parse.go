@@ -278,12 +278,16 @@ func lineEndings(src []byte) []byte {
 // few hundred lines, and these keep a hostile one from costing more than a
 // fraction of a second to refuse.
 const (
-	maxSpecBytes = 1 << 20
+	maxSpecBytes = MaxSpecBytes
 	maxSpecDepth = 64
 )
 
 // checkSize refuses a spec larger or more deeply nested than any real one,
 // before a parser spends time on it.
+// MaxSpecBytes is the largest spec the loader accepts; a reader of an
+// unbounded stream (standard input) need not read more than one byte past it.
+const MaxSpecBytes = 1 << 20
+
 func checkSize(filename string, src []byte) *diag.Finding {
 	if len(src) > maxSpecBytes {
 		return &diag.Finding{Severity: diag.Error, File: filename, Line: 1, Col: 1,

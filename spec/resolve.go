@@ -93,6 +93,7 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 		concrete: true,
 		top:      s.top,
 		where:    fmt.Sprintf("environment %s (profile %s)", name, profile),
+		why:      func(p []cue.Selector) string { return s.limitReason(profile, p) },
 		origin: func(p cue.Path) model.Origin {
 			o, _ := origins.Place(name, p.String())
 			return o
@@ -118,6 +119,7 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 		s.crossCheck(name, b, resolved)
 	}
 	env.Origins = origins
+	env.Effective = b
 	return env, nil, nil
 }
 

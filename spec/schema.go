@@ -45,6 +45,9 @@ type Schema struct {
 	// top is CUE's top value (_), compiled once in ctx: fieldSchema fills
 	// it in to read a field that only a pattern constraint declares.
 	top cue.Value
+	// fieldIndex maps a field name to the spec paths that have it (see
+	// FieldsNamed); built on first use.
+	fieldIndex map[string][]string
 }
 
 // DefaultEvalTimeout is how long a CUE spec may take to evaluate; a real

@@ -24,13 +24,34 @@ type walker struct {
 	// where names the environment and profile in messages, when resolving one.
 	where  string
 	origin func(cue.Path) model.Origin
+	// keyOrigin, when set, places findings about a field itself (unknown,
+	// misplaced) at its key rather than its value.
+	keyOrigin func(cue.Path) model.Origin
+	// elsewhere, when set, lists the spec paths where a field of that name
+	// belongs, for "did you mean" on a misplaced field.
+	elsewhere func(name string) []string
+	// why, when set, gives the profile's reason for a limit at a path of
+	// the resolved environment, so that a forbidden value says why.
+	why func(path []cue.Selector) string
 	// top is the Schema's top value, for fieldSchema.
 	top cue.Value
 	out diag.List
 }
 
 func (w *walker) add(p []cue.Selector, msg, allowed, fix string) {
-	o := w.origin(cue.MakePath(p...))
+	w.addAt(w.origin(cue.MakePath(p...)), p, msg, allowed, fix)
+}
+
+// addKey is add for a finding about the field itself, placed at its key.
+func (w *walker) addKey(p []cue.Selector, msg, allowed, fix string) {
+	if w.keyOrigin == nil {
+		w.add(p, msg, allowed, fix)
+		return
+	}
+	w.addAt(w.keyOrigin(cue.MakePath(p...)), p, msg, allowed, fix)
+}
+
+func (w *walker) addAt(o model.Origin, p []cue.Selector, msg, allowed, fix string) {
 	path := o.Path
 	if path == "" {
 		path = cue.MakePath(p...).String()
@@ -88,7 +109,13 @@ func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
 				w.unknown(schema, p, sel)
 				continue
 			}
-			w.check(fieldSchema(schema, w.top, sel), unified.LookupPath(cue.MakePath(sel)), iter.Value(), p)
+			fs := fieldSchema(schema, w.top, sel)
+			// A key only a pattern allows (an environment name) may be a
+			// field written one level too high.
+			if !declared(schema, sel) && iter.Value().IncompleteKind() == cue.StructKind && w.misplacedBlock(fs, iter.Value(), p) {
+				continue
+			}
+			w.check(fs, unified.LookupPath(cue.MakePath(sel)), iter.Value(), p)
 		}
 	case dk == cue.ListKind && sk&cue.ListKind != 0:
 		iter, err := data.List()
@@ -123,7 +150,13 @@ func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
 			return // a CUE spec may leave a value to its profile
 		}
 		if err := unified.Err(); err != nil {
-			w.add(path, show(data)+" is not allowed", describe(schema), "")
+			fix := ""
+			if w.why != nil {
+				if why := w.why(path); why != "" {
+					fix = "the profile forbids it: " + why
+				}
+			}
+			w.add(path, show(data)+" is not allowed", describe(schema), fix)
 		}
 	}
 }
@@ -203,8 +236,85 @@ func (w *walker) unknown(schema cue.Value, p []cue.Selector, sel cue.Selector) {
 	fix := ""
 	if near := diag.Nearest(name, known); near != "" {
 		fix = fmt.Sprintf("did you mean %q?", near)
+	} else if paths := w.placesIn(name, p); len(paths) > 0 {
+		fix = "did you mean " + strings.Join(paths, " or ") + "?"
 	}
-	w.add(p, fmt.Sprintf("unknown field %q", name), "one of "+strings.Join(known, ", "), fix)
+	w.addKey(p, fmt.Sprintf("unknown field %q", name), "one of "+strings.Join(known, ", "), fix)
+}
+
+// placesOf lists where a field of this name belongs in the spec.
+func (w *walker) placesOf(name string) []string {
+	if w.elsewhere == nil {
+		return nil
+	}
+	return w.elsewhere(name)
+}
+
+// declared reports whether sel is a field schema names, not a key that
+// only a pattern allows.
+func declared(schema cue.Value, sel cue.Selector) bool {
+	if sel.LabelType() != cue.StringLabel {
+		return true
+	}
+	iter, err := schema.Fields(cue.Optional(true))
+	if err != nil {
+		return true
+	}
+	for iter.Next() {
+		if iter.Selector().LabelType() == cue.StringLabel && iter.Selector().Unquoted() == sel.Unquoted() {
+			return true
+		}
+	}
+	return false
+}
+
+// placesIn is placesOf with the environment of p, when it lies in one,
+// named in the environment's own fields.
+func (w *walker) placesIn(name string, p []cue.Selector) []string {
+	paths := w.placesOf(name)
+	if len(p) < 3 || p[0].LabelType() != cue.StringLabel || p[0].Unquoted() != "spec" ||
+		p[1].LabelType() != cue.StringLabel || p[1].Unquoted() != "environments" || p[2].LabelType() != cue.StringLabel {
+		return paths
+	}
+	out := make([]string, len(paths))
+	for i, q := range paths {
+		out[i] = strings.Replace(q, "<name>", p[2].Unquoted(), 1)
+	}
+	return out
+}
+
+// misplacedBlock reports, as one finding at its key, a mapping written
+// under a name the schema reads as a key of its own (an environment name,
+// say) when the name is a field that belongs elsewhere and none of the
+// mapping's fields fit where it is: a block indented one level too little,
+// not a list of unknown fields.
+func (w *walker) misplacedBlock(schema, data cue.Value, path []cue.Selector) bool {
+	if len(path) == 0 || w.elsewhere == nil || path[len(path)-1].LabelType() != cue.StringLabel {
+		return false
+	}
+	name := path[len(path)-1].Unquoted()
+	places := w.placesOf(name)
+	if len(places) == 0 {
+		return false
+	}
+	iter, err := data.Fields()
+	if err != nil {
+		return false
+	}
+	n := 0
+	for iter.Next() {
+		if schema.Allows(iter.Selector()) || iter.Selector().LabelType() != cue.StringLabel {
+			return false
+		}
+		n++
+	}
+	if n == 0 {
+		return false
+	}
+	parent := cue.MakePath(path[:len(path)-1]...).String()
+	w.addKey(path, fmt.Sprintf("%q is read as a name under %s, but it is a field that belongs elsewhere, and none of its fields fit here", name, parent),
+		"", "did you mean "+strings.Join(places, " or ")+"? (check the indentation)")
+	return true
 }
 
 // missing reports values that are still unset after unification.

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -16,7 +17,7 @@ import (
 
 func newCapacityCommand(a *app) *cobra.Command {
 	var (
-		out, format string
+		out, format *string
 		dags        int
 		durations   []string
 		schedules   []string
@@ -37,9 +38,11 @@ stacked by component, against what the node can give. render writes the
 same chart as overlays/<env>/capacity.svg.
 
 The spec is checked first, as validate checks it: errors stop the command
-(exit 1), warnings are printed. --format json (or --output json) prints the
-reports as the summary of the JSON envelope every command prints (ok,
-findings, summary).
+(exit 1), warnings are printed. --format json prints the reports as the
+summary of the JSON envelope every command prints (ok, findings, summary);
+--format svg prints the one chart of the one environment (--env) or cluster
+the spec has to standard output. --env narrows the reports to some
+environments (and the clusters they share). SPEC - reads standard input.
 
 Environments that declare the same cluster (cluster.name) share its nodes:
 capacity also prints the plan of the whole cluster, their pods placed
@@ -47,17 +50,12 @@ together, and writes it as cluster-<name>-capacity.svg, stacked by
 environment; render puts that chart in each of their overlays.`,
 		Example: `  ydpgen capacity platform.yaml
   ydpgen capacity platform.yaml --dags 3000 --job-duration transformer=8m --schedule 10m,1h
-  ydpgen capacity platform.yaml --format json -o charts/`,
-		Args: cobra.ExactArgs(1),
+  ydpgen capacity platform.yaml --format json -o charts/
+  ydpgen capacity platform.yaml --env prod --format svg > prod.svg`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "text" && format != "json" {
-				return usagef("--format must be text or json, not %q", format)
-			}
-			// Either flag asks for the one JSON envelope every command
-			// prints, findings included.
-			if format == "json" {
-				a.output = "json"
-			}
+			out, format := *out, *format
 			opts := capacity.DefaultOptions()
 			opts.DAGs = dags
 			for _, d := range durations {
@@ -94,6 +92,9 @@ environment; render puts that chart in each of their overlays.`,
 			}
 			var reports []*capacity.Report
 			for i := range res.Platform.Environments {
+				if !a.selected(res.Platform.Environments[i].Name) {
+					continue
+				}
 				r, err := capacity.Plan(&res.Platform.Environments[i], res.Environments[i].Objects, opts)
 				if err != nil {
 					return err
@@ -105,7 +106,12 @@ environment; render puts that chart in each of their overlays.`,
 			for _, group := range res.Platform.ClusterGroups() {
 				var parts []*capacity.Report
 				for _, i := range group {
-					parts = append(parts, reports[i])
+					if r := reportOf(reports, res.Platform.Environments[i].Name); r != nil {
+						parts = append(parts, r)
+					}
+				}
+				if len(parts) == 0 {
+					continue
 				}
 				reports = append(reports, capacity.Stack(res.Platform.Environments[group[0]].Cluster.Name, parts, opts))
 			}
@@ -122,6 +128,18 @@ environment; render puts that chart in each of their overlays.`,
 					}
 				}
 			}
+			if format == "svg" {
+				if len(reports) != 1 {
+					var names []string
+					for _, r := range reports {
+						names = append(names, cmp.Or(r.Cluster, r.Environment))
+					}
+					return usagef("--format svg prints one chart, and this spec has %d (%s); choose one environment with --env, or write them all with -o DIR",
+						len(reports), strings.Join(names, ", "))
+				}
+				_, err := a.stdout.Write(reports[0].SVG())
+				return err
+			}
 			if a.output == "json" {
 				return writeJSON(a.stdout, report{OK: true, Findings: findings, Summary: map[string]any{
 					"platform": res.Platform.Name, "environments": reports}})
@@ -137,10 +155,21 @@ environment; render puts that chart in each of their overlays.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&out, "out", "o", "", "directory to write one SVG chart per environment into")
-	cmd.Flags().StringVar(&format, "format", "text", "text or json")
+	out = addOutFlag(cmd, "the directory `DIR` to write one SVG chart per environment into")
+	format = addFormatFlag(cmd, "text", "json", "svg")
+	a.addEnvFlag(cmd)
 	cmd.Flags().IntVar(&dags, "dags", 0, "number of DAGs, to size the DAG shards")
 	cmd.Flags().StringSliceVar(&durations, "job-duration", nil, "run time of a job kind, KIND=DURATION (repeatable)")
 	cmd.Flags().StringSliceVar(&schedules, "schedule", nil, "stream schedule intervals, such as 15m,1h")
 	return cmd
+}
+
+// reportOf is the report of environment name, nil when --env left it out.
+func reportOf(reports []*capacity.Report, name string) *capacity.Report {
+	for _, r := range reports {
+		if r.Cluster == "" && r.Environment == name {
+			return r
+		}
+	}
+	return nil
 }

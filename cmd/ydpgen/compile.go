@@ -25,16 +25,24 @@ func (a *app) compile(path string, opts render.Options) (res *render.Result, fin
 	if err != nil {
 		return nil, nil, err
 	}
-	src, err := readSpec(path)
+	path, src, err := a.readSpec(path)
 	if err != nil {
 		return nil, nil, err
 	}
 	res, err = render.Spec(s, path, src, opts)
 	var invalid diag.List
 	if errors.As(err, &invalid) {
+		// A spec that does not load cannot be checked in part: when the
+		// errors lie only in other environments, they are all shown.
+		if mine := a.onlySelected(invalid); mine.HasErrors() {
+			return nil, mine, nil
+		}
 		return nil, invalid, nil
 	}
 	if err != nil {
+		return nil, nil, err
+	}
+	if err := a.checkEnvs(res.Platform); err != nil {
 		return nil, nil, err
 	}
 	rendered, err := lintInput(res)
@@ -45,7 +53,7 @@ func (a *app) compile(path string, opts render.Options) (res *render.Result, fin
 	if err != nil {
 		return nil, nil, err
 	}
-	return res, findings, nil
+	return res, a.onlySelected(findings), nil
 }
 
 // gate is the one compile-and-gate path of validate, render, diff and

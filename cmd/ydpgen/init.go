@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -10,16 +11,22 @@ import (
 	"github.com/ydpgen/ydpgen/spec"
 )
 
+// starterName is the file init writes into its -o directory, the name
+// every command finds in a directory given as SPEC.
+const starterName = "platform.yaml"
+
 func newInitCommand(a *app) *cobra.Command {
-	var profile, out string
+	var profile string
+	var out *string
 	var force bool
 	cmd := &cobra.Command{
-		Use:   "init --profile PROFILE [-o FILE]",
+		Use:   "init --profile PROFILE [-o DIR]",
 		Short: "Write a commented starter spec for a profile",
 		Long: `init writes a starter spec for one profile (k3s-pi, kubeadm or eks) with
-a comment on every section. It validates as written; change the names,
-repositories and cluster facts to your own.`,
-		Example: `  ydpgen init --profile k3s-pi -o platform.yaml
+a comment on every section, to standard output or, with -o DIR, into
+DIR/platform.yaml (which every command finds when given DIR). It validates
+as written; change the names, repositories and cluster facts to your own.`,
+		Example: `  ydpgen init --profile k3s-pi -o .
   ydpgen init --profile eks > platform.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -30,25 +37,34 @@ repositories and cluster facts to your own.`,
 			if err != nil {
 				return usagef("%v", err)
 			}
-			if out == "" || out == "-" {
+			dir := *out
+			if dir == "" {
 				_, err := a.stdout.Write(src)
 				return err
 			}
+			if ext := strings.ToLower(filepath.Ext(dir)); ext == ".yaml" || ext == ".yml" || ext == ".cue" {
+				return usagef("-o/--out names a directory, and init writes %s into it; did you mean: ydpgen init --profile %s > %s", starterName, profile, dir)
+			}
+			if err := outputDir("the output", dir); err != nil {
+				return err
+			}
+			path := filepath.Join(dir, starterName)
 			fs := fsys.OnDisk{}
-			if exists, _, err := fs.Stat(out); err != nil {
-				return filesErrorf("cannot write %s: %v", displayPath(out), reason(err))
+			if exists, _, err := fs.Stat(path); err != nil {
+				return filesErrorf("cannot write %s: %v", displayPath(path), reason(err))
 			} else if exists && !force {
-				return filesErrorf("%s already exists; use --force to overwrite it", displayPath(out))
+				return filesErrorf("%s already exists; use --force to overwrite it", displayPath(path))
 			}
-			if err := fs.WriteFile(out, src); err != nil {
-				return filesErrorf("cannot write %s: %v", displayPath(out), reason(err))
+			if err := fs.WriteFile(path, src); err != nil {
+				return filesErrorf("cannot write %s: %v", displayPath(path), reason(err))
 			}
-			fmt.Fprintf(a.stdout, "wrote %s (profile %s); next: ydpgen validate %s\n", displayPath(out), profile, displayPath(out))
+			fmt.Fprintf(a.stdout, "wrote %s (profile %s); next: ydpgen validate %s\n", displayPath(path), profile, displayPath(path))
 			return nil
 		},
 	}
 	cmd.Flags().StringVar(&profile, "profile", "", "profile of the starter environment: "+strings.Join(spec.ProfileNames(), ", "))
-	cmd.Flags().StringVarP(&out, "out", "o", "", "file to write (default: standard output)")
-	cmd.Flags().BoolVar(&force, "force", false, "overwrite an existing file")
+	_ = cmd.RegisterFlagCompletionFunc("profile", fixedCompletion(spec.ProfileNames()...))
+	out = addOutFlag(cmd, "the directory `DIR` to write "+starterName+" into (default: standard output)")
+	cmd.Flags().BoolVar(&force, "force", false, "overwrite an existing "+starterName)
 	return cmd
 }

@@ -2,24 +2,25 @@ package main
 
 import (
 	"fmt"
-	"strings"
+	"slices"
 
 	"github.com/spf13/cobra"
 
 	"github.com/ydpgen/ydpgen/diag"
-	"github.com/ydpgen/ydpgen/lint"
 	"github.com/ydpgen/ydpgen/render"
 )
 
 func newLintCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "lint SPEC...",
 		Short: "Check specs against ydpgen's operational rules",
 		Long: `lint validates each spec, renders it in memory and runs the operational
 rules: the mistakes that cost the seed deployments hours (volumes shared
 across nodes, requests that do not fit, addresses that point at nothing).
 Every finding has a rule ID; ydpgen explain ID says why it matters and how
-to fix it. An environment can switch a rule off with a written reason:
+to fix it.
+
+An environment can switch a rule off with a written reason:
 
   environments:
     lab:
@@ -28,12 +29,17 @@ to fix it. An environment can switch a rule off with a written reason:
           - rule: YDP015
             reason: the database node is wired to the scheduler's switch
 
-Exit code 1 when any spec has errors; warnings alone exit 0.`,
+Exit code 1 when any spec has errors; warnings alone exit 0. A SPEC of -
+reads standard input.`,
 		Example: `  ydpgen lint platform.yaml
   ydpgen lint examples/*/platform.yaml
-  ydpgen lint --output json platform.yaml`,
-		Args: cobra.MinimumNArgs(1),
+  ydpgen lint --format json --env prod platform.yaml`,
+		Args:              cobra.MinimumNArgs(1),
+		ValidArgsFunction: completeSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if i := slices.Index(args, stdinArg); i >= 0 && slices.Contains(args[i+1:], stdinArg) {
+				return usagef("standard input (-) can be read only once")
+			}
 			var all diag.List
 			for _, p := range args {
 				// An invalid spec's findings and another's lint findings
@@ -54,59 +60,7 @@ Exit code 1 when any spec has errors; warnings alone exit 0.`,
 			return nil
 		},
 	}
-}
-
-func newExplainCommand(a *app) *cobra.Command {
-	var list bool
-	cmd := &cobra.Command{
-		Use:   "explain RULE | --list",
-		Short: "Explain a lint rule, or list them all",
-		Long: `explain prints the page of a lint rule: what it checks, why it matters
-and how to fix it. With --list it prints every rule, one a line, starting
-with its ID.`,
-		Example: `  ydpgen explain YDP011
-  ydpgen explain --list`,
-		Args: func(cmd *cobra.Command, args []string) error {
-			if list && len(args) > 0 {
-				return fmt.Errorf("give a rule ID or --list, not both")
-			}
-			if !list && len(args) != 1 {
-				return fmt.Errorf("give one rule ID, or --list")
-			}
-			return nil
-		},
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if list {
-				if a.output == "json" {
-					type entry struct {
-						ID       string        `json:"id"`
-						Name     string        `json:"name"`
-						Severity diag.Severity `json:"severity"`
-						Summary  string        `json:"summary"`
-					}
-					var out []entry
-					for _, r := range lint.Rules() {
-						out = append(out, entry{r.ID, r.Name, r.Severity, r.Summary})
-					}
-					return writeJSON(a.stdout, out)
-				}
-				for _, r := range lint.Rules() {
-					fmt.Fprintf(a.stdout, "%s %-7s %-24s %s\n", r.ID, r.Severity, r.Name, r.Summary)
-				}
-				return nil
-			}
-			r, ok := lint.Lookup(args[0])
-			if !ok {
-				var ids []string
-				for _, r := range lint.Rules() {
-					ids = append(ids, r.ID)
-				}
-				return usagef("no rule %s; rules: %s", args[0], strings.Join(ids, ", "))
-			}
-			fmt.Fprintf(a.stdout, "%s %s (%s)\n\n%s\n\n%s\n", r.ID, r.Name, r.Severity, r.Summary, r.Explanation)
-			return nil
-		},
-	}
-	cmd.Flags().BoolVar(&list, "list", false, "list every rule, one a line")
+	addFormatFlag(cmd, "text", "json")
+	a.addEnvFlag(cmd)
 	return cmd
 }

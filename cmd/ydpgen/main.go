@@ -12,5 +12,5 @@ func main() {
 	// often saves a fifth of its time. The limit keeps large specs in check.
 	debug.SetGCPercent(400)
 	debug.SetMemoryLimit(1 << 30)
-	os.Exit(Main(os.Args[1:], os.Stdout, os.Stderr))
+	os.Exit(Main(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
 }

@@ -15,7 +15,7 @@ import (
 )
 
 func newRenderCommand(a *app) *cobra.Command {
-	var out string
+	var out *string
 	var verify, durable, check bool
 	cmd := &cobra.Command{
 		Use:   "render SPEC -o DIR",
@@ -40,12 +40,21 @@ Each overlay also gets capacity.svg, the memory budget of its nodes.
 With --check, nothing is written: the render is compared with the tree in
 DIR (the files its .ydpgen/manifest.json lists) and the differences are
 printed as by ydpgen diff; the exit code is 1 when the tree is not what the
-spec renders, 0 when it is.`,
+spec renders, 0 when it is; --env narrows the comparison to some
+environments (the files outside every overlay are always compared).
+
+SPEC - reads the spec (YAML) from standard input.`,
 		Example: `  ydpgen render platform.yaml -o deploy/
   kubectl kustomize deploy/overlays/prod
-  ydpgen render --check platform.yaml -o deploy/   # in CI`,
-		Args: cobra.ExactArgs(1),
+  ydpgen render --check platform.yaml -o deploy/   # in CI
+  ydpgen render --check --env prod platform.yaml -o deploy/`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			out := *out
+			if len(a.envs) > 0 && !check {
+				return usagef("--env goes with --check: render writes every environment of the spec")
+			}
 			if out == "" {
 				return usagef("render needs an output directory: -o DIR")
 			}
@@ -86,7 +95,9 @@ spec renders, 0 when it is.`,
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&out, "out", "o", "", "directory to write the tree into (required)")
+	out = addOutFlag(cmd, "the directory `DIR` to write the tree into (required)")
+	addFormatFlag(cmd, "text", "json")
+	a.addEnvFlag(cmd)
 	cmd.Flags().BoolVar(&durable, "durable", false, "flush the tree to disk before the write counts as done, so that it also survives a power loss")
 	cmd.Flags().BoolVar(&check, "check", false, "write nothing; compare the render with the tree in DIR and exit 1 when they differ")
 	cmd.Flags().BoolVar(&verify, "verify", false, "build every overlay with kustomize in memory and compare it with the render before writing")
@@ -105,6 +116,7 @@ func (a *app) check(spec, out string, res *render.Result, findings diag.List) er
 	if err != nil {
 		return err
 	}
+	a.narrow(rep)
 	if !rep.Differs && a.output != "json" {
 		fmt.Fprintf(a.stdout, "%s is up to date: %s renders the same %s\n", displayPath(out), displayPath(spec), plural(len(res.Tree.Files()), "file"))
 		return nil
@@ -139,4 +151,22 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
+}
+
+// narrow keeps, under --env, the selected environments' changes and the
+// files outside every overlay; the trees then differ only when these do.
+func (a *app) narrow(rep *review.Report) {
+	if len(a.envs) == 0 {
+		return
+	}
+	kept := []review.EnvChange{}
+	changed := len(rep.Files) > 0
+	for _, e := range rep.Environments {
+		if a.selected(e.Name) {
+			kept = append(kept, e)
+			changed = changed || e.Op != "" || len(e.Objects) > 0 || len(e.Files) > 0 || len(e.Errors) > 0
+		}
+	}
+	rep.Environments = kept
+	rep.Differs = rep.Differs && changed
 }

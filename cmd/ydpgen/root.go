@@ -68,9 +68,17 @@ func (e findingsError) Error() string { return fmt.Sprintf("%d problems", e.n) }
 // app is the state the commands share: where to print and the schema,
 // compiled once per process on first use.
 type app struct {
+	stdin          io.Reader
 	stdout, stderr io.Writer
-	output         string // text or json
-	schema         *spec.Schema
+	// output is text or json: json switches findings and results to the
+	// one JSON envelope. format is the command's --format as given.
+	output string
+	format string
+	// colour is whether findings on stderr are coloured.
+	colour bool
+	// envs are the environments --env selected; none means all.
+	envs   []string
+	schema *spec.Schema
 }
 
 func (a *app) loadSchema() (*spec.Schema, error) {
@@ -95,8 +103,8 @@ func (a *app) loadSchema() (*spec.Schema, error) {
 
 // Main runs ydpgen with args and returns the exit code; it is the one place
 // that prints errors.
-func Main(args []string, stdout, stderr io.Writer) int {
-	a := &app{stdout: stdout, stderr: stderr}
+func Main(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	a := &app{stdin: stdin, stdout: stdout, stderr: stderr, output: "text"}
 	root := newRootCommand(a)
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -146,10 +154,13 @@ func (a *app) printFindings(l diag.List) error {
 		l[i].File = displayPath(l[i].File)
 	}
 	if a.output == "json" {
+		if l == nil {
+			l = diag.List{}
+		}
 		return writeJSON(a.stdout, report{OK: !l.HasErrors(), Findings: l})
 	}
 	for _, f := range l {
-		fmt.Fprintln(a.stderr, f.String())
+		fmt.Fprintln(a.stderr, a.paint(f))
 	}
 	errs, warns := 0, 0
 	for _, f := range l {
@@ -187,6 +198,9 @@ func plural(n int, word string) string {
 // displayPath shows a path relative to the working directory when it lies
 // below it, and as given otherwise.
 func displayPath(p string) string {
+	if p == stdinArg {
+		return stdinName
+	}
 	if p == "" || !filepath.IsAbs(p) {
 		return p
 	}
@@ -216,13 +230,23 @@ an output that cannot be written, git missing).`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
-			if a.output != "text" && a.output != "json" {
-				return usagef("--output must be text or json, not %q", a.output)
+			if cmd.Flags().Changed("output") {
+				return usagef("--output is gone: --format text|json says how to print, -o/--out DIR names an output directory")
 			}
-			return nil
+			if err := checkFlags(cmd); err != nil {
+				return err
+			}
+			if f := cmd.Flags().Lookup("format"); f != nil {
+				a.useFormat(f.Value.String())
+			}
+			return a.setColour(cmd)
 		},
 	}
-	root.PersistentFlags().StringVar(&a.output, "output", "text", "how to print findings and results: text or json")
+	// The old spelling of the format flag, kept hidden only to say what
+	// replaced it.
+	root.PersistentFlags().String("output", "", "")
+	_ = root.PersistentFlags().MarkHidden("output")
+	addColourFlag(root)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(
 		newInitCommand(a),
@@ -231,10 +255,31 @@ an output that cannot be written, git missing).`,
 		newLintCommand(a),
 		newExplainCommand(a),
 		newCapacityCommand(a),
+		newResolveCommand(a),
 		newDiffCommand(a),
 		newSchemaCommand(a),
 		newVersionCommand(a),
 	)
+	// cobra's completion command (bash, zsh, fish, powershell), added now
+	// rather than at Execute, so that help and the README list it.
+	root.InitDefaultCompletionCmd()
+	if c, _, err := root.Find([]string{"completion"}); err == nil && c != root {
+		c.Short = "Print a shell completion script (bash, zsh, fish, powershell)"
+		c.Long = `completion prints the script that makes a shell complete ydpgen's
+commands, flags and flag values: profiles, formats, the environments of the
+spec on the command line, spec paths and lint rule IDs. Load it in the
+shell's start-up file; ydpgen completion SHELL --help says where.`
+		c.Example = `  source <(ydpgen completion bash)
+  ydpgen completion zsh > "${fpath[1]}/_ydpgen"
+  ydpgen completion fish > ~/.config/fish/completions/ydpgen.fish`
+		c.Args = cobra.ArbitraryArgs
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usagef("%s: unknown shell %q; shells: bash, fish, powershell, zsh", cmd.CommandPath(), args[0])
+			}
+			return cmd.Help()
+		}
+	}
 	// Unknown commands and wrong argument counts are usage errors too.
 	for _, c := range root.Commands() {
 		wrapArgs(c)
@@ -266,6 +311,9 @@ func wrapArgs(c *cobra.Command) {
 // the platform.yaml (or platform.cue) of a directory, so that
 // `ydpgen lint examples/*` works.
 func specFile(path string) (string, error) {
+	if path == stdinArg {
+		return path, nil
+	}
 	fi, err := os.Stat(path)
 	if err != nil || !fi.IsDir() {
 		return path, nil // readSpec reports what is wrong
@@ -279,7 +327,34 @@ func specFile(path string) (string, error) {
 	return "", filesErrorf("%s is a directory without a platform.yaml or platform.cue", displayPath(path))
 }
 
-// readSpec reads the spec named on the command line.
+// stdinArg is the spec argument that means standard input, and
+// stdinName how positions name it.
+const (
+	stdinArg  = "-"
+	stdinName = "<stdin>"
+)
+
+// readSpec reads the spec named on the command line, or standard input
+// for -, and returns the name positions use. A spec from standard input is
+// YAML; a relative path inside it starts at the working directory.
+func (a *app) readSpec(path string) (name string, src []byte, err error) {
+	if path == stdinArg {
+		if a.stdin == nil {
+			return "", nil, filesErrorf("cannot read the spec from standard input: there is none")
+		}
+		// One byte past the limit is enough for the loader to refuse it.
+		b, err := io.ReadAll(io.LimitReader(a.stdin, spec.MaxSpecBytes+1))
+		if err != nil {
+			return "", nil, filesErrorf("cannot read the spec from standard input: %v", err)
+		}
+		a.stdin = nil // read once; a second - finds it consumed
+		return stdinName, b, nil
+	}
+	b, err := readSpec(path)
+	return path, b, err
+}
+
+// readSpec reads the spec file named on the command line.
 func readSpec(path string) ([]byte, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {

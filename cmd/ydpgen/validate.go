@@ -10,17 +10,20 @@ import (
 )
 
 func newValidateCommand(a *app) *cobra.Command {
-	return &cobra.Command{
+	cmd := &cobra.Command{
 		Use:   "validate SPEC",
 		Short: "Check a spec against the schema and its profiles",
 		Long: `validate checks a spec (YAML, or CUE when the file ends in .cue) against
 ydpgen's schema and the profile of each environment, renders it in memory
 and runs the lint rules, and prints every problem at once: file:line:col,
 the spec path, what is wrong and what is allowed. Lint warnings are printed
-but do not fail validation.`,
+but do not fail validation. SPEC - reads the spec (YAML) from standard
+input; positions then name <stdin>.`,
 		Example: `  ydpgen validate platform.yaml
-  ydpgen validate --output json platform.yaml`,
-		Args: cobra.ExactArgs(1),
+  ydpgen validate --format json --env prod platform.yaml
+  ydpgen init --profile k3s-pi | ydpgen validate -`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: completeSpec,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			res, findings, err := a.gate(args[0], render.Options{ObjectsOnly: true})
 			if err != nil {
@@ -29,6 +32,9 @@ but do not fail validation.`,
 			p := res.Platform
 			var names []string
 			for _, e := range p.Environments {
+				if !a.selected(e.Name) {
+					continue
+				}
 				names = append(names, e.Name+" ("+e.Profile+")")
 			}
 			if a.output == "json" {
@@ -38,4 +44,7 @@ but do not fail validation.`,
 			return nil
 		},
 	}
+	addFormatFlag(cmd, "text", "json")
+	a.addEnvFlag(cmd)
+	return cmd
 }
