@@ -20,20 +20,31 @@ func addColourFlag(root *cobra.Command) {
 }
 
 func (a *app) setColour(cmd *cobra.Command) error {
-	mode := "auto"
+	a.colourMode = "auto"
 	if f := cmd.Flags().Lookup("color"); f != nil {
-		mode = f.Value.String()
+		a.colourMode = f.Value.String()
 	}
-	switch mode {
-	case "always":
-		a.colour = true
-	case "never":
-		a.colour = false
-	default:
-		_, noColour := os.LookupEnv("NO_COLOR")
-		a.colour = !noColour && isTerminal(a.stderr)
-	}
+	a.colour = a.colourFor(a.stderr)
 	return nil
+}
+
+// colourFor says whether what goes to w is coloured: --color always or
+// never decide; auto colours a terminal unless NO_COLOR is set, and a pipe
+// when CLICOLOR_FORCE is set to anything but 0 (for a pager, and tests).
+func (a *app) colourFor(w any) bool {
+	switch a.colourMode {
+	case "always":
+		return true
+	case "never":
+		return false
+	}
+	if os.Getenv("NO_COLOR") != "" {
+		return false
+	}
+	if v := os.Getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
+		return true
+	}
+	return isTerminal(w)
 }
 
 func isTerminal(w any) bool {

@@ -3,11 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 
 	"github.com/ydpgen/ydpgen/diag"
 	"github.com/ydpgen/ydpgen/fsys"
@@ -17,8 +15,7 @@ import (
 )
 
 func newDiffCommand(a *app) *cobra.Command {
-	var against, againstRef, treePath, format, exitCode string
-	var envs []string
+	var against, againstRef, treePath, exitCode string
 	cmd := &cobra.Command{
 		Use:   "diff SPEC (--against DIR | --against-ref REV [--path DIR])",
 		Short: "Show what a render would change, object by object",
@@ -55,9 +52,6 @@ reviewed changes through but stops on what needs planning), or none
 			if cmd.Flags().Changed("path") && againstRef == "" {
 				return usagef("--path goes with --against-ref; --against names the directory itself")
 			}
-			if err := checkFormat(a, format); err != nil {
-				return err
-			}
 			if exitCode != "change" && exitCode != "risk" && exitCode != "none" {
 				return usagef("--exit-code must be change, risk or none, not %q", exitCode)
 			}
@@ -92,10 +86,10 @@ reviewed changes through but stops on what needs planning), or none
 			if err != nil {
 				return err
 			}
-			if err := rep.Only(envs); err != nil {
+			if err := rep.Only(a.envs); err != nil {
 				return usageError{err}
 			}
-			err = a.printReport(rep, findings, format)
+			err = a.printReport(rep, findings, a.format)
 			var fe findingsError
 			if errors.As(err, &fe) {
 				switch {
@@ -112,38 +106,9 @@ reviewed changes through but stops on what needs planning), or none
 	cmd.Flags().StringVar(&againstRef, "against-ref", "", "compare with the rendered tree committed at this git revision")
 	cmd.Flags().StringVar(&treePath, "path", "deploy", "with --against-ref: the tree's directory, in the working tree of the repository")
 	cmd.Flags().StringVar(&exitCode, "exit-code", "change", "when to exit 1: change (anything differs), risk (a risk flag is raised) or none")
-	cmd.Flags().StringVar(&format, "format", "text", "text, json (as --output json), or markdown for a pull-request comment")
-	cmd.Flags().StringArrayVar(&envs, "env", nil, "show only this environment (repeatable); files outside the overlays are always shown")
+	addFormatFlag(cmd, "text", "json", "markdown")
+	a.addEnvFlag(cmd)
 	return cmd
-}
-
-func checkFormat(a *app, format string) error {
-	switch format {
-	case "text", "markdown":
-	case "json":
-		// The same envelope as --output json, which other commands share.
-		a.output = "json"
-	default:
-		return usagef("--format must be text, json or markdown, not %q", format)
-	}
-	if format == "markdown" && a.output == "json" {
-		return usagef("--format markdown and --output json exclude each other")
-	}
-	return nil
-}
-
-// colorFor says whether to colour what goes to w: only on a terminal, and
-// never when NO_COLOR is set to anything (no-color.org); CLICOLOR_FORCE
-// set to a value other than 0 colours a pipe too (for a pager, and tests).
-func colorFor(w io.Writer) bool {
-	if os.Getenv("NO_COLOR") != "" {
-		return false
-	}
-	if v := os.Getenv("CLICOLOR_FORCE"); v != "" && v != "0" {
-		return true
-	}
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // inputError says that what to compare with cannot be used (a revision or
@@ -177,7 +142,7 @@ func (a *app) printReport(rep *review.Report, findings diag.List, format string)
 	case format == "markdown":
 		err = rep.Markdown(a.stdout)
 	default:
-		err = rep.TextColor(a.stdout, colorFor(a.stdout))
+		err = rep.TextColor(a.stdout, a.colourFor(a.stdout))
 	}
 	if err != nil {
 		return fmt.Errorf("printing the diff: %w", err)

@@ -116,7 +116,9 @@ func (a *app) check(spec, out string, res *render.Result, findings diag.List) er
 	if err != nil {
 		return err
 	}
-	a.narrow(rep)
+	if err := rep.Only(a.envs); err != nil {
+		return usageError{err}
+	}
 	if !rep.Differs && a.output != "json" {
 		fmt.Fprintf(a.stdout, "%s is up to date: %s renders the same %s\n", displayPath(out), displayPath(spec), plural(len(res.Tree.Files()), "file"))
 		return nil
@@ -151,22 +153,4 @@ func nonNil(s []string) []string {
 		return []string{}
 	}
 	return s
-}
-
-// narrow keeps, under --env, the selected environments' changes and the
-// files outside every overlay; the trees then differ only when these do.
-func (a *app) narrow(rep *review.Report) {
-	if len(a.envs) == 0 {
-		return
-	}
-	kept := []review.EnvChange{}
-	changed := len(rep.Files) > 0
-	for _, e := range rep.Environments {
-		if a.selected(e.Name) {
-			kept = append(kept, e)
-			changed = changed || e.Op != "" || len(e.Objects) > 0 || len(e.Files) > 0 || len(e.Errors) > 0
-		}
-	}
-	rep.Environments = kept
-	rep.Differs = rep.Differs && changed
 }

@@ -76,6 +76,8 @@ type app struct {
 	format string
 	// colour is whether findings on stderr are coloured.
 	colour bool
+	// colourMode is --color: auto, always or never.
+	colourMode string
 	// envs are the environments --env selected; none means all.
 	envs   []string
 	schema *spec.Schema
