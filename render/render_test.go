@@ -28,7 +28,7 @@ func TestRenderTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Spec(s, "platform.yaml", src, Options{Verify: true})
+	res, err := Spec(s, "platform.yaml", src, Options{Verify: true, SpecDir: os.DirFS("../examples/pi-lab")})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestObjectsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full, err := Spec(s, "platform.yaml", src, Options{})
+	full, err := Spec(s, "platform.yaml", src, Options{SpecDir: os.DirFS("../examples/pi-lab")})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -234,6 +234,7 @@ an output that cannot be written, git missing).`,
 		newDiffCommand(a),
 		newSchemaCommand(a),
 		newVersionCommand(a),
+		newSecretsCommand(a),
 	)
 	// Unknown commands and wrong argument counts are usage errors too.
 	for _, c := range root.Commands() {
