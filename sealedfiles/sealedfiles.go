@@ -191,7 +191,7 @@ func Collect(env *model.Environment, specDir fs.FS) (Collected, error) {
 		}
 		out.Findings = append(out.Findings, diag.Finding{Severity: sev, File: o.File, Line: o.Line, Col: o.Col, Path: o.Path,
 			Message: "environment " + env.Name + ": " + describe(f),
-			Allowed: "the Secrets of credentials.List sealed with their keys, for this environment's recipients or certificate",
+			Allowed: "every Secret the environment needs, with exactly its keys, encrypted for the spec's age recipients or sealed with its certificate",
 			Fix:     "run " + SealCommand(env.Name)})
 	}
 	if out.Findings.HasErrors() {

@@ -660,4 +660,3 @@ func orNone(l []string) string {
 	}
 	return strings.Join(l, ", ")
 }
-
