@@ -184,6 +184,14 @@ func Collect(env *model.Environment, specDir fs.FS) (Collected, error) {
 	}
 	var out Collected
 	o, _ := env.Origins.Place(env.Name, model.EnvironmentNamePath)
+	if exp := Expect(env, list, cert); len(exp.Secrets) > 0 && allMissing(found, len(exp.Secrets)) {
+		// Nothing sealed yet: one finding, not one per Secret.
+		out.Findings = diag.List{{Severity: diag.Error, File: o.File, Line: o.Line, Col: o.Col, Path: o.Path,
+			Message: fmt.Sprintf("environment %s: none of its %d Secrets is sealed in %s [missing-secret]", env.Name, len(exp.Secrets), dir),
+			Allowed: "every Secret the environment needs, encrypted into " + dir + " next to the spec",
+			Fix:     "run " + SealCommand(env.Name)}}
+		return out, nil
+	}
 	for _, f := range found {
 		sev := diag.Error
 		if f.Severity == sealing.SeverityWarning {
@@ -288,4 +296,18 @@ func entryOf(b []byte) (objset.Entry, error) {
 		return objset.Entry{}, fmt.Errorf("apiVersion %q: %v", meta.APIVersion, err)
 	}
 	return objset.Entry{GVK: gv.WithKind(meta.Kind), Namespace: meta.Metadata.Namespace, Name: meta.Metadata.Name, Content: m}, nil
+}
+
+// allMissing reports whether the findings say only that each of the n
+// Secrets is missing.
+func allMissing(found []sealing.Finding, n int) bool {
+	if len(found) != n {
+		return false
+	}
+	for _, f := range found {
+		if f.Kind != sealing.FindingMissingSecret {
+			return false
+		}
+	}
+	return true
 }
