@@ -23,7 +23,7 @@ func TestReadmeListsEveryLintRule(t *testing.T) {
 	if want := fmt.Sprintf("Each of the %d rules", len(rules)); !strings.Contains(text, want) {
 		t.Errorf("README.md's lint section does not say %q", want)
 	}
-	row := regexp.MustCompile("(?m)^\\| (YDP\\d{3}(?:, YDP\\d{3})*) \\| ([a-z, ]+) \\|")
+	row := regexp.MustCompile(`(?m)^\| (YDP\d{3}(?:, YDP\d{3})*) \| ([a-z, ]+) \|`)
 	listed := map[string]string{}
 	for _, m := range row.FindAllStringSubmatch(text, -1) {
 		for _, id := range strings.Split(m[1], ", ") {

@@ -103,6 +103,11 @@ func buildFlux(out *Output, env *model.Environment, r objset.RenderedEnvironment
 
 	// The release wrapper belongs to stage airflow: it always exists.
 	present := stages.Present(r.Objects)
+	for _, f := range r.Files {
+		if f.Object != nil && !slices.Contains(present, stages.Of(*f.Object)) {
+			present = insertStage(present, stages.Of(*f.Object))
+		}
+	}
 	if !slices.Contains(present, stages.Airflow) {
 		present = insertStage(present, stages.Airflow)
 	}
@@ -245,6 +250,16 @@ func stageKustomization(env *model.Environment, s stages.Stage, members []objset
 	}
 	if s == stages.Airflow {
 		k.Spec.Timeout = durp(releaseTimeout)
+	}
+	// SOPS files are decrypted by the controller as it applies them, with
+	// the age key in a Secret of Flux's namespace created once by hand.
+	// Every stage carries it, so that no stage depends on where the
+	// encrypted Secrets are selected.
+	if env.Secrets.Provider == model.ProviderSOPS {
+		k.Spec.Decryption = &kustomizev1.Decryption{
+			Provider:  "sops",
+			SecretRef: &meta.LocalObjectReference{Name: env.Secrets.SOPS.KeySecret},
+		}
 	}
 	// Every stage waits for what it applied to be ready, Jobs included
 	// (complete). Naming the Jobs in healthChecks instead would tie the

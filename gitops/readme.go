@@ -3,6 +3,7 @@ package gitops
 import (
 	"fmt"
 	"path"
+	"slices"
 	"strings"
 
 	"github.com/ydpgen/ydpgen/generators/airflow"
@@ -77,6 +78,7 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) ([]byte, error
 		if !branchRevision(g.Revision) {
 			d.Line("`flux bootstrap` follows a branch, and the spec's revision %s is not one: bootstrap with a branch, or apply the directory instead.", markdown.Code(g.Revision))
 		}
+		sopsKeySecret(&d, p)
 	}
 	for i := range p.Environments {
 		env := &p.Environments[i]
@@ -375,4 +377,35 @@ func deployFlux(d *markdown.Doc, env *model.Environment, r objset.RenderedEnviro
 	}(), ", "))
 	d.Line("Bootstrap the cluster's Flux with the path %s of the repository (see above), or apply %s once (again after each change to it).",
 		markdown.Code(g.TreePath(ClusterDir(env.Name))), markdown.Code(dir))
+}
+
+// sopsKeySecret says how to create, once per cluster, the Secret that
+// holds the age key Flux decrypts the sops provider's files with. It is
+// never in git: the one step of a sops environment outside the tree.
+func sopsKeySecret(d *markdown.Doc, p *model.Platform) {
+	var lines []string
+	for i := range p.Environments {
+		env := &p.Environments[i]
+		if env.Secrets.Provider != model.ProviderSOPS {
+			continue
+		}
+		l := fmt.Sprintf("kubectl create secret generic %s --namespace %s --from-file=age.agekey=<age key file of environment %s>",
+			env.Secrets.SOPS.KeySecret, env.GitOps.Flux.Namespace, env.Name)
+		if !slices.Contains(lines, l) {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return
+	}
+	d.Blank()
+	d.Line("The Secrets of environments with secrets provider `sops` are in git encrypted for age keys; Flux decrypts them with")
+	d.Line("the age private key in a Secret of its namespace, which you create once on each cluster, before the first sync")
+	d.Line("(the file holds the `AGE-SECRET-KEY-1...` line `age-keygen` wrote; its public key is the spec's recipient):")
+	d.Blank()
+	d.Line("```sh")
+	for _, l := range lines {
+		d.Line("%s", l)
+	}
+	d.Line("```")
 }

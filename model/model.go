@@ -316,6 +316,44 @@ type Credential struct {
 type Secrets struct {
 	Provider        string          `json:"provider"`
 	ExternalSecrets ExternalSecrets `json:"externalSecrets"`
+	SOPS            SOPS            `json:"sops"`
+	SealedSecrets   SealedSecrets   `json:"sealedSecrets"`
+	// Directory holds the environment's encrypted files (providers sops and
+	// sealed-secrets), a slash-separated path relative to the spec's
+	// directory; the loader sets secrets/<environment> when the spec leaves
+	// it out.
+	Directory string `json:"directory,omitempty"`
+}
+
+// The secrets providers that keep encrypted Secrets in git.
+const (
+	ProviderSOPS          = "sops"
+	ProviderSealedSecrets = "sealed-secrets"
+)
+
+// Sealed reports whether the environment's Secrets are kept in git,
+// encrypted, so that render copies them from Directory.
+func (s Secrets) Sealed() bool {
+	return s.Provider == ProviderSOPS || s.Provider == ProviderSealedSecrets
+}
+
+// SOPS configures the sops provider.
+type SOPS struct {
+	// AgeRecipients are the age public keys every file is encrypted for.
+	AgeRecipients []string `json:"ageRecipients,omitempty"`
+	// KeySecret is the Secret in Flux's namespace holding the age private
+	// key; the loader sets sops-age when the spec leaves it out.
+	KeySecret string `json:"keySecret,omitempty"`
+}
+
+// SealedSecrets configures the sealed-secrets provider.
+type SealedSecrets struct {
+	// Certificate is the controller's public certificate, a path relative
+	// to the spec's directory.
+	Certificate string `json:"certificate,omitempty"`
+	// Scope is strict, namespace-wide or cluster-wide; the loader sets
+	// strict when the spec leaves it out.
+	Scope string `json:"scope,omitempty"`
 }
 
 // ExternalSecrets configures the External Secrets Operator provider.

@@ -7,6 +7,11 @@ package objset
 type File struct {
 	Path string
 	Data []byte
+	// Object, when set, is the one object the file holds, kept byte for
+	// byte as it was written outside ydpgen (an encrypted Secret): the
+	// overlay lists the file among its resources, and the wiring reads the
+	// object's stage from it.
+	Object *Entry
 }
 
 // RenderedEnvironment is one environment after rendering: its objects

@@ -60,6 +60,11 @@ func verify(t *Tree, env objset.RenderedEnvironment) error {
 		for _, e := range env.Objects {
 			want[e.ID()] = e.Content
 		}
+		for _, f := range env.Files {
+			if f.Object != nil {
+				want[f.Object.ID()] = f.Object.Content
+			}
+		}
 		got := map[string]any{}
 		for _, m := range built {
 			got[idOf(m)] = m

@@ -107,6 +107,11 @@ func Layout(envs []objset.RenderedEnvironment) (*Tree, error) {
 				Name: base.Name,
 			}}})
 		}
+		for _, f := range env.Files {
+			if f.Object != nil {
+				k.Resources = append(k.Resources, f.Path)
+			}
+		}
 		t.add(dir+"/"+NamespaceFile, namespaceTransformer(env.Namespace))
 		k.Transformers = []string{NamespaceFile}
 		addKustomization(t, dir, k)

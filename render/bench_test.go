@@ -96,6 +96,7 @@ func benchRender(b *testing.B, opts render.Options) {
 		}
 		b.Run(name, func(b *testing.B) {
 			for b.Loop() {
+				opts.SpecDir = os.DirFS(filepath.Join("..", "examples", name))
 				if _, err := render.Platform(p, opts); err != nil {
 					b.Fatal(err)
 				}

@@ -67,7 +67,7 @@ func renderWith(t *testing.T, engine string, change func(*model.Environment)) (*
 			change(&p.Environments[i])
 		}
 	}
-	res, err := platform(p, Options{Verify: true}, append(Generators(), jobRefs{}))
+	res, err := platform(p, Options{Verify: true, SpecDir: os.DirFS("../examples/pi-lab")}, append(Generators(), jobRefs{}))
 	if err != nil {
 		t.Fatal(err)
 	}

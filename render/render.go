@@ -3,6 +3,7 @@ package render
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 	"sync"
 
 	"github.com/ydpgen/ydpgen/capacity"
@@ -24,6 +25,7 @@ import (
 	"github.com/ydpgen/ydpgen/passes/jobhash"
 	"github.com/ydpgen/ydpgen/passes/stages"
 	"github.com/ydpgen/ydpgen/passes/syncpolicy"
+	"github.com/ydpgen/ydpgen/sealedfiles"
 	"github.com/ydpgen/ydpgen/spec"
 )
 
@@ -48,6 +50,9 @@ type Result struct {
 	// GitOps is the engine's wiring (also in Tree), for tests and review.
 	GitOps *gitops.Output
 	Tree   *overlays.Tree
+	// Warnings are findings that do not stop the render: a sealed key or
+	// Secret that nothing reads.
+	Warnings diag.List
 }
 
 // Options change how a platform is rendered.
@@ -61,6 +66,11 @@ type Options struct {
 	// commands that only read objects (validate, lint, capacity) skip the
 	// layout and its encoding, most of a render's work.
 	ObjectsOnly bool
+	// SpecDir is the spec's directory, where the environments of providers
+	// sops and sealed-secrets keep their encrypted files (and the
+	// controller's certificate). Render reads them, checks them without
+	// decrypting and copies them into the overlays; it never encrypts.
+	SpecDir fs.FS
 }
 
 // Spec loads, validates and renders a spec. Problems with the spec come back
@@ -93,6 +103,13 @@ func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Re
 		return nil, err
 	}
 	stackCharts(p, res.Environments, plans)
+	// Without the spec's directory, a caller that wants only the objects
+	// (a test of the generators) does without the sealed files.
+	if opts.SpecDir != nil || !opts.ObjectsOnly {
+		if err := addSealed(p, res, opts.SpecDir); err != nil {
+			return nil, err
+		}
+	}
 	// The engine's wiring is checked even when only objects are wanted, so
 	// that validate refuses what render would.
 	wiring, err := gitops.Build(p, res.Environments)
@@ -248,4 +265,30 @@ func checkWiring(p *model.Platform, wiring *gitops.Output) diag.List {
 		Message: fmt.Sprintf("%d of the %s engine's objects would be refused by the API server, such as %s", count, env.GitOps.Engine, first),
 		Allowed: "a platform name (metadata.name) and environment names short enough that the engine's object names and labels stay within 63 characters"})
 	return out
+}
+
+// addSealed verifies the encrypted files of every environment that keeps
+// its Secrets in git and adds them, unchanged, to its overlay files.
+// Errors of every environment come back together as findings.
+func addSealed(p *model.Platform, res *Result, specDir fs.FS) error {
+	var errs diag.List
+	for i := range p.Environments {
+		c, err := sealedfiles.Collect(&p.Environments[i], specDir)
+		if err != nil {
+			return err
+		}
+		for _, f := range c.Findings {
+			if f.Severity == diag.Error {
+				errs = append(errs, f)
+			} else {
+				res.Warnings = append(res.Warnings, f)
+			}
+		}
+		res.Environments[i].Files = append(res.Environments[i].Files, c.Files...)
+	}
+	if len(errs) > 0 {
+		return append(errs, res.Warnings...).Sort()
+	}
+	res.Warnings = res.Warnings.Sort()
+	return nil
 }

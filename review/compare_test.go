@@ -3,6 +3,7 @@ package review
 import (
 	"maps"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -275,8 +276,8 @@ func TestCompareExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	renderSpec := func(src string) Side {
-		res, err := render.Spec(s, "platform.yaml", []byte(src), render.Options{})
+	renderSpec := func(ex, src string) Side {
+		res, err := render.Spec(s, "platform.yaml", []byte(src), render.Options{SpecDir: os.DirFS(filepath.Join("..", "examples", ex))})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -289,7 +290,7 @@ func TestCompareExamples(t *testing.T) {
 				t.Fatal(err)
 			}
 			src := string(b)
-			same, err := Compare(renderSpec(src), renderSpec(src))
+			same, err := Compare(renderSpec(ex, src), renderSpec(ex, src))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -305,7 +306,7 @@ func TestCompareExamples(t *testing.T) {
 			}
 			j := i + strings.Index(src[i:], "\n")
 			changedSrc := src[:i] + "email: someone-else@example.com" + src[j:]
-			r, err := Compare(renderSpec(src), renderSpec(changedSrc))
+			r, err := Compare(renderSpec(ex, src), renderSpec(ex, changedSrc))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -49,7 +49,7 @@
 //
 // # Use
 //
-// The seal command (cmd/ydpgen, later) would, per environment:
+// The seal command (cmd/ydpgen/secrets.go) does, per environment:
 //
 //	p := sealing.TerminalPrompt(os.Stdin, os.Stderr) // echo off on a terminal
 //	vals, err := sealing.Reader{Environ: os.Environ(), DotenvFile: f, RepoRoot: repo, Prompt: p}.Read(reqs)
@@ -70,7 +70,7 @@
 //	findings, err := sealing.Verify(os.DirFS(repo), "secrets/"+env, sealing.Expectation{...})
 //	// place each finding at the spec line of f.Secret / f.Key; print f.FixCommand()
 //
-// # Integration (not done here)
+// # Integration (package sealedfiles, render and cmd/ydpgen)
 //
 //   - Spec: the provider (sops or sealed-secrets) with, per environment,
 //     the age recipients, or the controller certificate's file and the

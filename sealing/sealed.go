@@ -234,7 +234,11 @@ func (s SealedSecrets) check() (Scope, error) {
 // annotations go on the object, where the controller reads them to pick
 // the label, and on the template, as kubeseal puts them.
 func (s SealedSecrets) object(sec *corev1.Secret, scope Scope) *sealedSecret {
-	ann := map[string]string{SealedWithAnnotation: s.Certificate.Fingerprint}
+	// The Secret's own annotations go on the object too: a GitOps engine
+	// reads them there (Argo CD's sync wave), not in the template.
+	ann := map[string]string{}
+	maps.Copy(ann, withoutScope(sec.Annotations))
+	ann[SealedWithAnnotation] = s.Certificate.Fingerprint
 	maps.Copy(ann, scope.annotations())
 	tmplAnn := withoutScope(sec.Annotations)
 	if sa := scope.annotations(); sa != nil {

@@ -126,7 +126,9 @@ func (s *Schema) load(filename string, src []byte) (*model.Platform, error) {
 			if env.Secrets.ExternalSecrets.Ecosystem == "" {
 				env.Secrets.ExternalSecrets.Ecosystem = p.Name
 			}
+			defaultSealed(env)
 			findings = append(findings, checkCredentials(env)...)
+			findings = append(findings, checkSealed(env)...)
 			findings = append(findings, checkDataSurface(env)...)
 			findings = append(findings, checkAirflow(env)...)
 			findings = append(findings, checkNamespace(env)...)

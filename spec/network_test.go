@@ -19,7 +19,6 @@ func TestNetworkChecks(t *testing.T) {
 	}
 	const host = "      host: postgres.db.example.internal\n"
 	const cqrs = "      - name: cqrs\n        engine: sqlserver\n        host: sqlserver.db.example.internal\n"
-	const ns = "      namespace: demo1\n"
 	for _, tc := range []struct {
 		name  string
 		edits []string // from, to, from, to, ...

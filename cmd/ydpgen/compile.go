@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 
 	"sigs.k8s.io/yaml"
 
@@ -29,6 +31,9 @@ func (a *app) compile(path string, opts render.Options) (res *render.Result, fin
 	if err != nil {
 		return nil, nil, err
 	}
+	if opts.SpecDir == nil {
+		opts.SpecDir = os.DirFS(filepath.Dir(path))
+	}
 	res, err = render.Spec(s, path, src, opts)
 	var invalid diag.List
 	if errors.As(err, &invalid) {
@@ -53,6 +58,7 @@ func (a *app) compile(path string, opts render.Options) (res *render.Result, fin
 	if err != nil {
 		return nil, nil, err
 	}
+	findings = append(findings, res.Warnings...)
 	return res, a.onlySelected(findings), nil
 }
 

@@ -15,7 +15,8 @@ import (
 )
 
 func newDiffCommand(a *app) *cobra.Command {
-	var against, againstRef, treePath, exitCode string
+	var against, againstRef, treePath string
+	var exitCode *string
 	cmd := &cobra.Command{
 		Use:   "diff SPEC (--against DIR | --against-ref REV [--path DIR])",
 		Short: "Show what a render would change, object by object",
@@ -51,9 +52,6 @@ reviewed changes through but stops on what needs planning), or none
 			}
 			if cmd.Flags().Changed("path") && againstRef == "" {
 				return usagef("--path goes with --against-ref; --against names the directory itself")
-			}
-			if exitCode != "change" && exitCode != "risk" && exitCode != "none" {
-				return usagef("--exit-code must be change, risk or none, not %q", exitCode)
 			}
 			var old review.Side
 			var err error
@@ -93,9 +91,9 @@ reviewed changes through but stops on what needs planning), or none
 			var fe findingsError
 			if errors.As(err, &fe) {
 				switch {
-				case exitCode == "none":
+				case *exitCode == "none":
 					return nil
-				case exitCode == "risk" && len(rep.Flags()) == 0:
+				case *exitCode == "risk" && len(rep.Flags()) == 0:
 					return nil
 				}
 			}
@@ -105,7 +103,8 @@ reviewed changes through but stops on what needs planning), or none
 	cmd.Flags().StringVar(&against, "against", "", "compare with the rendered tree in this directory")
 	cmd.Flags().StringVar(&againstRef, "against-ref", "", "compare with the rendered tree committed at this git revision")
 	cmd.Flags().StringVar(&treePath, "path", "deploy", "with --against-ref: the tree's directory, in the working tree of the repository")
-	cmd.Flags().StringVar(&exitCode, "exit-code", "change", "when to exit 1: change (anything differs), risk (a risk flag is raised) or none")
+	exitCode = addChoiceFlag(cmd.Flags(), "exit-code", "when to exit 1: change (anything differs), risk (a risk flag is raised) or none", "change", "risk", "none")
+	_ = cmd.RegisterFlagCompletionFunc("exit-code", fixedCompletion("change", "risk", "none"))
 	addFormatFlag(cmd, "text", "json", "markdown")
 	a.addEnvFlag(cmd)
 	return cmd

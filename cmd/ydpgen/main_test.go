@@ -1,12 +1,16 @@
 package main
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
+	"filippo.io/age"
 	"github.com/rogpeppe/go-internal/testscript"
+	"sigs.k8s.io/yaml"
 
 	"github.com/ydpgen/ydpgen/internal/update"
 )
@@ -48,6 +52,56 @@ func TestScripts(t *testing.T) {
 					ts.Fatalf("usage: writebinary FILE")
 				}
 				ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte("\x7fELF\x02\x01\x01\x00\x00binary"), 0o644))
+			},
+			// agekeygen FILE writes a fresh age identity to FILE and sets
+			// AGE_RECIPIENT to its public key: the scripts make their own
+			// keys, so no private key is committed.
+			"agekeygen": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 1 {
+					ts.Fatalf("usage: agekeygen FILE")
+				}
+				id, err := age.GenerateX25519Identity()
+				ts.Check(err)
+				ts.Check(os.WriteFile(ts.MkAbs(args[0]), []byte(id.String()+"\n"), 0o600))
+				ts.Setenv("AGE_RECIPIENT", id.Recipient().String())
+			},
+			// sopschanged OLD NEW [KEY...] fails unless exactly the named
+			// keys of the two SOPS files' data and stringData differ in
+			// their ciphertext.
+			"sopschanged": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) < 2 {
+					ts.Fatalf("usage: sopschanged OLD NEW [KEY...]")
+				}
+				read := func(f string) map[string]string {
+					var doc struct {
+						Data       map[string]string `json:"data"`
+						StringData map[string]string `json:"stringData"`
+					}
+					b, err := os.ReadFile(ts.MkAbs(f))
+					ts.Check(err)
+					ts.Check(yaml.Unmarshal(b, &doc))
+					out := map[string]string{}
+					maps.Copy(out, doc.Data)
+					maps.Copy(out, doc.StringData)
+					return out
+				}
+				a, b := read(args[0]), read(args[1])
+				var changed []string
+				for k := range maps.Keys(a) {
+					if a[k] != b[k] {
+						changed = append(changed, k)
+					}
+				}
+				for k := range maps.Keys(b) {
+					if _, ok := a[k]; !ok {
+						changed = append(changed, k)
+					}
+				}
+				slices.Sort(changed)
+				want := slices.Sorted(slices.Values(args[2:]))
+				if !slices.Equal(changed, want) {
+					ts.Fatalf("changed entries %v, want %v", changed, want)
+				}
 			},
 		},
 		Setup: func(env *testscript.Env) error {

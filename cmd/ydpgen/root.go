@@ -261,6 +261,7 @@ an output that cannot be written, git missing).`,
 		newDiffCommand(a),
 		newSchemaCommand(a),
 		newVersionCommand(a),
+		newSecretsCommand(a),
 	)
 	// cobra's completion command (bash, zsh, fish, powershell), added now
 	// rather than at Execute, so that help and the README list it.

@@ -133,6 +133,11 @@ func renderedTree(s *spec.Schema, root, spec string) treeSource {
 				// The loopback server asks for no credentials.
 				env.GitOps.Flux.SecretName = ""
 				env.Airflow.Chart.Repository = urls.helm
+				// This loop has no age key in flux-system: an example that
+				// keeps SOPS files runs here with the manual provider.
+				if env.Secrets.Provider == model.ProviderSOPS {
+					env.Secrets = model.Secrets{Provider: "manual", ExternalSecrets: env.Secrets.ExternalSecrets}
+				}
 				if v == 1 {
 					changeSpec(env)
 				}

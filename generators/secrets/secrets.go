@@ -34,7 +34,8 @@ type Provider interface {
 
 // Providers returns every provider, by name.
 func Providers() []Provider {
-	return []Provider{externalSecretsProvider{}, manualProvider{}}
+	return []Provider{externalSecretsProvider{}, manualProvider{},
+		sealedProvider{model.ProviderSOPS}, sealedProvider{model.ProviderSealedSecrets}}
 }
 
 // Generator renders the environment's Secrets for its provider.

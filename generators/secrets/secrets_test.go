@@ -287,7 +287,7 @@ func TestManualDocAndScriptCoverEverySecret(t *testing.T) {
 
 func TestUnknownProvider(t *testing.T) {
 	env := exampleEnvs(t)[0]
-	env.Secrets.Provider = "sops"
+	env.Secrets.Provider = "vault"
 	if _, err := (Generator{}).Generate(env); err == nil {
 		t.Error("an unknown provider renders")
 	}

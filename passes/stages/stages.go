@@ -62,7 +62,7 @@ func Of(e objset.Entry) Stage {
 		return Namespace
 	case "ServiceAccount", "Role", "RoleBinding", "ClusterRole", "ClusterRoleBinding":
 		return RBAC
-	case "Secret", "ExternalSecret", "SecretStore", "ClusterSecretStore":
+	case "Secret", "ExternalSecret", "SecretStore", "ClusterSecretStore", "SealedSecret":
 		return Secrets
 	}
 	switch c := component(e); {
