@@ -40,6 +40,12 @@ func checkAirflow(env *model.Environment) diag.List {
 		add("airflow.chart.version", fmt.Sprintf("chart %s is older than the values ydpgen writes (workers.celery.*)", a.Chart.Version),
 			"a chart version of "+minChartVersion+" or later", "")
 	}
+	// The engine installs an unhydrated chart from its repository; it
+	// cannot read a chart on the machine that renders.
+	if a.Chart.Path != "" && !a.Chart.Hydrate {
+		add("airflow.chart.path", fmt.Sprintf("the local chart %s is only read when the chart is hydrated, but airflow.chart.hydrate is false", a.Chart.Path),
+			"a chart path together with airflow.chart.hydrate: true", "remove airflow.chart.path, or set airflow.chart.hydrate: true")
+	}
 	if versionLess(a.Version, minAirflowVersion) {
 		add("airflow.version", fmt.Sprintf("Airflow %s has no API server; ydpgen renders Airflow 3 releases", a.Version),
 			"an Airflow version of "+minAirflowVersion+" or later", "")
