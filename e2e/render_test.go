@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/ydpgen/ydpgen/gitops"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/internal/crdschema"
 	"github.com/ydpgen/ydpgen/internal/kubetest"
 	"github.com/ydpgen/ydpgen/model"
@@ -154,7 +155,7 @@ type rendered struct {
 // render.Generators takes part) and builds every overlay with kustomize.
 func renderPlatform(t *testing.T, p *model.Platform) *rendered {
 	t.Helper()
-	res, err := render.Platform(p, render.Options{Verify: true})
+	res, err := render.Platform(p, render.Options{Verify: true, Charts: charttest.Charts(t)})
 	if err != nil {
 		t.Fatalf("render: %v", err)
 	}

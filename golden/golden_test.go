@@ -20,6 +20,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/ydpgen/ydpgen/fsys"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/internal/crdschema"
 	"github.com/ydpgen/ydpgen/internal/update"
 	"github.com/ydpgen/ydpgen/model"
@@ -114,7 +115,7 @@ func renderVariant(t testing.TB, v variant) *render.Result {
 			p.Environments[i].GitOps.Engine = v.engine
 		}
 	}
-	res, err := render.Platform(p, render.Options{Verify: true})
+	res, err := render.Platform(p, render.Options{Verify: true, Charts: charttest.Charts(t)})
 	if err != nil {
 		t.Fatalf("rendering %s: %v", v, err)
 	}

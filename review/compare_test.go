@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/ydpgen/ydpgen/generators/smoketest"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/render"
 	"github.com/ydpgen/ydpgen/spec"
@@ -275,8 +276,9 @@ func TestCompareExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	charts := charttest.Charts(t)
 	renderSpec := func(src string) Side {
-		res, err := render.Spec(s, "platform.yaml", []byte(src), render.Options{})
+		res, err := render.Spec(s, "platform.yaml", []byte(src), render.Options{Charts: charts})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -232,6 +232,7 @@ an output that cannot be written, git missing).`,
 		newExplainCommand(a),
 		newCapacityCommand(a),
 		newDiffCommand(a),
+		newChartCommand(a),
 		newSchemaCommand(a),
 		newVersionCommand(a),
 	)
