@@ -82,7 +82,9 @@ func Release(ctx context.Context, env *model.Environment, c *chart.Chart, render
 	case err != nil:
 		return nil, err
 	}
-	out := &Rendered{Chart: Chart{Name: c.Name, Version: c.Version, Source: c.Source, Digest: c.Digest}, FromCache: res.FromCache}
+	// The source as the spec writes it: a local chart's path relative to
+	// the spec, not where this machine found it.
+	out := &Rendered{Chart: Chart{Name: c.Name, Version: c.Version, Source: Ref(env).Source, Digest: c.Digest}, FromCache: res.FromCache}
 	for _, o := range res.Objects {
 		e, err := entry(env, o)
 		if err != nil {

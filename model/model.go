@@ -7,6 +7,8 @@ import "fmt"
 type Platform struct {
 	Name         string
 	Environments []Environment
+	// SpecSHA256 is the hex SHA-256 of the spec file as written.
+	SpecSHA256 string
 }
 
 // Environment is everything one target cluster needs, fully resolved: every

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 
 	"github.com/ydpgen/ydpgen/capacity"
@@ -151,6 +152,7 @@ func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Re
 		}
 	}
 	res.GitOps = wiring
+	t.Provenance = provenance(p, res.Charts)
 	if opts.Verify {
 		if err := overlays.Verify(t, res.Environments); err != nil {
 			return nil, err
@@ -333,5 +335,28 @@ func checkWiring(p *model.Platform, wiring *gitops.Output) diag.List {
 	out = append(out, diag.Finding{Severity: diag.Error, File: org.File, Line: org.Line, Col: org.Col, Path: org.Path,
 		Message: fmt.Sprintf("%d of the %s engine's objects would be refused by the API server, such as %s", count, env.GitOps.Engine, first),
 		Allowed: "a platform name (metadata.name) and environment names short enough that the engine's object names and labels stay within 63 characters"})
+	return out
+}
+
+// Version is ydpgen's version as its build information gives it: the module
+// version of a released build, "(devel)" for one built from a work tree
+// (and in tests).
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// provenance is what the tree's manifest records about its render.
+func provenance(p *model.Platform, charts []*hydrate.Rendered) overlays.Provenance {
+	out := overlays.Provenance{Version: Version(), SpecSHA256: p.SpecSHA256}
+	for i, c := range charts {
+		if c == nil {
+			continue
+		}
+		out.Charts = append(out.Charts, overlays.ChartProvenance{Environment: p.Environments[i].Name,
+			Name: c.Chart.Name, Version: c.Chart.Version, Source: c.Chart.Source, Digest: c.Chart.Digest})
+	}
 	return out
 }

@@ -105,6 +105,10 @@ func (a *app) check(spec, out string, res *render.Result, findings diag.List) er
 	if err != nil {
 		return err
 	}
+	// Another ydpgen may render the same spec differently: say so first.
+	if m, err := overlays.ReadManifest(fsys.OnDisk{}, out); err == nil && m.Version != "" && m.Version != res.Tree.Provenance.Version && a.output != "json" {
+		fmt.Fprintf(a.stdout, "%s was rendered by ydpgen %s, checked with ydpgen %s\n", displayPath(out), m.Version, res.Tree.Provenance.Version)
+	}
 	if !rep.Differs && a.output != "json" {
 		fmt.Fprintf(a.stdout, "%s is up to date: %s renders the same %s\n", displayPath(out), displayPath(spec), plural(len(res.Tree.Files()), "file"))
 		return nil
