@@ -56,6 +56,10 @@ type variant struct {
 	example string
 	engine  string // empty: the spec's own
 	dir     string
+	// engineChart leaves the Airflow chart to the engine
+	// (airflow.chart.hydrate: false): a HelmRelease or an Argo CD
+	// Application with the chart as a source, as before hydration.
+	engineChart bool
 }
 
 func (v variant) String() string { return v.dir }
@@ -86,6 +90,11 @@ func variants(t testing.TB) []variant {
 		if name == "pi-lab" {
 			out = append(out, variant{example: name, engine: model.EngineNone, dir: name + "+" + model.EngineNone})
 		}
+		// The chart left to the engine, once per engine: Flux's
+		// HelmRelease (pi-lab) and Argo CD's Airflow Application (onprem).
+		if name == "pi-lab" || name == "onprem" {
+			out = append(out, variant{example: name, dir: name + "+helm", engineChart: true})
+		}
 	}
 	return out
 }
@@ -110,9 +119,12 @@ func loadExample(t testing.TB, name string) *model.Platform {
 func renderVariant(t testing.TB, v variant) *render.Result {
 	t.Helper()
 	p := loadExample(t, v.example)
-	if v.engine != "" {
-		for i := range p.Environments {
+	for i := range p.Environments {
+		if v.engine != "" {
 			p.Environments[i].GitOps.Engine = v.engine
+		}
+		if v.engineChart {
+			p.Environments[i].Airflow.Chart.Hydrate = false
 		}
 	}
 	res, err := render.Platform(p, render.Options{Verify: true, Charts: charttest.Charts(t)})

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/kubernetes/scheme"
 
 	"github.com/ydpgen/ydpgen/chart"
 	"github.com/ydpgen/ydpgen/diag"
@@ -113,7 +114,31 @@ func Release(ctx context.Context, env *model.Environment, c *chart.Chart, render
 		}
 		out.Objects = append(out.Objects, e)
 	}
+	if f := secretValues(env, c, out.Objects); len(f) > 0 {
+		return nil, f
+	}
 	return out, nil
+}
+
+// secretValues refuses chart Secrets that hold values: the tree is
+// committed to git, and ydpgen names every Secret the chart reads so that
+// it renders none of its own.
+func secretValues(env *model.Environment, c *chart.Chart, entries []objset.Entry) diag.List {
+	var out diag.List
+	for _, e := range entries {
+		if e.GVK.Group != "" || e.GVK.Kind != "Secret" {
+			continue
+		}
+		for _, field := range []string{"data", "stringData"} {
+			if m, _ := e.Content[field].(map[string]any); len(m) > 0 {
+				out = append(out, chartFinding(env,
+					fmt.Sprintf("%s renders Secret %s with values in %s, which would be committed to git", c, e.Name, field),
+					"values that name an existing Secret for everything the chart reads (the chart then renders none)", ""))
+				break
+			}
+		}
+	}
+	return out
 }
 
 // Values are the chart values Build makes for env, as a values file holds
@@ -180,14 +205,42 @@ func entry(env *model.Environment, o chart.Object) (objset.Entry, error) {
 		l = map[string]any{}
 		md["labels"] = l
 	}
-	common := labels.For(env, o.Name(), "airflow")
-	for _, k := range []string{"app.kubernetes.io/instance", "app.kubernetes.io/part-of", "app.kubernetes.io/managed-by"} {
-		l[k] = common[k]
+	// ydpgen's common labels, on the object's metadata only (selectors
+	// and pod templates stay the chart's); a component the chart names
+	// itself is kept.
+	for k, v := range labels.For(env, o.Name(), "airflow") {
+		if _, ok := l[k]; !ok || k != "app.kubernetes.io/component" {
+			l[k] = v
+		}
 	}
-	if _, ok := l["app.kubernetes.io/component"]; !ok {
-		l["app.kubernetes.io/component"] = "airflow"
+	return canonical(objset.Entry{GVK: gv.WithKind(o.Kind()), Namespace: ns, Name: o.Name(), Content: m}, o.Template)
+}
+
+// canonical puts an object of a kind Kubernetes' Go types know into the
+// form ydpgen's own objects have, through its type (decoded strictly): a
+// template's empty lists and maps, which the type leaves out, do not
+// reach the tree, and a field the API server does not know is an error
+// here rather than a warning there. Other kinds stay as rendered.
+func canonical(e objset.Entry, template string) (objset.Entry, error) {
+	obj, err := scheme.Scheme.New(e.GVK)
+	if err != nil {
+		return e, nil
 	}
-	return objset.Entry{GVK: gv.WithKind(o.Kind()), Namespace: ns, Name: o.Name(), Content: m}, nil
+	raw, err := json.Marshal(e.Content)
+	if err != nil {
+		return objset.Entry{}, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(obj); err != nil {
+		return objset.Entry{}, fmt.Errorf("%s: %s %s does not decode as its Kubernetes type: %w", template, e.GVK.Kind, e.Name, err)
+	}
+	typed, ok := obj.(objset.Object)
+	if !ok {
+		return e, nil
+	}
+	typed.GetObjectKind().SetGroupVersionKind(e.GVK)
+	return objset.NewEntry(typed)
 }
 
 // valuesFindings places each value the chart refuses at the spec line that

@@ -167,3 +167,32 @@ func TestReleaseNondeterministic(t *testing.T) {
 		t.Errorf("finding at %s %s, want the chart version", f.Position(), f.Path)
 	}
 }
+
+// A Secret the chart renders with values would put them into git: a
+// finding, not an object.
+func TestReleaseSecretValues(t *testing.T) {
+	env := exampletest.First(t, "pi-lab")
+	_, err := Release(context.Background(), env, localChart(t, "secret"), "")
+	var dl diag.List
+	if !errors.As(err, &dl) || len(dl) != 1 || !strings.Contains(dl[0].Message, "Secret airflow-broker-url with values in stringData") {
+		t.Fatalf("got %v, want one finding about the Secret's values", err)
+	}
+}
+
+// Objects of Kubernetes kinds take the form ydpgen's own have: the
+// template's empty lists and maps are left out.
+func TestReleaseCanonicalForm(t *testing.T) {
+	env := exampletest.First(t, "pi-lab")
+	rel, err := Release(context.Background(), env, localChart(t, "hooks"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, ok := find(rel.Objects, "Deployment", "airflow-scheduler")
+	if !ok {
+		t.Fatal("no scheduler Deployment")
+	}
+	spec := d.Content["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
+	if _, ok := spec["tolerations"]; ok {
+		t.Errorf("the empty tolerations list of the template is kept: %v", spec)
+	}
+}

@@ -200,6 +200,13 @@ func Build(env *model.Environment) (*Values, error) {
 		v.MigrateDatabaseJob.JobAnnotations = nil
 		v.CreateUserJob.TTLSecondsAfterFinished = nil
 		v.CreateUserJob.JobAnnotations = nil
+		if v.Data.BrokerURLSecretName == "" {
+			// Chart 1.19 renders a broker URL Secret holding "%!s(<nil>)"
+			// whenever this is unset, Celery or not, and a hydrated tree
+			// holds no Secret values. Named, the chart renders none;
+			// without Celery nothing reads it.
+			v.Data.BrokerURLSecretName = a.ReleaseName + "-broker-url"
+		}
 	}
 	if a.PullSecret != "" {
 		v.ImagePullSecrets = []corev1.LocalObjectReference{{Name: model.K8sName(a.PullSecret)}}
