@@ -86,12 +86,19 @@ func Release(ctx context.Context, env *model.Environment, c *chart.Chart, render
 	// The source as the spec writes it: a local chart's path relative to
 	// the spec, not where this machine found it.
 	out := &Rendered{Chart: Chart{Name: c.Name, Version: c.Version, Source: Ref(env).Source, Digest: c.Digest}, FromCache: res.FromCache}
+	var bad diag.List
 	for _, o := range res.Objects {
 		e, err := entry(env, o)
 		if err != nil {
-			return nil, err
+			// The chart and these values render an object the API server
+			// would refuse.
+			bad = append(bad, chartFinding(env, err.Error(), "a chart and values that render valid Kubernetes objects", ""))
+			continue
 		}
 		out.Objects = append(out.Objects, e)
+	}
+	if len(bad) > 0 {
+		return nil, bad
 	}
 	for _, h := range res.Hooks {
 		if !slices.ContainsFunc(h.Events, appliedEvent) {
@@ -100,7 +107,7 @@ func Release(ctx context.Context, env *model.Environment, c *chart.Chart, render
 		}
 		e, err := entry(env, h.Object)
 		if err != nil {
-			return nil, err
+			return nil, diag.List{chartFinding(env, err.Error(), "a chart and values that render valid Kubernetes objects", "")}
 		}
 		if md, ok := e.Content["metadata"].(map[string]any); ok {
 			if ann, ok := md["annotations"].(map[string]any); ok {

@@ -63,3 +63,20 @@ func TestKubernetesVersionAndHydrate(t *testing.T) {
 		}
 	}
 }
+
+// The chart writes the release name unquoted into labels: a name YAML
+// reads as a number or a boolean would give labels that are not strings.
+func TestReleaseNameReadsAsString(t *testing.T) {
+	s := mustNew(t)
+	src, err := os.ReadFile("../examples/pi-lab/platform.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, bad := range map[string]bool{"6": true, "1e3": true, "yes": true, "off": true, "airflow": false, "a6": false} {
+		spec := strings.Replace(string(src), "  airflow:\n    version:", "  airflow:\n    releaseName: \""+name+"\"\n    version:", 1)
+		_, err := s.Load("platform.yaml", []byte(spec))
+		if got := err != nil && strings.Contains(err.Error(), "airflow.releaseName"); got != bad {
+			t.Errorf("release name %q: %v; want refused %v", name, err, bad)
+		}
+	}
+}
