@@ -67,10 +67,13 @@ demo: chart
 	$(GO) run ./cmd/ydpgen render examples/$(EXAMPLE)/platform.yaml -o $(DEMO_OUT)
 	@echo "try: kubectl kustomize $(DEMO_OUT)/overlays/<env>"
 
-## bench: Go benchmarks, then the whole-process report against kubectl kustomize.
-bench:
+## bench: Go benchmarks, then the whole-process report against kubectl kustomize,
+## then the hydrated render of examples/cloud against helm template + kubectl
+## kustomize (helm built by hack/helm/build.sh).
+bench: chart
 	$(GO) test -run '^$$' -bench . -benchmem ./spec/ ./render/
 	hack/bench.sh
+	hack/bench-chart.sh
 
 ## lint: gofmt, go vet, staticcheck (pinned; hack/staticcheck/run.sh builds it
 ## into ~/.cache/ydpgen on first use) and go mod tidy.

@@ -7,9 +7,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -319,7 +321,17 @@ func TestObjectsDecodeStrictly(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if d := cmp.Diff(canonical(t, e.Content), canonical(t, again.Content)); d != "" {
+				a, b := canonical(t, e.Content), canonical(t, again.Content)
+				// The type adds zero values to a chart's objects that the
+				// chart does not write (a port's targetPort 0); every
+				// rendered value must survive all the same.
+				if fromChart(e) {
+					if d := notKept(a, b, ""); len(d) > 0 {
+						t.Errorf("%s/%s: %s loses or changes values in a round trip through its type: %s", name, env.Name, e.ID(), strings.Join(d, "; "))
+					}
+					continue
+				}
+				if d := cmp.Diff(a, b); d != "" {
 					t.Errorf("%s/%s: %s changes in a round trip through its type (-rendered +typed):\n%s", name, env.Name, e.ID(), d)
 				}
 			}
@@ -415,4 +427,43 @@ func canonical(t testing.TB, v any) any {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// fromChart says whether an object is one the Airflow chart rendered (its
+// templates label every object heritage: Helm).
+func fromChart(e objset.Entry) bool {
+	md, _ := e.Content["metadata"].(map[string]any)
+	l, _ := md["labels"].(map[string]any)
+	return l["heritage"] == "Helm"
+}
+
+// notKept lists the values of rendered that typed lacks or holds
+// differently.
+func notKept(rendered, typed any, path string) []string {
+	switch r := rendered.(type) {
+	case map[string]any:
+		t, ok := typed.(map[string]any)
+		if !ok {
+			return []string{path + ": not an object"}
+		}
+		var out []string
+		for _, k := range slices.Sorted(maps.Keys(r)) {
+			out = append(out, notKept(r[k], t[k], path+"."+k)...)
+		}
+		return out
+	case []any:
+		t, ok := typed.([]any)
+		if !ok || len(t) != len(r) {
+			return []string{fmt.Sprintf("%s: %d items, typed %v", path, len(r), typed)}
+		}
+		var out []string
+		for i := range r {
+			out = append(out, notKept(r[i], t[i], fmt.Sprintf("%s[%d]", path, i))...)
+		}
+		return out
+	}
+	if !reflect.DeepEqual(rendered, typed) {
+		return []string{fmt.Sprintf("%s: %v, typed %v", path, rendered, typed)}
+	}
+	return nil
 }

@@ -226,8 +226,12 @@ func entry(env *model.Environment, o chart.Object) (objset.Entry, error) {
 // canonical puts an object of a kind Kubernetes' Go types know into the
 // form ydpgen's own objects have, through its type (decoded strictly): a
 // template's empty lists and maps, which the type leaves out, do not
-// reach the tree, and a field the API server does not know is an error
-// here rather than a warning there. Other kinds stay as rendered.
+// reach the tree; values take the type's spelling (quantities, numbers);
+// and a field the API server does not know is an error here rather than a
+// warning there. What the type adds (the zero value of a field without
+// omitempty, such as a Service port's targetPort 0, which would read as a
+// change against the live object) is left out: the chart did not ask for
+// it. Other kinds stay as rendered.
 func canonical(e objset.Entry, template string) (objset.Entry, error) {
 	obj, err := scheme.Scheme.New(e.GVK)
 	if err != nil {
@@ -247,7 +251,40 @@ func canonical(e objset.Entry, template string) (objset.Entry, error) {
 		return e, nil
 	}
 	typed.GetObjectKind().SetGroupVersionKind(e.GVK)
-	return objset.NewEntry(typed)
+	out, err := objset.NewEntry(typed)
+	if err != nil {
+		return objset.Entry{}, err
+	}
+	onlyRendered(out.Content, e.Content)
+	return out, nil
+}
+
+// onlyRendered removes from typed, in place, the map keys that rendered
+// does not have, wherever the two have the same shape.
+func onlyRendered(typed, rendered any) {
+	switch t := typed.(type) {
+	case map[string]any:
+		r, ok := rendered.(map[string]any)
+		if !ok {
+			return
+		}
+		for k, v := range t {
+			rv, present := r[k]
+			if !present {
+				delete(t, k)
+				continue
+			}
+			onlyRendered(v, rv)
+		}
+	case []any:
+		r, ok := rendered.([]any)
+		if !ok || len(r) != len(t) {
+			return
+		}
+		for i := range t {
+			onlyRendered(t[i], r[i])
+		}
+	}
 }
 
 // valuesFindings places each value the chart refuses at the spec line that

@@ -97,8 +97,8 @@ func TestReleaseObjectsAndHooks(t *testing.T) {
 	if len(rel.DroppedHooks) != 1 || !strings.Contains(rel.DroppedHooks[0], "airflow-cleanup (pre-delete)") {
 		t.Errorf("dropped hooks %q, want the pre-delete Job", rel.DroppedHooks)
 	}
-	if len(entries) != 5 {
-		t.Errorf("%d objects, want 5", len(entries))
+	if len(entries) != 6 {
+		t.Errorf("%d objects, want 6", len(entries))
 	}
 }
 
@@ -194,5 +194,18 @@ func TestReleaseCanonicalForm(t *testing.T) {
 	spec := d.Content["spec"].(map[string]any)["template"].(map[string]any)["spec"].(map[string]any)
 	if _, ok := spec["tolerations"]; ok {
 		t.Errorf("the empty tolerations list of the template is kept: %v", spec)
+	}
+	if _, ok := d.Content["spec"].(map[string]any)["strategy"]; ok {
+		t.Errorf("the type's empty strategy is added: %v", d.Content["spec"])
+	}
+	// The type would write the port's targetPort as 0, which the API
+	// server reads as "the port" and a GitOps engine as a difference.
+	svc, ok := find(rel.Objects, "Service", "airflow-api-server")
+	if !ok {
+		t.Fatal("no Service")
+	}
+	port := svc.Content["spec"].(map[string]any)["ports"].([]any)[0].(map[string]any)
+	if _, ok := port["targetPort"]; ok || port["port"] == nil {
+		t.Errorf("port %v: want the rendered port and no targetPort", port)
 	}
 }
