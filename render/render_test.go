@@ -11,6 +11,7 @@ import (
 	"github.com/ydpgen/ydpgen/gitops"
 	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/overlays"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/spec"
 )
 
@@ -28,7 +29,7 @@ func TestRenderTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Spec(s, "platform.yaml", src, Options{Verify: true})
+	res, err := Spec(s, "platform.yaml", src, Options{Verify: true, Charts: charttest.Charts(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,11 +71,12 @@ func TestObjectsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full, err := Spec(s, "platform.yaml", src, Options{})
+	charts := charttest.Charts(t)
+	full, err := Spec(s, "platform.yaml", src, Options{Charts: charts})
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := Spec(s, "platform.yaml", src, Options{ObjectsOnly: true})
+	objs, err := Spec(s, "platform.yaml", src, Options{ObjectsOnly: true, Charts: charts})
 	if err != nil {
 		t.Fatal(err)
 	}
