@@ -9,9 +9,9 @@ import (
 
 	"github.com/ydpgen/ydpgen/generators/airflow"
 	"github.com/ydpgen/ydpgen/gitops"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/overlays"
-	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/spec"
 )
 
