@@ -69,6 +69,11 @@ func Release(ctx context.Context, env *model.Environment, c *chart.Chart, render
 		ReleaseName: env.Airflow.ReleaseName,
 		Namespace:   env.Namespace.Name,
 		KubeVersion: env.Cluster.KubernetesVersion,
+		// Helm reports Kubernetes' built-in groups itself; the profile
+		// adds what its add-ons serve, so that a template gated on
+		// .Capabilities.APIVersions.Has renders for the cluster it
+		// targets.
+		APIVersions: env.Cluster.APIVersions,
 		CacheDir:    renderCache,
 	})
 	var ve *chart.ValuesError

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/ydpgen/ydpgen/chart"
 	"github.com/ydpgen/ydpgen/diag"
 	"github.com/ydpgen/ydpgen/internal/exampletest"
@@ -207,5 +209,43 @@ func TestReleaseCanonicalForm(t *testing.T) {
 	port := svc.Content["spec"].(map[string]any)["ports"].([]any)[0].(map[string]any)
 	if _, ok := port["targetPort"]; ok || port["port"] == nil {
 		t.Errorf("port %v: want the rendered port and no targetPort", port)
+	}
+}
+
+// The chart sees the cluster of the environment's profile: its Kubernetes
+// version, Kubernetes' own API groups, and the groups the profile's
+// add-ons serve (profile data: cluster.apiVersions), so a template gated
+// on .Capabilities.APIVersions.Has renders differently per profile.
+func TestReleaseCapabilitiesFollowTheProfile(t *testing.T) {
+	for _, tc := range []struct {
+		example string
+		want    map[string]any
+	}{
+		{"pi-lab", map[string]any{"kubeVersion": "v1.33", "traefik": "true", "awsLoadBalancer": "false", "builtIn": "true"}},
+		{"onprem", map[string]any{"kubeVersion": "v1.34", "traefik": "false", "awsLoadBalancer": "false", "builtIn": "true"}},
+		{"cloud", map[string]any{"kubeVersion": "v1.33", "traefik": "false", "awsLoadBalancer": "true", "builtIn": "true"}},
+	} {
+		env := exampletest.First(t, tc.example)
+		rel, err := Release(context.Background(), env, localChart(t, "capabilities"), "")
+		if err != nil {
+			t.Fatalf("%s: %v", tc.example, err)
+		}
+		cm, ok := find(rel.Objects, "ConfigMap", env.Airflow.ReleaseName+"-cluster")
+		if !ok {
+			t.Fatalf("%s: no ConfigMap", tc.example)
+		}
+		if d := cmp.Diff(tc.want, cm.Content["data"]); d != "" {
+			t.Errorf("%s (profile %s): capabilities (-want +got):\n%s", tc.example, env.Profile, d)
+		}
+	}
+	// An environment's own list replaces the profile's.
+	env := exampletest.First(t, "pi-lab")
+	env.Cluster.APIVersions = nil
+	rel, err := Release(context.Background(), env, localChart(t, "capabilities"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cm, _ := find(rel.Objects, "ConfigMap", env.Airflow.ReleaseName+"-cluster"); cm.Content["data"].(map[string]any)["traefik"] != "false" {
+		t.Errorf("without the profile's list the chart still sees Traefik: %v", cm.Content["data"])
 	}
 }

@@ -82,6 +82,9 @@ type Cluster struct {
 	// KubernetesVersion is the cluster's Kubernetes release (1.33 or
 	// 1.33.4); the chart is rendered for it.
 	KubernetesVersion string `json:"kubernetesVersion"`
+	// APIVersions are the group/versions the cluster serves beyond
+	// Kubernetes' own (its add-ons' CRDs), from the profile's table.
+	APIVersions []string `json:"apiVersions,omitempty"`
 }
 
 // ArgoCDCluster names a cluster registered with Argo CD: by its API server
