@@ -42,6 +42,11 @@ func valuesLine(d *markdown.Doc, p *model.Platform) {
 	default:
 		d.Line("  `%s` holds the values of the official Airflow Helm chart.", values)
 	}
+	if anyHydrated(p) {
+		d.Line("  `%s` (hydrated environments): which commit of the spec's repository the overlay was rendered from", path.Join(overlays.OverlaysDir, "<env>", "hydrator.metadata"))
+		d.Line("  (`drySha`, only when the spec and its lock were committed; `repoURL`; the commit's `subject`), the file Argo CD's source hydrator")
+		d.Line("  and GitOps Promoter read; a render whose content did not change writes nothing.")
+	}
 }
 
 // hooksSection says what became of the chart's Helm hooks, which no GitOps

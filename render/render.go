@@ -72,6 +72,10 @@ type Options struct {
 	// local charts next to the spec; Platform needs it as soon as one
 	// environment hydrates.
 	Charts *hydrate.Charts
+	// DrySource says which git commit the spec came from; each hydrated
+	// environment's overlay gets it as hydrator.metadata (an empty one
+	// when nil).
+	DrySource *DrySource
 }
 
 // Spec loads, validates and renders a spec. Problems with the spec come back
@@ -121,6 +125,20 @@ func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Re
 		return nil, err
 	}
 	stackCharts(p, res.Environments, plans)
+	for i := range p.Environments {
+		if !p.Environments[i].Airflow.Chart.Hydrate {
+			continue
+		}
+		var ds DrySource
+		if opts.DrySource != nil {
+			ds = *opts.DrySource
+		}
+		f, err := hydratorMetadata(ds)
+		if err != nil {
+			return nil, err
+		}
+		res.Environments[i].Files = append(res.Environments[i].Files, f)
+	}
 	// The engine's wiring is checked even when only objects are wanted, so
 	// that validate refuses what render would.
 	wiring, err := gitops.Build(p, res.Environments)

@@ -52,7 +52,7 @@ spec renders, 0 when it is.`,
 			if err := outputDir("the output", out); err != nil {
 				return err
 			}
-			res, findings, err := a.gate(args[0], render.Options{Verify: verify})
+			res, findings, err := a.gate(args[0], render.Options{Verify: verify, DrySource: drySource(args[0])})
 			if err != nil {
 				return err
 			}
