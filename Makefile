@@ -8,7 +8,7 @@ DEMO_OUT ?= demo
 # cache is empty; the timeout leaves room for them.
 TEST_TIMEOUT ?= 45m
 
-.PHONY: all build test upstream unit e2e e2e-flux demo bench lint fmt tools clean
+.PHONY: all build test upstream unit e2e e2e-flux demo bench lint fmt tools chart clean
 
 all: build
 
@@ -49,22 +49,31 @@ e2e: tools
 e2e-flux: tools
 	$(GO) test -timeout $(TEST_TIMEOUT) -count=1 -v -run 'TestE2EFlux' ./e2e/flux/
 
-## tools: install missing Debian packages (PostgreSQL) and build (or reuse from
-## ~/.cache/ydpgen) the servers and Flux controllers the tests start.
-tools:
+## tools: install missing Debian packages (PostgreSQL), build (or reuse from
+## ~/.cache/ydpgen) the servers and Flux controllers the tests start, and put
+## the Airflow chart the examples lock into ~/.cache/ydpgen/charts.
+tools: chart
 	hack/deps.sh
 	hack/kube/build.sh
 	hack/flux/build.sh
 
+## chart: seed ydpgen's chart cache with the Airflow chart 1.19.0 (from
+## ../shared/charts, or downloaded), so renders of the examples work offline.
+chart:
+	@hack/chart.sh --seed >/dev/null
+
 ## demo: render an example into ./demo and build one overlay with kubectl.
-demo:
+demo: chart
 	$(GO) run ./cmd/ydpgen render examples/$(EXAMPLE)/platform.yaml -o $(DEMO_OUT)
 	@echo "try: kubectl kustomize $(DEMO_OUT)/overlays/<env>"
 
-## bench: Go benchmarks, then the whole-process report against kubectl kustomize.
-bench:
+## bench: Go benchmarks, then the whole-process report against kubectl kustomize,
+## then the hydrated render of examples/cloud against helm template + kubectl
+## kustomize (helm built by hack/helm/build.sh).
+bench: chart
 	$(GO) test -run '^$$' -bench . -benchmem ./spec/ ./render/
 	hack/bench.sh
+	hack/bench-chart.sh
 
 ## lint: gofmt, go vet, staticcheck (pinned; hack/staticcheck/run.sh builds it
 ## into ~/.cache/ydpgen on first use) and go mod tidy.

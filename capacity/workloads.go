@@ -41,6 +41,9 @@ type Container struct {
 	Limits    Amount
 	HasLimits bool // both CPU and memory limits are set
 	HasReqs   bool // both CPU and memory requests are set
+	// Init is an init container that runs to completion before the
+	// others start (a native sidecar, restartPolicy Always, is not).
+	Init bool
 }
 
 // Claim is a PersistentVolumeClaim a pod mounts.
@@ -71,29 +74,49 @@ type Workload struct {
 	Near string
 }
 
-// Requests is what one pod asks for.
+// Requests is what one pod asks for: as the scheduler counts it, the sum of
+// its containers or its largest init container, whichever is more.
 func (w Workload) Requests() Amount {
-	var a Amount
-	for _, c := range w.Containers {
-		a = a.Add(c.Requests)
-	}
-	return a
+	return w.effective(func(c Container) Amount { return c.Requests })
 }
 
-// Limits is what one pod may use at most.
+// Limits is what one pod may use at most, counted as Requests.
 func (w Workload) Limits() Amount {
-	var a Amount
+	return w.effective(func(c Container) Amount { return c.Limits })
+}
+
+func (w Workload) effective(of func(Container) Amount) Amount {
+	var sum, init Amount
 	for _, c := range w.Containers {
-		a = a.Add(c.Limits)
+		if !c.Init {
+			sum = sum.Add(of(c))
+			continue
+		}
+		a := of(c)
+		init.MilliCPU = max(init.MilliCPU, a.MilliCPU)
+		init.Memory = max(init.Memory, a.Memory)
 	}
-	return a
+	return Amount{max(sum.MilliCPU, init.MilliCPU), max(sum.Memory, init.Memory)}
 }
 
 // Workloads lists every pod set of an environment: first the Airflow chart's
 // components as the spec sizes them, then the rendered workload objects, in
-// object order.
+// object order. When the chart is hydrated its objects are among them: a
+// component they hold is counted from its real pod spec, under the
+// component's name and spec path, instead of from the model.
 func Workloads(env *model.Environment, objects []objset.Entry) ([]Workload, error) {
-	out := chartWorkloads(env)
+	rendered := map[string]bool{}
+	for _, e := range objects {
+		if name, _, ok := chartComponentOf(env, podLabels(e)); ok {
+			rendered[name] = true
+		}
+	}
+	var out []Workload
+	for _, w := range chartWorkloads(env) {
+		if !rendered[w.Name] {
+			out = append(out, w)
+		}
+	}
 	claims := map[string]bool{} // PVC name -> ReadWriteOnce
 	for _, e := range objects {
 		if e.GVK.Kind == "PersistentVolumeClaim" {
@@ -105,7 +128,7 @@ func Workloads(env *model.Environment, objects []objset.Entry) ([]Workload, erro
 		}
 	}
 	for _, e := range objects {
-		w, ok, err := objectWorkload(e, claims)
+		w, ok, err := objectWorkload(env, e, claims)
 		if err != nil {
 			return nil, err
 		}
@@ -114,6 +137,57 @@ func Workloads(env *model.Environment, objects []objset.Entry) ([]Workload, erro
 		}
 	}
 	return out, nil
+}
+
+// podLabels are the labels of an object's pod template, if it has one.
+func podLabels(e objset.Entry) map[string]any {
+	spec, _ := e.Content["spec"].(map[string]any)
+	if jt, ok := spec["jobTemplate"].(map[string]any); ok {
+		spec, _ = jt["spec"].(map[string]any)
+	}
+	tmpl, _ := spec["template"].(map[string]any)
+	md, _ := tmpl["metadata"].(map[string]any)
+	l, _ := md["labels"].(map[string]any)
+	return l
+}
+
+// chartComponentOf tells which component of the model a pod of the Airflow
+// chart is (the chart labels its pods tier=airflow, release=<release>,
+// component=<component>), and the spec path that sizes it.
+func chartComponentOf(env *model.Environment, l map[string]any) (name, path string, ok bool) {
+	if l["tier"] != "airflow" || l["release"] != env.Airflow.ReleaseName {
+		return "", "", false
+	}
+	c, _ := l["component"].(string)
+	switch c {
+	case "scheduler", "triggerer", "statsd", "redis":
+		return c, "airflow.components." + c, true
+	case "dag-processor":
+		return "dagProcessor", "airflow.components.dagProcessor", true
+	case "api-server":
+		return "apiServer", "airflow.components.apiServer", true
+	case "worker":
+		return "workers", "airflow.components.workers", true
+	case "pgbouncer":
+		return "pgbouncer", "airflow.pgbouncer", true
+	case "run-airflow-migrations", "create-user-job", "database-cleanup":
+		return "jobs", "airflow.components.jobs", true
+	}
+	return "", "", false
+}
+
+// chartContainerPath is the spec path that sizes a container of a chart
+// component's pod.
+func chartContainerPath(path, container string) string {
+	switch {
+	case strings.HasPrefix(container, "git-sync"):
+		return "airflow.dags.gitSync.resources"
+	case strings.HasSuffix(container, "log-groomer"):
+		return "airflow.logs.groomer.resources"
+	case container == "metrics-exporter":
+		return "airflow.pgbouncer.exporterResources"
+	}
+	return path + ".resources"
 }
 
 func fromContent(e objset.Entry, into any) error {
@@ -127,7 +201,7 @@ func fromContent(e objset.Entry, into any) error {
 	return nil
 }
 
-func objectWorkload(e objset.Entry, rwo map[string]bool) (Workload, bool, error) {
+func objectWorkload(env *model.Environment, e objset.Entry, rwo map[string]bool) (Workload, bool, error) {
 	var (
 		tmpl      corev1.PodTemplateSpec
 		replicas  = 1
@@ -194,8 +268,28 @@ func objectWorkload(e objset.Entry, rwo map[string]bool) (Workload, bool, error)
 	if w.Component == "" {
 		w.Component = e.Name
 	}
-	for _, c := range slices.Concat(tmpl.Spec.InitContainers, tmpl.Spec.Containers) {
-		w.Containers = append(w.Containers, containerOf(c, e.GVK.Kind+" "+e.Name+" container "+c.Name))
+	name, path, chart := chartComponentOf(env, podLabels(e))
+	if chart {
+		// A long-running component keeps the model's name, which the
+		// sizing rules look for; a Job or CronJob keeps its own.
+		if !transient {
+			w.Name = name
+		}
+		w.Component, w.Path = name, path
+	}
+	cpath := func(c corev1.Container) string {
+		if chart {
+			return chartContainerPath(path, c.Name)
+		}
+		return e.GVK.Kind + " " + e.Name + " container " + c.Name
+	}
+	for _, c := range tmpl.Spec.Containers {
+		w.Containers = append(w.Containers, containerOf(c, cpath(c)))
+	}
+	for _, c := range tmpl.Spec.InitContainers {
+		ct := containerOf(c, cpath(c))
+		ct.Init = c.RestartPolicy == nil || *c.RestartPolicy != corev1.ContainerRestartPolicyAlways
+		w.Containers = append(w.Containers, ct)
 	}
 	return w, true, nil
 }

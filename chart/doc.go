@@ -65,8 +65,11 @@
 // that produced the value. They are read from the validator's structured
 // output, not parsed from its text. An unknown key is reported at the key.
 //
-// Every render runs Helm's engine twice, concurrently, the second time
-// with the template clock moved on; any difference (randAlphaNum, uuidv4,
+// Every render notes whether the templates called a function whose result
+// varies (the random ones such as randAlphaNum and uuidv4, now, key and
+// certificate generation, salted hashes). A render that called none is
+// deterministic and runs Helm's engine once; otherwise it runs again with
+// the template clock moved on, and any difference (randAlphaNum, uuidv4,
 // now, a lookup-or-generate pattern) is a *NondeterminismError listing each
 // differing object (kind, namespace, name, template), the fields that
 // differ, and a hint: the unset values its template reads that would pin

@@ -4,12 +4,14 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
 	"text/template"
 	"time"
 
+	"github.com/Masterminds/sprig/v3"
 	"helm.sh/helm/v4/pkg/chart/common"
 	commonutil "helm.sh/helm/v4/pkg/chart/common/util"
 	helmchart "helm.sh/helm/v4/pkg/chart/v2"
@@ -144,7 +146,7 @@ func Render(ctx context.Context, c *Chart, values map[string]any, opts Options) 
 		}
 	}
 
-	res, err := render(ctx, c, vals, opts, kv)
+	res, _, err := render(ctx, c, vals, opts, kv)
 	if err != nil {
 		return nil, err
 	}
@@ -178,18 +180,19 @@ func capabilities(kv *common.KubeVersion, apis []string) *common.Capabilities {
 	return caps
 }
 
-func render(ctx context.Context, c *Chart, vals map[string]any, opts Options, kv *common.KubeVersion) (*Result, error) {
+// render checks and renders; renders says how often Helm's engine ran.
+func render(ctx context.Context, c *Chart, vals map[string]any, opts Options, kv *common.KubeVersion) (res *Result, renders int, err error) {
 	hc, err := c.load()
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	if err := checkRenderable(hc, kv); err != nil {
-		return nil, fmt.Errorf("%s: %w", c, err)
+		return nil, renders, fmt.Errorf("%s: %w", c, err)
 	}
 	// Helm enables and disables subcharts by their conditions and tags and
 	// imports their values, changing the loaded chart and the values.
 	if err := chartutil.ProcessDependencies(hc, vals); err != nil {
-		return nil, fmt.Errorf("%s: subcharts: %w", c, err)
+		return nil, renders, fmt.Errorf("%s: subcharts: %w", c, err)
 	}
 	relOpts := common.ReleaseOptions{
 		Name:      opts.ReleaseName,
@@ -199,35 +202,52 @@ func render(ctx context.Context, c *Chart, vals map[string]any, opts Options, kv
 	}
 	top, err := commonutil.ToRenderValuesWithSchemaValidation(hc, deepCopyMap(vals), relOpts, capabilities(kv, opts.APIVersions), true)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c, err)
+		return nil, renders, fmt.Errorf("%s: %w", c, err)
 	}
 	coalesced, err := valuesMap(top["Values"])
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c, err)
+		return nil, renders, fmt.Errorf("%s: %w", c, err)
 	}
 	verrs, err := validateValues(hc, coalesced)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", c, err)
+		return nil, renders, fmt.Errorf("%s: %w", c, err)
 	}
 	if len(verrs) > 0 {
-		return nil, &ValuesError{Chart: c.String(), Errors: verrs}
+		return nil, renders, &ValuesError{Chart: c.String(), Errors: verrs}
 	}
 
-	// Two renders side by side: the second moves the clock on, so that
-	// output which depends on the time differs as surely as random output.
-	var (
-		wg      sync.WaitGroup
-		results [2]*Result
-		errs    [2]error
-	)
-	for i := range 2 {
-		wg.Go(func() {
-			results[i], errs[i] = renderOnce(ctx, hc, vals, relOpts, kv, opts, i == 1)
-		})
+	// The first render notes which template files called a function whose
+	// result varies (random values, the clock, keys and certificates,
+	// salted hashes). Only they can render differently: a chart whose files
+	// called none renders once.
+	files := filesOf(hc)
+	files.instrument()
+	tr := newTracker()
+	first, err := renderOnce(ctx, hc, vals, relOpts, kv, opts, false, tr)
+	files.restore()
+	if err != nil {
+		return nil, 0, fmt.Errorf("%s: %w", c, err)
 	}
-	wg.Wait()
-	if err := cmp.Or(errs[0], errs[1]); err != nil {
-		return nil, fmt.Errorf("%s: %w", c, err)
+	renders = 1
+	if len(tr.varying) == 0 && !tr.unplaced {
+		return first, renders, nil
+	}
+	// Otherwise those files (and what they include) render again with the
+	// clock moved on, so that output which depends on the time differs as
+	// surely as random output, and are compared.
+	var kept map[string]bool
+	if !tr.unplaced {
+		kept = files.only(tr.needed())
+	}
+	second, err := renderOnce(ctx, hc, vals, relOpts, kv, opts, true, nil)
+	files.restore()
+	if err != nil {
+		return nil, renders, fmt.Errorf("%s: %w", c, err)
+	}
+	renders = 2
+	results := [2]*Result{first, second}
+	if kept != nil {
+		results = [2]*Result{fromFiles(first, kept), fromFiles(second, kept)}
 	}
 	if diffs := compareRenders(results[0], results[1], opts.Namespace); len(diffs) > 0 {
 		addHints(diffs, hc, coalesced)
@@ -235,9 +255,9 @@ func render(ctx context.Context, c *Chart, vals map[string]any, opts Options, kv
 		slices.SortStableFunc(diffs, func(a, b Difference) int {
 			return cmp.Compare(btoi(len(a.Fields) > 0 && allChecksums(a.Fields)), btoi(len(b.Fields) > 0 && allChecksums(b.Fields)))
 		})
-		return nil, &NondeterminismError{Chart: c.String(), Differences: diffs}
+		return nil, renders, &NondeterminismError{Chart: c.String(), Differences: diffs}
 	}
-	return results[0], nil
+	return first, renders, nil
 }
 
 func btoi(b bool) int {
@@ -284,8 +304,9 @@ func checkRenderable(hc *helmchart.Chart, kv *common.KubeVersion) error {
 }
 
 // renderOnce runs Helm's engine once and sorts its output into objects and
-// hooks as Helm's install action does.
-func renderOnce(ctx context.Context, hc *helmchart.Chart, vals map[string]any, relOpts common.ReleaseOptions, kv *common.KubeVersion, opts Options, shiftClock bool) (*Result, error) {
+// hooks as Helm's install action does. With a tracker, the varying
+// functions tell it when they are called.
+func renderOnce(ctx context.Context, hc *helmchart.Chart, vals map[string]any, relOpts common.ReleaseOptions, kv *common.KubeVersion, opts Options, shiftClock bool, tr *tracker) (res *Result, err error) {
 	top, err := commonutil.ToRenderValuesWithSchemaValidation(hc, deepCopyMap(vals), relOpts, capabilities(kv, opts.APIVersions), true)
 	if err != nil {
 		return nil, err
@@ -303,11 +324,21 @@ func renderOnce(ctx context.Context, hc *helmchart.Chart, vals map[string]any, r
 			return map[string]any{}, nil
 		},
 	}
+	sprigFuncs := sprig.TxtFuncMap()
 	if shiftClock {
 		// A year, a day, an hour, a minute and a second later: every
 		// field of a formatted time changes.
 		shift := 366*24*time.Hour + time.Hour + time.Minute + time.Second
-		funcs["now"] = func() time.Time { return time.Now().Add(shift) }
+		sprigFuncs["now"] = func() time.Time { return time.Now().Add(shift) }
+		funcs["now"] = sprigFuncs["now"]
+	}
+	if tr != nil {
+		maps.Copy(funcs, tr.funcs())
+		for _, name := range varyingFuncs() {
+			if fn, ok := sprigFuncs[name]; ok {
+				funcs[name] = noting(fn, tr)
+			}
+		}
 	}
 	eng := engine.Engine{CustomTemplateFuncs: funcs}
 	files, err := eng.RenderWithContext(ctx, hc, top)
@@ -324,7 +355,7 @@ func renderOnce(ctx context.Context, hc *helmchart.Chart, vals map[string]any, r
 		return nil, err
 	}
 
-	res := &Result{Objects: []Object{}, Hooks: []Hook{}}
+	res = &Result{Objects: []Object{}, Hooks: []Hook{}}
 	if opts.IncludeCRDs {
 		for _, crd := range hc.CRDObjects() {
 			objs, err := parseDocs(crd.Filename, string(crd.File.Data))

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"helm.sh/helm/v4/pkg/chart/common"
 )
 
 func opts(release string) Options {
@@ -279,5 +280,56 @@ func TestValuesNormalized(t *testing.T) {
 	}
 	if d := cmp.Diff(a, b); d != "" {
 		t.Errorf("renders differ (-go +yaml):\n%s", d)
+	}
+}
+
+// Helm's engine runs a second time only when the first render called a
+// function whose result varies: a chart that calls none renders once, a
+// random value that the values pin still renders twice (the call is
+// made), and one they do not pin is refused.
+func TestRenderAgainOnlyWhenSomethingVaries(t *testing.T) {
+	kv, err := common.ParseKubeVersion("1.33.0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		chart, values string
+		renders       int
+		refused       bool
+	}{
+		{"hooks", "", 1, false},
+		{"random", "token: cGlubmVk", 2, false},
+		{"random", "", 2, true},
+		// Called, but not in the output: the file and the one that
+		// includes it render again, and do not differ.
+		{"included", "", 2, false},
+	} {
+		vals, _, err := normalizeValues(yamlValues(t, tc.values))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, renders, err := render(context.Background(), testChart(t, tc.chart), vals, opts("r"), kv)
+		var ne *NondeterminismError
+		if renders != tc.renders || errors.As(err, &ne) != tc.refused {
+			t.Errorf("chart %s with %q: %d renders, error %v; want %d renders, refused %v", tc.chart, tc.values, renders, err, tc.renders, tc.refused)
+		}
+	}
+}
+
+// Only the files that called a varying function, and those that include
+// them, render a second time; their objects are compared, and an object
+// that only includes a changing file is named too.
+func TestRenderAgainComparesTheIncluders(t *testing.T) {
+	_, err := Render(context.Background(), testChart(t, "included"), yamlValues(t, "random: true"), opts("r"))
+	var ne *NondeterminismError
+	if !errors.As(err, &ne) {
+		t.Fatalf("got %v, want a NondeterminismError", err)
+	}
+	var names []string
+	for _, d := range ne.Differences {
+		names = append(names, d.Name)
+	}
+	if strings.Join(names, ",") != "r-generated,r-reader" {
+		t.Errorf("differences in %v, want r-generated then r-reader (its checksum)", names)
 	}
 }

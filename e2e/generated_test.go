@@ -18,6 +18,7 @@ import (
 
 	"github.com/ydpgen/ydpgen/diag"
 	"github.com/ydpgen/ydpgen/generators/airflow"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/internal/kubetest"
 	"github.com/ydpgen/ydpgen/lint"
 	"github.com/ydpgen/ydpgen/render"
@@ -29,6 +30,7 @@ import (
 const (
 	generatedSpecs = 200
 	attempts       = 2000
+	hydratedEvery  = 10
 )
 
 // TestE2EGeneratedSpecs is the promise "a valid spec gives only objects the
@@ -63,17 +65,25 @@ func TestE2EGeneratedSpecs(t *testing.T) {
 		}
 		bases = append(bases, m)
 	}
+	charts := charttest.Charts(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 	defer cancel()
-	accepted, refused, objects := 0, 0, 0
+	accepted, refused, objects, hydrated := 0, 0, 0, 0
 	for i := 0; i < attempts && accepted < generatedSpecs; i++ {
 		spec := mutate(rng, deepCopy(bases[rng.IntN(len(bases))]))
+		// Rendering the chart costs a second or two a spec: one spec in
+		// hydratedEvery renders it, the rest leave it to the engine.
+		if i%hydratedEvery != 0 {
+			sp, _ := spec["spec"].(map[string]any)
+			af, _ := sp["airflow"].(map[string]any)
+			af["chart"] = map[string]any{"hydrate": false}
+		}
 		src, err := yaml.Marshal(spec)
 		if err != nil {
 			t.Fatal(err)
 		}
 		file := fmt.Sprintf("generated-%d.yaml", i)
-		res, err := render.Spec(sch, file, src, render.Options{})
+		res, err := render.Spec(sch, file, src, render.Options{Charts: charts})
 		var findings diag.List
 		if errors.As(err, &findings) {
 			refused++
@@ -97,12 +107,15 @@ func TestE2EGeneratedSpecs(t *testing.T) {
 			t.Fatalf("%s: ydpgen accepted the spec but the API server refused its objects: %v %q\nspec:\n%s", file, err, out.Warnings, src)
 		}
 		accepted++
+		if i%hydratedEvery == 0 {
+			hydrated++
+		}
 		objects += len(objs)
 	}
 	if accepted < generatedSpecs {
 		t.Fatalf("only %d of %d attempts gave a spec ydpgen accepts (%d refused): the generator is too wild to test the promise", accepted, attempts, refused)
 	}
-	t.Logf("seed %d: %d generated specs accepted (%d objects admitted, dry-run), %d refused by ydpgen", seed, accepted, objects, refused)
+	t.Logf("seed %d: %d generated specs accepted (%d with the chart hydrated; %d objects admitted, dry-run), %d refused by ydpgen", seed, accepted, hydrated, objects, refused)
 }
 
 // generatedObjects are every environment's objects and the engine's.

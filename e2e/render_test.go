@@ -19,6 +19,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/ydpgen/ydpgen/gitops"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/internal/crdschema"
 	"github.com/ydpgen/ydpgen/internal/kubetest"
 	"github.com/ydpgen/ydpgen/model"
@@ -164,7 +165,7 @@ func renderPlatform(t *testing.T, p *model.Platform) *rendered {
 			env.Secrets = model.Secrets{Provider: "manual", ExternalSecrets: env.Secrets.ExternalSecrets}
 		}
 	}
-	res, err := render.Platform(p, render.Options{Verify: true})
+	res, err := render.Platform(p, render.Options{Verify: true, Charts: charttest.Charts(t)})
 	if err != nil {
 		t.Fatalf("render: %v", err)
 	}

@@ -29,6 +29,7 @@ import (
 
 	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/generators/secrets"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/internal/kubetest"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
@@ -79,7 +80,7 @@ func TestE2ECreateSecretsScript(t *testing.T) {
 			env.Shares[j].Partner.Namespace = rename(env.Shares[j].Partner.Namespace)
 		}
 	}
-	res, err := render.Platform(p, render.Options{ObjectsOnly: true})
+	res, err := render.Platform(p, render.Options{ObjectsOnly: true, Charts: charttest.Charts(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -60,6 +60,9 @@ func buildArgoCD(out *Output, p *model.Platform, envs []objset.RenderedEnvironme
 		}
 	}
 	for i := range p.Environments {
+		if hydrated(&p.Environments[i]) {
+			continue // the overlay holds the chart's objects
+		}
 		if err := out.object(dir, airflowApp(&p.Environments[i])); err != nil {
 			return err
 		}
@@ -103,7 +106,9 @@ func appProject(p *model.Platform, envs []objset.RenderedEnvironment) *argocd.Ap
 	var kinds []argocd.GroupKind
 	for i := range p.Environments {
 		env := &p.Environments[i]
-		repos = append(repos, chartRepoURL(env.Airflow.Chart.Repository))
+		if !hydrated(env) {
+			repos = append(repos, chartRepoURL(env.Airflow.Chart.Repository))
+		}
 		dests = append(dests, destination(env))
 		for _, e := range envs[i].Objects {
 			if e.Namespace == "" {

@@ -102,15 +102,7 @@ func buildFlux(out *Output, env *model.Environment, r objset.RenderedEnvironment
 	}
 
 	// The release wrapper belongs to stage airflow: it always exists.
-	present := stages.Present(r.Objects)
-	for _, f := range r.Files {
-		if f.Object != nil && !slices.Contains(present, stages.Of(*f.Object)) {
-			present = insertStage(present, stages.Of(*f.Object))
-		}
-	}
-	if !slices.Contains(present, stages.Airflow) {
-		present = insertStage(present, stages.Airflow)
-	}
+	present := fluxStages(env, r)
 	var previous string
 	for _, s := range present {
 		var members []objset.Entry
@@ -124,7 +116,7 @@ func buildFlux(out *Output, env *model.Environment, r objset.RenderedEnvironment
 		}
 		previous = StageName(env, s)
 		resources := []string{relative(StageDir(env.Name, s), overlays.OverlayDir(env.Name))}
-		if s == stages.Airflow {
+		if s == stages.Airflow && !hydrated(env) {
 			resources = append(resources, relative(StageDir(env.Name, s), ReleaseDir(env.Name)))
 		}
 		if err := out.kustomization(StageDir(env.Name, s), &types.Kustomization{
@@ -147,7 +139,27 @@ func buildFlux(out *Output, env *model.Environment, r objset.RenderedEnvironment
 		"itself and the platform's Kustomizations. It builds only after bootstrap wrote "+FluxSystemDir+"/."); err != nil {
 		return err
 	}
+	if hydrated(env) {
+		return nil // the overlay holds the chart's objects
+	}
 	return release(out, env)
+}
+
+// fluxStages are the stages of an environment that get a Kustomization:
+// those that hold objects, and airflow for the release wrapper of a chart
+// the engine installs.
+func fluxStages(env *model.Environment, r objset.RenderedEnvironment) []stages.Stage {
+	present := stages.Present(r.Objects)
+	// Sealed Secrets are files the overlay lists; their stage counts too.
+	for _, f := range r.Files {
+		if f.Object != nil && !slices.Contains(present, stages.Of(*f.Object)) {
+			present = insertStage(present, stages.Of(*f.Object))
+		}
+	}
+	if hydrated(env) {
+		return present
+	}
+	return insertStage(present, stages.Airflow)
 }
 
 // insertStage puts s into l at its place in the apply order.

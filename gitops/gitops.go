@@ -87,6 +87,11 @@ func Build(p *model.Platform, envs []objset.RenderedEnvironment) (*Output, error
 	return out, nil
 }
 
+// hydrated says that ydpgen rendered the environment's Airflow chart into
+// its overlay: the engine applies plain kustomize, with no HelmRelease,
+// HelmRepository, values reference or Airflow Application.
+func hydrated(env *model.Environment) bool { return env.Airflow.Chart.Hydrate }
+
 func isJob(e objset.Entry) bool { return e.GVK.Group == "batch" && e.GVK.Kind == "Job" }
 
 // metaLabels are the labels of the engine's objects: as on the rendered

@@ -35,7 +35,7 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) ([]byte, error
 	d.Blank()
 	d.Line("- `%s/`: the objects every environment shares.", overlays.BaseDir)
 	d.Line("- `%s/<env>/`: one kustomize overlay per environment; `kubectl kustomize %s/<env>` builds all of it.", overlays.OverlaysDir, overlays.OverlaysDir)
-	d.Line("  `%s` holds the values of the official Airflow Helm chart.", path.Join(overlays.OverlaysDir, "<env>", airflow.ValuesPath))
+	valuesLine(&d, p)
 	switch g.Engine {
 	case model.EngineArgoCD:
 		d.Line("- `%s/`: Argo CD's AppProject and Applications.", overlays.GitOpsDir)
@@ -45,7 +45,9 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) ([]byte, error
 	case model.EngineFlux:
 		d.Line("- `%s/<env>/`: Flux's GitRepository and one Kustomization per stage; `stages/<stage>/` selects each stage's objects from the overlay.", overlays.GitOpsDir)
 		d.Line("- `%s/<env>/`: the path to bootstrap Flux with; it lists `%s/` (which `flux bootstrap` writes there) and `%s/<env>/`.", ClustersDir, FluxSystemDir, overlays.GitOpsDir)
-		d.Line("- `%s/<env>/%s/kustomization.yaml`: the Airflow HelmRelease, with its values as a generated ConfigMap.", overlays.OverlaysDir, path.Dir(airflow.ValuesPath))
+		if !allHydrated(p) {
+			d.Line("- `%s/<env>/%s/kustomization.yaml`: the Airflow HelmRelease, with its values as a generated ConfigMap.", overlays.OverlaysDir, path.Dir(airflow.ValuesPath))
+		}
 	}
 	d.Line("- `%s`: the files ydpgen wrote; ydpgen removes only those when they are no longer rendered.", overlays.ManifestPath)
 	d.Blank()
@@ -56,6 +58,7 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) ([]byte, error
 	d.Line("the publish Job of DataSurface's infrastructure DAG (when the spec asks for one), ring1-init (the platform tables; it runs as a service")
 	d.Line("account the chart creates), the model merge, the rest,")
 	d.Line("and last the smoke test, a Job that passes only when the platform works (see below).")
+	hooksSection(&d, p)
 	jobLifecycle(&d, p)
 	dataClaims(&d, p)
 	switch g.Engine {
@@ -87,7 +90,7 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) ([]byte, error
 		d.Line("## Environment %s", markdown.Code(env.Name))
 		d.Blank()
 		a := env.Airflow
-		d.Line("Namespace %s; Airflow chart %s %s from %s, release %s.", markdown.Code(env.Namespace.Name), markdown.Code(a.Chart.Name), a.Chart.Version, a.Chart.Repository, markdown.Code(a.ReleaseName))
+		d.Line("Namespace %s; Airflow chart %s %s from %s, release %s%s.", markdown.Code(env.Namespace.Name), markdown.Code(a.Chart.Name), a.Chart.Version, chartSource(env), markdown.Code(a.ReleaseName), hydratedNote(env))
 		d.Blank()
 		d.Line("Each environment's procedure, top to bottom: what must exist first, the deployment, DataSurface's infrastructure DAG, the checks.")
 		d.Blank()
@@ -100,7 +103,7 @@ func readme(p *model.Platform, envs []objset.RenderedEnvironment) ([]byte, error
 					names = append(names, e.GVK.Kind+" "+markdown.Code(e.Name))
 				}
 			}
-			if s == stages.Airflow {
+			if s == stages.Airflow && !hydrated(env) {
 				names = append(names, "the Airflow release "+markdown.Code(a.ReleaseName))
 			}
 			if len(names) > 0 {
@@ -186,7 +189,8 @@ func deployPlain(d *markdown.Doc, env *model.Environment, r objset.RenderedEnvir
 		case stages.InfrastructureDAG:
 			manual = manualDAGStep(env)
 		}
-		if len(members) == 0 && s != stages.Airflow && manual == "" {
+		release := s == stages.Airflow && !hydrated(env)
+		if len(members) == 0 && !release && manual == "" {
 			continue
 		}
 		d.Line("# %s", s)
@@ -199,7 +203,7 @@ func deployPlain(d *markdown.Doc, env *model.Environment, r objset.RenderedEnvir
 				d.Line("%s", w)
 			}
 		}
-		if s == stages.Airflow {
+		if release {
 			d.Line("%s", HelmCommand(env))
 		}
 	}
@@ -210,17 +214,28 @@ func deployPlain(d *markdown.Doc, env *model.Environment, r objset.RenderedEnvir
 
 func deployArgoCD(d *markdown.Doc, env *model.Environment) {
 	dest := env.ArgoCDDestination()
-	cluster := "the cluster Argo CD runs in (" + markdown.Code(dest.Server) + ")"
-	switch {
-	case dest.Name != "":
-		cluster = "the cluster Argo CD knows as " + markdown.Code(dest.Name)
-	case dest.Server != model.InClusterServer:
-		cluster = "the cluster at " + markdown.Code(dest.Server)
+	if hydrated(env) {
+		d.Line("Argo CD Application: %s (overlay %s, with the Airflow chart's objects), deploying to %s.",
+			markdown.Code(AppName(env)), markdown.Code(env.GitOps.TreePath(overlays.OverlayDir(env.Name))), argoCDCluster(dest))
+		d.Line("Once the first sync has started, Argo CD keeps the environment in sync: `kubectl -n %s get application %s` shows how far it is.",
+			env.GitOps.ArgoCD.Namespace, AppName(env))
+		return
 	}
 	d.Line("Argo CD Applications: %s (overlay %s) and %s (chart), both deploying to %s.",
-		markdown.Code(AppName(env)), markdown.Code(env.GitOps.TreePath(overlays.OverlayDir(env.Name))), markdown.Code(AirflowAppName(env)), cluster)
+		markdown.Code(AppName(env)), markdown.Code(env.GitOps.TreePath(overlays.OverlayDir(env.Name))), markdown.Code(AirflowAppName(env)), argoCDCluster(dest))
 	d.Line("Once the first sync has started, Argo CD keeps the environment in sync: `kubectl -n %s get application %s %s` shows how far it is.",
 		env.GitOps.ArgoCD.Namespace, AppName(env), AirflowAppName(env))
+}
+
+// argoCDCluster names the cluster an Application deploys to.
+func argoCDCluster(dest model.ArgoCDCluster) string {
+	switch {
+	case dest.Name != "":
+		return "the cluster Argo CD knows as " + markdown.Code(dest.Name)
+	case dest.Server != model.InClusterServer:
+		return "the cluster at " + markdown.Code(dest.Server)
+	}
+	return "the cluster Argo CD runs in (" + markdown.Code(dest.Server) + ")"
 }
 
 // deployArgoCDAll says how Argo CD deploys the platform, how its
@@ -230,17 +245,30 @@ func deployArgoCDAll(d *markdown.Doc, p *model.Platform) {
 	d.Blank()
 	d.Line("## Deploy with Argo CD")
 	d.Blank()
-	d.Line("Argo CD (namespace %s) syncs every environment with two Applications of the AppProject %s:", markdown.Code(g.ArgoCD.Namespace), markdown.Code(p.Name))
-	if g.ArgoCD.ApplicationSet {
-		d.Line("one for the overlay, generated by the ApplicationSet %s from its list of environments, and one for the Airflow chart.", markdown.Code(p.Name))
+	if allHydrated(p) {
+		// One Application per environment: its overlay holds the chart's
+		// objects, so no Helm source and no values reference.
+		d.Line("Argo CD (namespace %s) syncs every environment with one Application of the AppProject %s: the overlay, which holds", markdown.Code(g.ArgoCD.Namespace), markdown.Code(p.Name))
+		if g.ArgoCD.ApplicationSet {
+			d.Line("the Airflow chart's objects too (no Helm source, no values reference); the ApplicationSet %s generates them from its list of environments.", markdown.Code(p.Name))
+		} else {
+			d.Line("the Airflow chart's objects too (no Helm source, no values reference).")
+		}
+		d.Line("Each deploys to the cluster its environment names (`cluster.argocd`); the AppProject allows exactly those clusters and namespaces.")
+		d.Line("Each object's sync wave is its stage's place in the order above, from 0; Argo CD applies a wave once the one before is healthy.")
 	} else {
-		d.Line("one for the overlay and one for the Airflow chart.")
+		d.Line("Argo CD (namespace %s) syncs every environment with two Applications of the AppProject %s:", markdown.Code(g.ArgoCD.Namespace), markdown.Code(p.Name))
+		if g.ArgoCD.ApplicationSet {
+			d.Line("one for the overlay, generated by the ApplicationSet %s from its list of environments, and one for the Airflow chart.", markdown.Code(p.Name))
+		} else {
+			d.Line("one for the overlay and one for the Airflow chart.")
+		}
+		d.Line("Each deploys to the cluster its environment names (`cluster.argocd`); the AppProject allows exactly those clusters and namespaces.")
+		d.Line("The chart comes from its repository at the pinned version; its values file from this repository.")
+		d.Line("Each object's sync wave is its stage's place in the order above, from 0; Argo CD applies a wave once the one before is healthy.")
+		d.Line("The two Applications converge on their own: the chart's sync is retried until the namespace, Secrets and databases exist,")
+		d.Line("and ring1-init's pods start once the chart has created the service account they run as.")
 	}
-	d.Line("Each deploys to the cluster its environment names (`cluster.argocd`); the AppProject allows exactly those clusters and namespaces.")
-	d.Line("The chart comes from its repository at the pinned version; its values file from this repository.")
-	d.Line("Each object's sync wave is its stage's place in the order above, from 0; Argo CD applies a wave once the one before is healthy.")
-	d.Line("The two Applications converge on their own: the chart's sync is retried until the namespace, Secrets and databases exist,")
-	d.Line("and ring1-init's pods start once the chart has created the service account they run as.")
 	d.Blank()
 	d.Line("The Applications assume Argo CD's annotation tracking (`application.resourceTrackingMethod: annotation`, the default from Argo CD 3.0);")
 	d.Line("the `label` and `annotation+label` methods work too. No rendered object carries %s at its top level: Argo CD writes the owning", markdown.Code(labels.Instance))
@@ -302,6 +330,9 @@ func jobLifecycle(d *markdown.Doc, p *model.Platform) {
 		d.Line("Under Argo CD the Jobs are ordinary resources of the platform Application, never hooks (a hook runs on every sync).")
 		d.Line("A Job is healthy once complete, so the next wave waits for it. Self-heal finds a finished Job in sync and leaves it;")
 		d.Line("a renamed Job's predecessor is pruned at the end of the sync (`PruneLast=true`).")
+		if allHydrated(p) {
+			break
+		}
 		d.Line("The chart's Jobs follow the chart's own guidance for Argo CD (`useHelmHooks: false`, `applyCustomEnv: false`):")
 		d.Line("- the migration Job is a `Sync` hook with `BeforeHookCreation` (`migrateDatabaseJob.jobAnnotations`): Argo CD creates it again, and so runs it, on every sync")
 		d.Line("  of the Airflow Application (a change of chart version or values, or self-heal repairing a chart object); `airflow db migrate`")
@@ -313,6 +344,9 @@ func jobLifecycle(d *markdown.Doc, p *model.Platform) {
 		d.Line("object of its inventory again at each interval and creates one that is missing, which is why no Job expires: applying an")
 		d.Line("unchanged Job changes nothing. A renamed Job's predecessor is pruned (`prune: true`). Jobs carry")
 		d.Line("`kustomize.toolkit.fluxcd.io/force: enabled`, so a Job whose template changed under the same name would be replaced, not refused.")
+		if allHydrated(p) {
+			break
+		}
 		d.Line("The chart's Jobs belong to the HelmRelease (`useHelmHooks: false`, `applyCustomEnv: false`, as the chart's guidance for Flux says).")
 		d.Line("They expire %d seconds after they finish; helm-controller's drift detection is off (`driftDetection.mode: disabled`), so nothing", airflow.ChartJobTTL)
 		d.Line("creates them again until the next upgrade of the release (a change of chart version or values), which runs them once.")
@@ -320,10 +354,14 @@ func jobLifecycle(d *markdown.Doc, p *model.Platform) {
 	default:
 		d.Line("Running the commands below again applies unchanged Jobs without a change. They do not delete the Job a new name replaced;")
 		d.Line("each environment's section ends with the command that deletes every Job of the platform the render no longer has.")
+		if allHydrated(p) {
+			break
+		}
 		d.Line("The chart's Jobs run without Helm hooks (`useHelmHooks: false`, which the chart asks for with `helm install --wait`). They expire")
 		d.Line("%d seconds after they finish and `helm upgrade` creates them again, so each upgrade of the release runs them once;", airflow.ChartJobTTL)
 		d.Line("an upgrade that changes a chart Job less than %d seconds after its last run fails on the Job's immutable template: run it again.", airflow.ChartJobTTL)
 	}
+	hydratedJobs(d, p)
 }
 
 // dataClaims says how the claims that hold data are protected.
@@ -370,7 +408,7 @@ func deployFlux(d *markdown.Doc, env *model.Environment, r objset.RenderedEnviro
 	d.Line("Flux (namespace %s) syncs this environment from the GitRepository %s with one Kustomization per stage,", markdown.Code(g.Flux.Namespace), markdown.Code(SourceName(env)))
 	d.Line("each depending on the one before: %s.", strings.Join(func() []string {
 		var names []string
-		for _, s := range insertStage(stages.Present(r.Objects), stages.Airflow) {
+		for _, s := range fluxStages(env, r) {
 			names = append(names, markdown.Code(StageName(env, s)))
 		}
 		return names

@@ -222,7 +222,17 @@ func TestArgoCDApplications(t *testing.T) {
 			}
 			want += " " + env.Namespace.Name
 			wantDests = append(wantDests, want)
-			for _, name := range []string{gitops.AppName(env), gitops.AirflowAppName(env)} {
+			names := []string{gitops.AppName(env)}
+			if env.Airflow.Chart.Hydrate {
+				// The overlay holds the chart's objects: no Airflow
+				// Application.
+				if _, ok := byName[gitops.AirflowAppName(env)]; ok {
+					t.Errorf("%s: Application %s for a hydrated chart", v, gitops.AirflowAppName(env))
+				}
+			} else {
+				names = append(names, gitops.AirflowAppName(env))
+			}
+			for _, name := range names {
 				a, ok := byName[name]
 				if !ok {
 					t.Errorf("%s: no Application %s", v, name)

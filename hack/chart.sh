@@ -9,7 +9,16 @@
 # archive was packaged separately and differs from the published one.
 #
 # Usage: hack/chart.sh        (prints one path; exit 1 with one line if none)
+#        hack/chart.sh --seed (make demo, test and tools: also copies the
+#                              archive into ydpgen's chart cache under its
+#                              digest, so renders of the examples work
+#                              offline; when there is no archive it says so
+#                              in one line and exits 0)
 # Tests: YDPGEN_CHARTS_DIR="$(dirname "$(hack/chart.sh)")" go test ./chart/...
+#
+# The examples' ydpgen.lock pins the digest of the shared archive
+# (../shared/charts). An archive downloaded from Apache has another digest:
+# seeding it does no harm, and `ydpgen chart update examples/<name>` pins it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -17,7 +26,40 @@ name=airflow
 version=1.19.0
 file="$name-$version.tgz"
 
-fail() { printf 'hack/chart.sh: %s\n' "$*" >&2; exit 1; }
+seed=false
+if [ "${1:-}" = "--seed" ]; then
+	seed=true
+fi
+
+fail() {
+	if $seed; then
+		printf 'hack/chart.sh: %s; renders of the examples need the chart cache or the network\n' "$*" >&2
+		exit 0
+	fi
+	printf 'hack/chart.sh: %s\n' "$*" >&2
+	exit 1
+}
+
+# found FILE: prints FILE's absolute path and, with --seed, puts a copy into
+# ydpgen's chart cache (where "ydpgen chart update" would store it: the
+# file <sha256 hex>.tgz of ~/.cache/ydpgen/charts).
+found() {
+	local abs
+	abs="$(cd "$(dirname "$1")" && pwd)/$(basename "$1")"
+	if $seed; then
+		local charts hex
+		charts="${XDG_CACHE_HOME:-$HOME/.cache}/ydpgen/charts"
+		hex="$(sha256sum "$abs" | cut -d' ' -f1)"
+		if [ ! -f "$charts/$hex.tgz" ]; then
+			mkdir -p "$charts"
+			cp "$abs" "$charts/.$hex.tgz.$$"
+			mv "$charts/.$hex.tgz.$$" "$charts/$hex.tgz"
+			printf 'hack/chart.sh: seeded %s with %s (sha256:%s)\n' "$charts" "$abs" "$hex" >&2
+		fi
+	fi
+	printf '%s\n' "$abs"
+	exit 0
+}
 
 # is_chart FILE: FILE is a chart archive of $name $version.
 is_chart() {
@@ -40,8 +82,7 @@ dirs+=("$cache")
 for d in "${dirs[@]}"; do
 	if [ -f "$d/$file" ]; then
 		is_chart "$d/$file" || fail "$d/$file is not chart $name $version"
-		printf '%s\n' "$(cd "$d" && pwd)/$file"
-		exit 0
+		found "$d/$file"
 	fi
 done
 
@@ -55,8 +96,7 @@ for url in \
 	if curl --fail --silent --location --connect-timeout 10 --max-time 120 -o "$tmp" "$url"; then
 		is_chart "$tmp" || fail "$url did not give chart $name $version"
 		mv "$tmp" "$cache/$file"
-		printf '%s\n' "$cache/$file"
-		exit 0
+		found "$cache/$file"
 	fi
 done
 fail "$file is not in ${dirs[*]} and cannot be downloaded from downloads.apache.org or archive.apache.org"

@@ -17,8 +17,11 @@ import (
 // chart renders it and the Deployment fails later, out of sight.
 func checkRequestsAboveLimits(in *Input, r *Report) {
 	for _, w := range in.Workloads {
+		// The chart gives an init container its component's resources: one
+		// spec value, one finding.
+		seen := map[string]bool{}
 		for _, c := range w.Containers {
-			if !c.HasReqs || !c.HasLimits {
+			if !c.HasReqs || !c.HasLimits || seen[c.Path] {
 				continue
 			}
 			var over []string
@@ -31,6 +34,7 @@ func checkRequestsAboveLimits(in *Input, r *Report) {
 			if len(over) == 0 {
 				continue
 			}
+			seen[c.Path] = true
 			r.At(containerPath(w, c), fmt.Sprintf("container %s of %s has a %s; the API server refuses the pod", c.Name, w.Name, strings.Join(over, " and a ")),
 				"make every request at most its limit")
 		}
@@ -71,11 +75,7 @@ func checkMemoryOvercommit(in *Input, r *Report) {
 		if w.Transient {
 			continue
 		}
-		var pod int64
-		for _, ct := range w.Containers {
-			pod += ct.Limits.Memory
-		}
-		limits += pod * int64(w.Replicas)
+		limits += w.Limits().Memory * int64(w.Replicas)
 	}
 	if ratio := float64(limits) / float64(c.Total.Memory); ratio > factor {
 		r.Warn("environment.cluster.memoryOvercommit", fmt.Sprintf("the long-running pods' memory limits add up to %s, %.2f times the nodes' allocatable %s; the profile allows %.2f", gibs(limits), ratio, gibs(c.Total.Memory), factor),
@@ -171,18 +171,23 @@ func checkPostgresImage(in *Input, r *Report) {
 // --password or -p, or in a NAME_PASSWORD=value assignment. A reference to an
 // environment variable ($VAR, ${VAR}, $(VAR)) is how it should be done.
 func literalPassword(args []string) (int, bool) {
-	assign := regexp.MustCompile(`(?i)(^|[\s;&])([A-Z_]*PASSWORD|--password)=([^\s$][^\s]*)`)
+	assign := regexp.MustCompile(`(?i)(^|[\s;&])([A-Z_]*PASSWORD|--password)=([^\s$"'][^\s]*)`)
+	// A shell word may quote the reference: --password "$ADMIN_PASSWORD".
+	literal := func(s string) bool {
+		s = strings.TrimLeft(s, `"'`)
+		return !strings.HasPrefix(s, "$") && !strings.HasPrefix(s, "-")
+	}
 	for i, a := range args {
 		if assign.MatchString(a) {
 			return i, true
 		}
-		if (a == "--password" || a == "-p") && i+1 < len(args) && !strings.HasPrefix(args[i+1], "$") && !strings.HasPrefix(args[i+1], "-") {
+		if (a == "--password" || a == "-p") && i+1 < len(args) && literal(args[i+1]) {
 			return i + 1, true
 		}
 		for _, f := range strings.Fields(a) {
 			if f == "--password" || f == "-p" {
 				rest := strings.Fields(a[strings.Index(a, f)+len(f):])
-				if len(rest) > 0 && !strings.HasPrefix(rest[0], "$") && !strings.HasPrefix(rest[0], "-") {
+				if len(rest) > 0 && literal(rest[0]) {
 					return i, true
 				}
 			}

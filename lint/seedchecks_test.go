@@ -17,6 +17,10 @@ func TestLiteralPassword(t *testing.T) {
 		{[]string{"sh", "-c", "PGPASSWORD=$DB_PASSWORD psql"}, 0, false},
 		{[]string{"psql", "-p", "--host"}, 0, false},
 		{[]string{"python", "-m", "mcp"}, 0, false},
+		// The chart's create-user Job as ydpgen's values set it.
+		{[]string{"bash", "-c", `exec airflow users create "$@" --password "$YDPGEN_ADMIN_PASSWORD"`, "--"}, 0, false},
+		{[]string{"sh", "-c", `PGPASSWORD="$DB_PASSWORD" psql`}, 0, false},
+		{[]string{"sh", "-c", `psql --password "hunter22"`}, 2, true},
 	} {
 		at, ok := literalPassword(tc.args)
 		if ok != tc.ok || (ok && at != tc.at) {

@@ -7,6 +7,8 @@ import "fmt"
 type Platform struct {
 	Name         string
 	Environments []Environment
+	// SpecSHA256 is the hex SHA-256 of the spec file as written.
+	SpecSHA256 string
 }
 
 // Environment is everything one target cluster needs, fully resolved: every
@@ -82,6 +84,12 @@ type Cluster struct {
 	// ArgoCD is where Argo CD deploys the environment; nil for the
 	// cluster Argo CD runs in (see Environment.ArgoCDDestination).
 	ArgoCD *ArgoCDCluster `json:"argocd,omitempty"`
+	// KubernetesVersion is the cluster's Kubernetes release (1.33 or
+	// 1.33.4); the chart is rendered for it.
+	KubernetesVersion string `json:"kubernetesVersion"`
+	// APIVersions are the group/versions the cluster serves beyond
+	// Kubernetes' own (its add-ons' CRDs), from the profile's table.
+	APIVersions []string `json:"apiVersions,omitempty"`
 }
 
 // ArgoCDCluster names a cluster registered with Argo CD: by its API server
@@ -207,6 +215,12 @@ type Chart struct {
 	Repository string `json:"repository"`
 	Name       string `json:"name"`
 	Version    string `json:"version"`
+	// Hydrate renders the chart into the environment's objects; without
+	// it the GitOps engine installs the chart from the values file.
+	Hydrate bool `json:"hydrate"`
+	// Path is a local chart directory or archive, as the spec writes it
+	// (relative to the spec's directory); empty means the repository.
+	Path string `json:"path,omitempty"`
 }
 
 // MetadataDatabase is where Airflow keeps its state.

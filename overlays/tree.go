@@ -15,6 +15,8 @@ import (
 // Tree is a rendered GitOps tree, files sorted by path.
 type Tree struct {
 	files []objset.File
+	// Provenance goes into the manifest Write keeps.
+	Provenance Provenance
 }
 
 // Add puts a file into the tree; two files at one path are an error.

@@ -39,10 +39,31 @@ const (
 const DefaultLockWait = 30 * time.Second
 
 // Manifest lists the files a render wrote, so that the next render prunes
-// only what ydpgen owns and `check` can tell hand edits.
+// only what ydpgen owns and `check` can tell hand edits, and says what
+// rendered them (Provenance; absent from manifests of older renders).
 type Manifest struct {
-	Generator string         `json:"generator"`
-	Files     []ManifestFile `json:"files"`
+	Generator string `json:"generator"`
+	Provenance
+	Files []ManifestFile `json:"files"`
+}
+
+// Provenance says what rendered a tree: ydpgen's version (from its build
+// information), the spec file's SHA-256, and the charts rendered into it.
+type Provenance struct {
+	Version    string            `json:"version,omitempty"`
+	SpecSHA256 string            `json:"specSHA256,omitempty"`
+	Charts     []ChartProvenance `json:"charts,omitempty"`
+}
+
+// ChartProvenance is a chart rendered into an environment's overlay.
+type ChartProvenance struct {
+	Environment string `json:"environment"`
+	Name        string `json:"name"`
+	Version     string `json:"version"`
+	// Source is the chart repository, OCI repository or local path, as the
+	// spec writes it.
+	Source string `json:"source"`
+	Digest string `json:"digest"`
 }
 
 // ManifestFile is one owned file and the SHA-256 of its content. Manifests
@@ -54,7 +75,7 @@ type ManifestFile struct {
 
 // NewManifest lists a tree's files.
 func NewManifest(t *Tree) Manifest {
-	m := Manifest{Generator: "ydpgen", Files: []ManifestFile{}}
+	m := Manifest{Generator: "ydpgen", Provenance: t.Provenance, Files: []ManifestFile{}}
 	for _, f := range t.files {
 		m.Files = append(m.Files, ManifestFile{Path: f.Path, SHA256: sha(f.Data)})
 	}

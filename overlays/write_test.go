@@ -6,6 +6,7 @@ import (
 	"maps"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -211,4 +212,46 @@ func cloneMemory(t *testing.T, m *fsys.Memory) *fsys.Memory {
 		}
 	}
 	return c
+}
+
+// A tree whose content did not change is not rewritten: the second Write of
+// the same files changes nothing on disk (no write, rename or removal,
+// not even of the manifest), so a GitOps
+// hydrator sees no commit-worthy change; a changed file is the only one
+// written.
+func TestWriteSkipsAnUnchangedTree(t *testing.T) {
+	mem := fsys.NewMemory()
+	if _, err := Write(mem, "out", tree(t, newFiles)); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshot(t, mem, "out")
+	var changes []string
+	fs := &fsys.Faulty{FS: mem, OnChange: func(_ int, op, name string) {
+		// The writer's own bookkeeping (its lock, clearing a journal
+		// directory that is not there) is not the tree's content.
+		if !strings.Contains(name, ".ydpgen/lock") && !strings.Contains(name, ".ydpgen/txn") {
+			changes = append(changes, op+" "+name)
+		}
+	}}
+	rep, err := Write(fs, "out", tree(t, newFiles))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(changes) != 0 || len(rep.Written) != 0 || len(rep.Unchanged) != len(newFiles) {
+		t.Errorf("an unchanged tree was rewritten: changes %q, written %q, %d unchanged", changes, rep.Written, len(rep.Unchanged))
+	}
+	if d := cmp.Diff(before, snapshot(t, mem, "out")); d != "" {
+		t.Errorf("tree changed (-before +after):\n%s", d)
+	}
+	// The control: one changed file is written, with the manifest.
+	changed := maps.Clone(newFiles)
+	changed["base/a.yaml"] += "# changed\n"
+	changes = nil
+	rep, err = Write(fs, "out", tree(t, changed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]string{"base/a.yaml"}, rep.Written); d != "" || len(changes) == 0 {
+		t.Errorf("written after one change (-want +got):\n%s; changes %q", d, changes)
+	}
 }

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/render"
 	"github.com/ydpgen/ydpgen/spec"
 )
@@ -89,6 +90,7 @@ func benchRender(b *testing.B, opts render.Options) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	opts.Charts = charttest.Charts(b)
 	for _, name := range names(specs) {
 		p, err := s.Load("platform.yaml", specs[name])
 		if err != nil {

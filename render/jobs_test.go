@@ -13,6 +13,7 @@ import (
 	"github.com/ydpgen/ydpgen/generators"
 	"github.com/ydpgen/ydpgen/generators/database"
 	"github.com/ydpgen/ydpgen/generators/smoketest"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/kube/labels"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
@@ -67,7 +68,7 @@ func renderWith(t *testing.T, engine string, change func(*model.Environment)) (*
 			change(&p.Environments[i])
 		}
 	}
-	res, err := platform(p, Options{Verify: true, SpecDir: os.DirFS("../examples/pi-lab")}, append(Generators(), jobRefs{}))
+	res, err := platform(p, Options{Verify: true, SpecDir: os.DirFS("../examples/pi-lab"), Charts: charttest.Charts(t)}, append(Generators(), jobRefs{}))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,11 @@
 package render
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
+	"runtime/debug"
 	"sync"
 
 	"github.com/ydpgen/ydpgen/capacity"
@@ -18,6 +20,7 @@ import (
 	"github.com/ydpgen/ydpgen/generators/secrets"
 	"github.com/ydpgen/ydpgen/generators/smoketest"
 	"github.com/ydpgen/ydpgen/gitops"
+	"github.com/ydpgen/ydpgen/hydrate"
 	"github.com/ydpgen/ydpgen/kube/apivalidate"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/objset"
@@ -53,6 +56,9 @@ type Result struct {
 	// Warnings are findings that do not stop the render: a sealed key or
 	// Secret that nothing reads.
 	Warnings diag.List
+	// Charts are the charts rendered into each environment (Charts[i]
+	// for Environments[i]); nil for an environment that does not hydrate.
+	Charts []*hydrate.Rendered
 }
 
 // Options change how a platform is rendered.
@@ -71,6 +77,15 @@ type Options struct {
 	// controller's certificate). Render reads them, checks them without
 	// decrypting and copies them into the overlays; it never encrypts.
 	SpecDir fs.FS
+	// Charts supplies the Airflow chart of the environments that hydrate
+	// it (airflow.chart.hydrate). When nil, Spec reads ydpgen.lock and
+	// local charts next to the spec; Platform needs it as soon as one
+	// environment hydrates.
+	Charts *hydrate.Charts
+	// DrySource says which git commit the spec came from; each hydrated
+	// environment's overlay gets it as hydrator.metadata (an empty one
+	// when nil).
+	DrySource *DrySource
 }
 
 // Spec loads, validates and renders a spec. Problems with the spec come back
@@ -80,7 +95,21 @@ func Spec(s *spec.Schema, filename string, src []byte, opts Options) (*Result, e
 	if err != nil {
 		return nil, err
 	}
+	if opts.Charts == nil && hydrates(p) {
+		if opts.Charts, err = hydrate.ForSpec(filename); err != nil {
+			return nil, err
+		}
+	}
 	return Platform(p, opts)
+}
+
+func hydrates(p *model.Platform) bool {
+	for i := range p.Environments {
+		if p.Environments[i].Airflow.Chart.Hydrate {
+			return true
+		}
+	}
+	return false
 }
 
 // Platform renders a loaded platform.
@@ -89,17 +118,20 @@ func Platform(p *model.Platform, opts Options) (*Result, error) {
 }
 
 func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Result, error) {
-	res := &Result{Platform: p, Environments: make([]objset.RenderedEnvironment, len(p.Environments))}
+	res := &Result{Platform: p, Environments: make([]objset.RenderedEnvironment, len(p.Environments)),
+		Charts: make([]*hydrate.Rendered, len(p.Environments))}
 	// Environments render independently; each goroutine writes only its
 	// own slot, so the result does not depend on scheduling.
 	errs := make([]error, len(p.Environments))
 	plans := make([]*capacity.Report, len(p.Environments))
 	var wg sync.WaitGroup
 	for i := range p.Environments {
-		wg.Go(func() { res.Environments[i], plans[i], errs[i] = environment(&p.Environments[i], gens) })
+		wg.Go(func() {
+			res.Environments[i], plans[i], res.Charts[i], errs[i] = environment(context.Background(), &p.Environments[i], gens, opts.Charts)
+		})
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
+	if err := joinErrors(errs); err != nil {
 		return nil, err
 	}
 	stackCharts(p, res.Environments, plans)
@@ -109,6 +141,20 @@ func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Re
 		if err := addSealed(p, res, opts.SpecDir); err != nil {
 			return nil, err
 		}
+	}
+	for i := range p.Environments {
+		if !p.Environments[i].Airflow.Chart.Hydrate {
+			continue
+		}
+		var ds DrySource
+		if opts.DrySource != nil {
+			ds = *opts.DrySource
+		}
+		f, err := hydratorMetadata(ds)
+		if err != nil {
+			return nil, err
+		}
+		res.Environments[i].Files = append(res.Environments[i].Files, f)
 	}
 	// The engine's wiring is checked even when only objects are wanted, so
 	// that validate refuses what render would.
@@ -141,6 +187,7 @@ func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Re
 		}
 	}
 	res.GitOps = wiring
+	t.Provenance = provenance(p, res.Charts)
 	if opts.Verify {
 		if err := overlays.Verify(t, res.Environments); err != nil {
 			return nil, err
@@ -148,12 +195,6 @@ func platform(p *model.Platform, opts Options, gens []generators.Generator) (*Re
 	}
 	res.Tree = t
 	return res, nil
-}
-
-// Environment runs every generator for one environment.
-func Environment(env *model.Environment) (objset.RenderedEnvironment, error) {
-	out, _, err := environment(env, Generators())
-	return out, err
 }
 
 // stackCharts draws, for environments that declare one cluster, the chart
@@ -180,19 +221,63 @@ func stackCharts(p *model.Platform, envs []objset.RenderedEnvironment, plans []*
 // ChartPath is where an overlay's capacity chart goes.
 const ChartPath = "capacity.svg"
 
-func environment(env *model.Environment, gens []generators.Generator) (objset.RenderedEnvironment, *capacity.Report, error) {
+// joinErrors gives the findings of every environment as one list, so that
+// the user sees all of them; any other error wins.
+func joinErrors(errs []error) error {
+	var findings diag.List
+	var others []error
+	for _, err := range errs {
+		var dl diag.List
+		switch {
+		case err == nil:
+		case errors.As(err, &dl):
+			findings = append(findings, dl...)
+		default:
+			others = append(others, err)
+		}
+	}
+	if len(others) > 0 {
+		return errors.Join(others...)
+	}
+	if len(findings) > 0 {
+		return findings.Sort()
+	}
+	return nil
+}
+
+// Environment runs every generator for one environment; charts supplies
+// the Airflow chart when the environment hydrates it.
+func Environment(env *model.Environment, charts *hydrate.Charts) (objset.RenderedEnvironment, error) {
+	out, _, _, err := environment(context.Background(), env, Generators(), charts)
+	return out, err
+}
+
+func environment(ctx context.Context, env *model.Environment, gens []generators.Generator, charts *hydrate.Charts) (objset.RenderedEnvironment, *capacity.Report, *hydrate.Rendered, error) {
 	var set objset.Set
 	out := objset.RenderedEnvironment{Name: env.Name, Namespace: env.Namespace.Name}
 	for _, g := range gens {
 		a, err := g.Generate(env)
 		if err != nil {
-			return out, nil, fmt.Errorf("environment %s: generator %s: %w", env.Name, g.Name(), err)
+			return out, nil, nil, fmt.Errorf("environment %s: generator %s: %w", env.Name, g.Name(), err)
 		}
 		if err := set.Add(a.Objects...); err != nil {
-			return out, nil, fmt.Errorf("environment %s: generator %s: %w", env.Name, g.Name(), err)
+			return out, nil, nil, fmt.Errorf("environment %s: generator %s: %w", env.Name, g.Name(), err)
 		}
 		for _, f := range a.Files {
 			out.Files = append(out.Files, objset.File{Path: f.Path, Data: f.Data})
+		}
+	}
+	// The chart's objects join before capacity and the passes, so that
+	// they are sized, named, labelled and annotated like ydpgen's own.
+	rel, err := hydrateChart(ctx, env, charts)
+	if err != nil {
+		return out, nil, nil, err
+	}
+	if rel != nil {
+		for _, e := range rel.Objects {
+			if err := set.AddEntry(e); err != nil {
+				return out, nil, nil, fmt.Errorf("environment %s: chart %s: %w", env.Name, rel.Chart.Name, err)
+			}
 		}
 	}
 	entries := set.Entries()
@@ -201,7 +286,7 @@ func environment(env *model.Environment, gens []generators.Generator) (objset.Re
 	// drawn before Jobs get their hashed names, which mean nothing there.
 	plan, err := capacity.Plan(env, entries, capacity.DefaultOptions())
 	if err != nil {
-		return out, nil, fmt.Errorf("environment %s: capacity: %w", env.Name, err)
+		return out, nil, nil, fmt.Errorf("environment %s: capacity: %w", env.Name, err)
 	}
 	chart := plan.SVG()
 
@@ -210,18 +295,18 @@ func environment(env *model.Environment, gens []generators.Generator) (objset.Re
 	// named after their content), immutable Job names, stage labels, the
 	// engine's annotations.
 	if err := smoketest.Stamp(entries, out.Files); err != nil {
-		return out, nil, fmt.Errorf("environment %s: smoke test: %w", env.Name, err)
+		return out, nil, nil, fmt.Errorf("environment %s: smoke test: %w", env.Name, err)
 	}
 	renames, err := jobhash.Apply(entries)
 	if err != nil {
-		return out, nil, fmt.Errorf("environment %s: naming Jobs: %w", env.Name, err)
+		return out, nil, nil, fmt.Errorf("environment %s: naming Jobs: %w", env.Name, err)
 	}
 	stages.LabelAll(entries)
 	syncpolicy.Annotate(env, entries)
 	var final objset.Set
 	for _, e := range entries {
 		if err := final.AddEntry(e); err != nil {
-			return out, nil, fmt.Errorf("environment %s: %w", env.Name, err)
+			return out, nil, nil, fmt.Errorf("environment %s: %w", env.Name, err)
 		}
 	}
 	out.Objects = final.Entries()
@@ -229,7 +314,28 @@ func environment(env *model.Environment, gens []generators.Generator) (objset.Re
 		out.Files[i].Data = jobhash.RewriteText(out.Files[i].Data, renames)
 	}
 	out.Files = append(out.Files, objset.File{Path: ChartPath, Data: chart})
-	return out, plan, nil
+	return out, plan, rel, nil
+}
+
+// hydrateChart renders the environment's Airflow chart when it hydrates
+// it; nil when it does not.
+func hydrateChart(ctx context.Context, env *model.Environment, charts *hydrate.Charts) (*hydrate.Rendered, error) {
+	if !env.Airflow.Chart.Hydrate {
+		return nil, nil
+	}
+	if charts == nil {
+		return nil, fmt.Errorf("environment %s hydrates the Airflow chart, but no chart source was given (render.Options.Charts)", env.Name)
+	}
+	c, err := charts.Chart(ctx, env)
+	if err != nil {
+		return nil, diag.List{hydrate.ResolveFinding(env, err)}
+	}
+	rel, err := hydrate.Release(ctx, env, c, charts.RenderCacheDir)
+	var dl diag.List
+	if err != nil && !errors.As(err, &dl) {
+		return nil, fmt.Errorf("environment %s: %s: %w", env.Name, c, err)
+	}
+	return rel, err
 }
 
 // checkWiring refuses engine objects the API server would refuse: their
@@ -291,4 +397,27 @@ func addSealed(p *model.Platform, res *Result, specDir fs.FS) error {
 	}
 	res.Warnings = res.Warnings.Sort()
 	return nil
+}
+
+// Version is ydpgen's version as its build information gives it: the module
+// version of a released build, "(devel)" for one built from a work tree
+// (and in tests).
+func Version() string {
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" {
+		return bi.Main.Version
+	}
+	return "(devel)"
+}
+
+// provenance is what the tree's manifest records about its render.
+func provenance(p *model.Platform, charts []*hydrate.Rendered) overlays.Provenance {
+	out := overlays.Provenance{Version: Version(), SpecSHA256: p.SpecSHA256}
+	for i, c := range charts {
+		if c == nil {
+			continue
+		}
+		out.Charts = append(out.Charts, overlays.ChartProvenance{Environment: p.Environments[i].Name,
+			Name: c.Chart.Name, Version: c.Chart.Version, Source: c.Chart.Source, Digest: c.Chart.Digest})
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ydpgen/ydpgen/generators/airflow"
 	"github.com/ydpgen/ydpgen/gitops"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/objset"
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/sealedfiles"
@@ -30,7 +31,7 @@ func TestRenderTree(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := Spec(s, "platform.yaml", src, Options{Verify: true, SpecDir: os.DirFS("../examples/pi-lab")})
+	res, err := Spec(s, "platform.yaml", src, Options{Verify: true, SpecDir: os.DirFS("../examples/pi-lab"), Charts: charttest.Charts(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,11 +78,12 @@ func TestObjectsOnly(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	full, err := Spec(s, "platform.yaml", src, Options{SpecDir: os.DirFS("../examples/pi-lab")})
+	charts := charttest.Charts(t)
+	full, err := Spec(s, "platform.yaml", src, Options{SpecDir: os.DirFS("../examples/pi-lab"), Charts: charts})
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := Spec(s, "platform.yaml", src, Options{ObjectsOnly: true})
+	objs, err := Spec(s, "platform.yaml", src, Options{ObjectsOnly: true, Charts: charts})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/ydpgen/ydpgen/generators/smoketest"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/overlays"
 	"github.com/ydpgen/ydpgen/render"
 	"github.com/ydpgen/ydpgen/spec"
@@ -276,8 +277,9 @@ func TestCompareExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	charts := charttest.Charts(t)
 	renderSpec := func(ex, src string) Side {
-		res, err := render.Spec(s, "platform.yaml", []byte(src), render.Options{SpecDir: os.DirFS(filepath.Join("..", "examples", ex))})
+		res, err := render.Spec(s, "platform.yaml", []byte(src), render.Options{SpecDir: os.DirFS(filepath.Join("..", "examples", ex)), Charts: charts})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -297,9 +299,10 @@ func TestCompareExamples(t *testing.T) {
 			if same.Differs {
 				t.Fatalf("a render differs from itself:\n%s", textOf(t, same))
 			}
-			// The admin's e-mail reaches every environment's values; no
-			// object changes but the smoke test, whose content is
-			// everything else.
+			// The admin's e-mail reaches every environment's values and,
+			// through the chart, the user-creation Job's arguments (a new
+			// Job, by its hash name); no other object changes but the
+			// smoke test, whose content is everything else.
 			i := strings.Index(src, "email: ")
 			if i < 0 {
 				t.Fatal("no admin e-mail in the example")
@@ -317,14 +320,21 @@ func TestCompareExamples(t *testing.T) {
 						paths = append(paths, f.Path+": "+fc.Path+": "+fc.Old+" -> "+fc.New)
 					}
 				}
-				// The smoke test's Job is the only object that changes: a
-				// rename, or (when review does not pair the two names, as
-				// for onprem's prod) one added and one removed.
-				smoke := len(e.Objects) >= 1 && len(e.Objects) <= 2
+				// Each Job changes by a rename or (when review does not pair
+				// the two names) one added and one removed.
+				var smoke, user int
+				only := true
 				for _, o := range e.Objects {
-					smoke = smoke && o.Kind == "Job" && strings.HasPrefix(o.Name, smoketest.Name+"-")
+					switch {
+					case o.Kind == "Job" && strings.HasPrefix(o.Name, smoketest.Name+"-"):
+						smoke++
+					case o.Kind == "Job" && strings.Contains(o.Name, "create-user"):
+						user++
+					default:
+						only = false
+					}
 				}
-				if !smoke || !slices.Contains(paths, "airflow/values.yaml: createUserJob.defaultUser.email: "+adminEmail(t, src)+" -> someone-else@example.com") {
+				if !only || smoke < 1 || smoke > 2 || user < 1 || user > 2 || !slices.Contains(paths, "airflow/values.yaml: createUserJob.defaultUser.email: "+adminEmail(t, src)+" -> someone-else@example.com") {
 					t.Errorf("%s: %s", e.Name, textOf(t, r))
 				}
 			}

@@ -8,6 +8,7 @@ import (
 
 	"cuelang.org/go/cue"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"sigs.k8s.io/yaml"
 
 	"github.com/ydpgen/ydpgen/diag"
 	"github.com/ydpgen/ydpgen/model"
@@ -39,6 +40,22 @@ func checkAirflow(env *model.Environment) diag.List {
 	if versionLess(a.Chart.Version, minChartVersion) {
 		add("airflow.chart.version", fmt.Sprintf("chart %s is older than the values ydpgen writes (workers.celery.*)", a.Chart.Version),
 			"a chart version of "+minChartVersion+" or later", "")
+	}
+	// The chart writes the release name unquoted into its labels
+	// (release: <name>): a name YAML reads as a number or a boolean makes
+	// objects the API server refuses.
+	var rel any
+	if err := yaml.Unmarshal([]byte(a.ReleaseName), &rel); err == nil {
+		if _, isString := rel.(string); !isString {
+			add("airflow.releaseName", fmt.Sprintf("release name %s reads as %v in YAML, and the chart writes it unquoted into its labels, which must be strings", a.ReleaseName, rel),
+				"a release name with a letter that YAML cannot read as a number or a boolean, such as airflow", "")
+		}
+	}
+	// The engine installs an unhydrated chart from its repository; it
+	// cannot read a chart on the machine that renders.
+	if a.Chart.Path != "" && !a.Chart.Hydrate {
+		add("airflow.chart.path", fmt.Sprintf("the local chart %s is only read when the chart is hydrated, but airflow.chart.hydrate is false", a.Chart.Path),
+			"a chart path together with airflow.chart.hydrate: true", "remove airflow.chart.path, or set airflow.chart.hydrate: true")
 	}
 	if versionLess(a.Version, minAirflowVersion) {
 		add("airflow.version", fmt.Sprintf("Airflow %s has no API server; ydpgen renders Airflow 3 releases", a.Version),

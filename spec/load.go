@@ -1,6 +1,8 @@
 package spec
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -25,6 +27,16 @@ func overridable() []string {
 // .cue. It returns diag.List when the spec has problems, and another error
 // only when ydpgen itself is broken.
 func (s *Schema) Load(filename string, src []byte) (*model.Platform, error) {
+	p, err := s.loadAny(filename, src)
+	if p != nil {
+		// The file as written, for the provenance of what it renders.
+		sum := sha256.Sum256(src)
+		p.SpecSHA256 = hex.EncodeToString(sum[:])
+	}
+	return p, err
+}
+
+func (s *Schema) loadAny(filename string, src []byte) (*model.Platform, error) {
 	src = lineEndings(src)
 	if s.abandoned.Load() {
 		return nil, fmt.Errorf("an earlier CUE spec's evaluation did not finish; load each spec in a new process")

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/ydpgen/ydpgen/chart"
 	"github.com/ydpgen/ydpgen/fsys"
 	"github.com/ydpgen/ydpgen/spec"
 )
@@ -14,6 +15,14 @@ import (
 // starterName is the file init writes into its -o directory, the name
 // every command finds in a directory given as SPEC.
 const starterName = "platform.yaml"
+
+// starterChart pins the Airflow chart release every starter names: the
+// chart archive Apache publishes for it, by its SHA-256 (the same pin as the
+// examples' ydpgen.lock; TestStarterChartIsTheExamplesPin holds them equal).
+func starterChart() chart.LockEntry {
+	return chart.LockEntry{Name: "airflow", Version: "1.19.0", Source: "https://airflow.apache.org",
+		Digest: "sha256:d29101d155d7ecf50c9eaaed37ba3527644018b5db681608dd76f81e3ab71c4e"}
+}
 
 func newInitCommand(a *app) *cobra.Command {
 	var profile string
@@ -58,7 +67,18 @@ as written; change the names, repositories and cluster facts to your own.`,
 			if err := fs.WriteFile(path, src); err != nil {
 				return filesErrorf("cannot write %s: %v", displayPath(path), reason(err))
 			}
-			fmt.Fprintf(a.stdout, "wrote %s (profile %s); next: ydpgen validate %s\n", displayPath(path), profile, displayPath(path))
+			// The starter hydrates the chart it names, which only a lock
+			// pins: write the lock of that release next to it, unless the
+			// directory has one (another spec's pins stay).
+			lockPath := filepath.Join(dir, chart.LockFileName)
+			if exists, _, err := fs.Stat(lockPath); err != nil {
+				return filesErrorf("cannot write %s: %v", displayPath(lockPath), reason(err))
+			} else if !exists {
+				if err := chart.WriteLock(lockPath, &chart.Lock{Version: 1, Charts: []chart.LockEntry{starterChart()}}); err != nil {
+					return filesErrorf("cannot write %s: %v", displayPath(lockPath), reason(err))
+				}
+			}
+			fmt.Fprintf(a.stdout, "wrote %s (profile %s) and %s; next: ydpgen validate %s\n", displayPath(path), profile, chart.LockFileName, displayPath(path))
 			return nil
 		},
 	}

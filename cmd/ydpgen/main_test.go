@@ -12,6 +12,8 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 	"sigs.k8s.io/yaml"
 
+	"github.com/ydpgen/ydpgen/chart"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/internal/update"
 )
 
@@ -25,6 +27,10 @@ func TestMain(m *testing.M) {
 // codes pinned per command. YDPGEN_UPDATE=1 rewrites the expected files in
 // the scripts; read the diff before committing it.
 func TestScripts(t *testing.T) {
+	cacheHome, haveChart, why := scriptCache(t)
+	// CHART_ARCHIVE is the locked archive in that cache, for scripts that
+	// make a chart of their own from it.
+	archive := filepath.Join(cacheHome, "ydpgen", "charts", strings.TrimPrefix(charttest.Locked(t).Digest, "sha256:")+".tgz")
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		UpdateScripts:       update.Requested(),
@@ -119,7 +125,56 @@ func TestScripts(t *testing.T) {
 					break
 				}
 			}
-			return nil
+			// ydpgen finds the chart the examples lock in its cache, and
+			// specs the scripts write find the examples' lock next to them.
+			env.Setenv("XDG_CACHE_HOME", cacheHome)
+			env.Setenv("CHART_MISSING", why)
+			env.Setenv("CHART_ARCHIVE", archive)
+			lock, err := os.ReadFile(filepath.Join(wd, "..", "..", "examples", "pi-lab", chart.LockFileName))
+			if err != nil {
+				return err
+			}
+			return os.WriteFile(filepath.Join(env.WorkDir, chart.LockFileName), lock, 0o644)
+		},
+		// [chart]: the Airflow chart the examples lock is in the scripts'
+		// cache; scripts that render skip in one line without it.
+		Condition: func(cond string) (bool, error) {
+			if cond == "chart" {
+				return haveChart, nil
+			}
+			return false, nil
 		},
 	})
+}
+
+// scriptCache is the XDG_CACHE_HOME the scripts run with: the user's cache
+// when its chart cache holds the chart the examples lock (the render cache
+// there is then warm too), else a temporary one seeded with the chart.
+func scriptCache(t *testing.T) (home string, ok bool, why string) {
+	dir, ok, why := charttest.ChartCache(t)
+	if !ok {
+		return t.TempDir(), false, why
+	}
+	if user, err := chart.DefaultCacheDir(); err == nil && user == dir {
+		return filepath.Dir(filepath.Dir(dir)), true, ""
+	}
+	home = t.TempDir()
+	charts := filepath.Join(home, "ydpgen", "charts")
+	if err := os.MkdirAll(charts, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	archives, err := filepath.Glob(filepath.Join(dir, "*.tgz"))
+	if err != nil || len(archives) == 0 {
+		t.Fatalf("no archive in %s: %v", dir, err)
+	}
+	for _, a := range archives {
+		data, err := os.ReadFile(a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(charts, filepath.Base(a)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return home, true, ""
 }

@@ -61,7 +61,7 @@ SPEC - reads the spec (YAML) from standard input.`,
 			if err := outputDir("the output", out); err != nil {
 				return err
 			}
-			res, findings, err := a.gate(args[0], render.Options{Verify: verify})
+			res, findings, err := a.gate(args[0], render.Options{Verify: verify, DrySource: drySource(args[0])})
 			if err != nil {
 				return err
 			}
@@ -118,6 +118,10 @@ func (a *app) check(spec, out string, res *render.Result, findings diag.List) er
 	}
 	if err := rep.Only(a.envs); err != nil {
 		return usageError{err}
+	}
+	// Another ydpgen may render the same spec differently: say so first.
+	if m, err := overlays.ReadManifest(fsys.OnDisk{}, out); err == nil && m.Version != "" && m.Version != res.Tree.Provenance.Version && a.output != "json" {
+		fmt.Fprintf(a.stdout, "%s was rendered by ydpgen %s, checked with ydpgen %s\n", displayPath(out), m.Version, res.Tree.Provenance.Version)
 	}
 	if !rep.Differs && a.output != "json" {
 		fmt.Fprintf(a.stdout, "%s is up to date: %s renders the same %s\n", displayPath(out), displayPath(spec), plural(len(res.Tree.Files()), "file"))

@@ -39,7 +39,16 @@ stdout 'example/airflow-datasurface:3.1.7-ds1.8.4 -> example/airflow-datasurface
 	if err := os.WriteFile(filepath.Join(dir, "tutorial.txtar"), []byte(txtar), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	testscript.Run(t, testscript.Params{Dir: dir, RequireExplicitExec: true})
+	// The chart the starter's lock pins comes from the scripts' chart
+	// cache, as a user's would after their first online render.
+	cacheHome, haveChart, why := scriptCache(t)
+	if !haveChart {
+		t.Skip(why)
+	}
+	testscript.Run(t, testscript.Params{Dir: dir, RequireExplicitExec: true, Setup: func(env *testscript.Env) error {
+		env.Setenv("XDG_CACHE_HOME", cacheHome)
+		return nil
+	}})
 }
 
 // shellBlocks returns the bodies of the ```sh fences of a Markdown text.

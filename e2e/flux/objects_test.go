@@ -392,7 +392,8 @@ func notIn(want, got any, path string) []string {
 		for _, k := range keys {
 			gv, ok := g[k]
 			if !ok {
-				if w[k] == nil {
+				// The API server stores an empty list or map as nothing.
+				if w[k] == nil || empty(w[k]) {
 					continue
 				}
 				out = append(out, fmt.Sprintf("%s.%s: missing", path, k))
@@ -403,6 +404,9 @@ func notIn(want, got any, path string) []string {
 		return out
 	case []any:
 		g, ok := got.([]any)
+		if got == nil && len(w) == 0 {
+			return nil
+		}
 		if !ok || len(g) != len(w) {
 			return []string{fmt.Sprintf("%s: want %d items, have %v", path, len(w), got)}
 		}
@@ -417,6 +421,17 @@ func notIn(want, got any, path string) []string {
 		}
 		return []string{fmt.Sprintf("%s: want %v, have %v", path, want, got)}
 	}
+}
+
+// empty says whether v is an empty list or map.
+func empty(v any) bool {
+	switch v := v.(type) {
+	case []any:
+		return len(v) == 0
+	case map[string]any:
+		return len(v) == 0
+	}
+	return false
 }
 
 func sameScalar(a, b any) bool {

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ydpgen/ydpgen/credentials"
 	"github.com/ydpgen/ydpgen/fsys"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/internal/fluxtest"
 	"github.com/ydpgen/ydpgen/internal/gitserver"
 	"github.com/ydpgen/ydpgen/internal/kubetest"
@@ -118,7 +119,7 @@ func TestE2EFluxSOPS(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	res, err := render.Platform(p, render.Options{Verify: true, SpecDir: os.DirFS(specDir)})
+	res, err := render.Platform(p, render.Options{Verify: true, SpecDir: os.DirFS(specDir), Charts: charttest.Charts(t)})
 	if err != nil {
 		t.Fatal(err)
 	}

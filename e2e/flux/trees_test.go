@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ydpgen/ydpgen/hydrate"
+	"github.com/ydpgen/ydpgen/internal/charttest"
 	"github.com/ydpgen/ydpgen/internal/gitserver"
 	"github.com/ydpgen/ydpgen/model"
 	"github.com/ydpgen/ydpgen/render"
@@ -65,7 +67,7 @@ func treeSources(t *testing.T) []treeSource {
 		if !usesFlux(p) {
 			continue
 		}
-		out = append(out, renderedTree(s, root, spec))
+		out = append(out, renderedTree(s, root, spec, charttest.Charts(t)))
 	}
 	if len(out) == 0 {
 		t.Logf("no example sets gitops.engine: flux; syncing the hand-written tree in testdata instead")
@@ -116,7 +118,7 @@ func handWrittenTree() treeSource {
 // repository pointed at the loopback servers (set in the loaded model: the
 // schema accepts only https and ssh git URLs) and, for version 1, with
 // changeSpec applied.
-func renderedTree(s *spec.Schema, root, spec string) treeSource {
+func renderedTree(s *spec.Schema, root, spec string, charts *hydrate.Charts) treeSource {
 	name := filepath.Base(filepath.Dir(spec))
 	return treeSource{
 		name: name,
@@ -132,7 +134,11 @@ func renderedTree(s *spec.Schema, root, spec string) treeSource {
 				env.GitOps.Revision = gitserver.Branch
 				// The loopback server asks for no credentials.
 				env.GitOps.Flux.SecretName = ""
-				env.Airflow.Chart.Repository = urls.helm
+				// A hydrated chart is in the tree; only a HelmRelease
+				// reads the repository.
+				if !env.Airflow.Chart.Hydrate {
+					env.Airflow.Chart.Repository = urls.helm
+				}
 				// This loop has no age key in flux-system: an example that
 				// keeps SOPS files runs here with the manual provider.
 				if env.Secrets.Provider == model.ProviderSOPS {
@@ -147,7 +153,7 @@ func renderedTree(s *spec.Schema, root, spec string) treeSource {
 					return "", fmt.Errorf("%s: environments render into different gitops.path values (%q, %q)", name, sub, env.GitOps.Path)
 				}
 			}
-			res, err := render.Platform(p, render.Options{Verify: true})
+			res, err := render.Platform(p, render.Options{Verify: true, Charts: charts})
 			if err != nil {
 				return "", fmt.Errorf("rendering %s: %w", name, err)
 			}

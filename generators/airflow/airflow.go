@@ -98,6 +98,10 @@ func (Generator) Generate(env *model.Environment) (generators.Artifacts, error) 
 		"Secrets named here must exist before the release is installed; none of their values is in this file.",
 		metadataComment(env),
 	}
+	if a.Chart.Hydrate {
+		comments = append(comments, "ydpgen rendered the chart with these values into the overlay's objects; no kustomization reads this file:",
+			"it is kept so that `helm template` can re-run the chart by hand.")
+	}
 	if a.PgBouncer.Enabled {
 		comments = append(comments, fmt.Sprintf("PgBouncer is on: the connection in Secret %s points at %s-pgbouncer:6543, database %s-metadata.",
 			Secrets(env).Metadata, a.ReleaseName, a.ReleaseName))
@@ -186,6 +190,23 @@ func Build(env *model.Environment) (*Values, error) {
 		// Application applies only what is out of sync, gitops/argocd.go).
 		v.CreateUserJob.TTLSecondsAfterFinished = nil
 		v.CreateUserJob.JobAnnotations = map[string]string{argocdSyncOptions: argocdReplaceChanged}
+	}
+	if a.Chart.Hydrate {
+		// Hydrated, the chart's Jobs are ydpgen's objects like any other
+		// and follow the Job lifecycle (ARCHITECTURE.md): no time to live,
+		// never a hook; passes/jobhash names them after their content and
+		// passes/syncpolicy writes what the engine needs.
+		v.MigrateDatabaseJob.TTLSecondsAfterFinished = nil
+		v.MigrateDatabaseJob.JobAnnotations = nil
+		v.CreateUserJob.TTLSecondsAfterFinished = nil
+		v.CreateUserJob.JobAnnotations = nil
+		if v.Data.BrokerURLSecretName == "" {
+			// Chart 1.19 renders a broker URL Secret holding "%!s(<nil>)"
+			// whenever this is unset, Celery or not, and a hydrated tree
+			// holds no Secret values. Named, the chart renders none;
+			// without Celery nothing reads it.
+			v.Data.BrokerURLSecretName = a.ReleaseName + "-broker-url"
+		}
 	}
 	if a.PullSecret != "" {
 		v.ImagePullSecrets = []corev1.LocalObjectReference{{Name: model.K8sName(a.PullSecret)}}

@@ -77,7 +77,9 @@ func TestValuesRules(t *testing.T) {
 		if v.Redis.Enabled != redis || (redis && v.Redis.PasswordSecretName == "") {
 			t.Errorf("%s: redis %+v", name, v.Redis)
 		}
-		if (v.Data.BrokerURLSecretName != "") != celery {
+		// Without Celery the name is only set so that a hydrated chart
+		// renders no broker Secret of its own.
+		if (v.Data.BrokerURLSecretName != "") != (celery || env.Airflow.Chart.Hydrate) {
 			t.Errorf("%s: brokerUrlSecretName %q", name, v.Data.BrokerURLSecretName)
 		}
 		if celery && (v.Workers.Celery.Replicas != env.Airflow.Components.Workers.Replicas || v.Workers.Resources == nil) {
@@ -184,6 +186,11 @@ func TestChartJobLifecycle(t *testing.T) {
 					"migrate annotations": "map[argocd.argoproj.io/hook:Sync argocd.argoproj.io/hook-delete-policy:BeforeHookCreation]",
 					"user annotations":    "map[argocd.argoproj.io/sync-options:Force=true,Replace=true]"}
 				keep["argocd.argoproj.io/sync-options"] = "Prune=false,Delete=false"
+			}
+			if env.Airflow.Chart.Hydrate {
+				// Hydrated, they are ydpgen's Jobs: no time to live, no
+				// hook, whatever the engine.
+				want = map[string]string{"migrate ttl": "none", "user ttl": "none", "migrate annotations": "map[]", "user annotations": "map[]"}
 			}
 			got := map[string]string{"migrate ttl": ttl(m.TTLSecondsAfterFinished), "user ttl": ttl(u.TTLSecondsAfterFinished),
 				"migrate annotations": fmt.Sprint(m.JobAnnotations), "user annotations": fmt.Sprint(u.JobAnnotations)}

@@ -273,6 +273,10 @@ func variants(t *testing.T) []*model.Environment {
 				func(e *model.Environment) { e.Airflow.Executor = "KubernetesExecutor" },
 				func(e *model.Environment) { e.Airflow.Executor = "LocalExecutor" },
 				func(e *model.Environment) {
+					e.Airflow.Executor = "LocalExecutor"
+					e.Airflow.Chart.Hydrate = false
+				},
+				func(e *model.Environment) {
 					e.Airflow.PgBouncer.Enabled = true
 					e.Airflow.Image.Digest = "sha256:" + strings.Repeat("ab", 32)
 					e.Airflow.Components.StatsD.Enabled = true

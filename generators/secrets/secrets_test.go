@@ -81,7 +81,11 @@ func TestAirflowValuesReferenceListedSecrets(t *testing.T) {
 		check("apiSecretKeySecretName", v.APISecretKeySecretName, "api-secret-key")
 		check("jwtSecretName", v.JWTSecretName, "jwt-secret")
 		check("data.metadataSecretName", v.Data.MetadataSecretName, "connection")
-		check("data.brokerUrlSecretName", v.Data.BrokerURLSecretName, "connection")
+		// Without Celery nothing reads the broker URL; a hydrated chart
+		// is only given the name so that it renders no Secret of its own.
+		if env.Airflow.Executor == "CeleryExecutor" {
+			check("data.brokerUrlSecretName", v.Data.BrokerURLSecretName, "connection")
+		}
 		check("redis.passwordSecretName", v.Redis.PasswordSecretName, "password")
 		check("pgbouncer.configSecretName", v.PgBouncer.ConfigSecretName, "pgbouncer.ini", "users.txt")
 		if e := v.PgBouncer.MetricsExporterSidecar; e != nil {
