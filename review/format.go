@@ -48,6 +48,13 @@ func counts(objs []ObjectChange, files []FileChange, errs int) string {
 			flags += len(o.Flags)
 		}
 	}
+	return countLine(n, errs, flags)
+}
+
+// countLine says how many objects and files were added, removed and
+// changed, how many builds failed and how many risk flags were raised: the
+// summary's words for an environment, and for a group of them.
+func countLine(n map[Op]int, errs, flags int) string {
 	var out []string
 	for _, op := range []Op{Added, Removed, Changed} {
 		if n[op] > 0 {

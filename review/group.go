@@ -312,22 +312,7 @@ func (s section) counts() string {
 			}
 		}
 	}
-	var out []string
-	for _, op := range []Op{Added, Removed, Changed} {
-		if n[op] > 0 {
-			out = append(out, fmt.Sprintf("%d %s", n[op], op))
-		}
-	}
-	if errs > 0 {
-		out = append(out, plural(errs, "build error"))
-	}
-	if flags > 0 {
-		out = append(out, plural(flags, "risk flag"))
-	}
-	if len(out) == 0 {
-		return "no changes"
-	}
-	return strings.Join(out, ", ")
+	return countLine(n, errs, flags)
 }
 
 // heads prints a section's items by their first line only: what changed,
