@@ -358,5 +358,24 @@ notes say its task pods meet "restricted"; then suppress this rule with
 that reason.`,
 			check: checkPodSecurityRestricted,
 		},
+		{
+			ID: "YDP026", Name: "pod-security-level", Severity: diag.Error,
+			Summary: "a rendered workload's pods break the Pod Security level the namespace enforces",
+			Explanation: `The namespace enforces a Pod Security level (baseline by default). The API
+server checks pods, not the Deployments, StatefulSets, Jobs and CronJobs that
+make them: a workload whose pod template breaks the level is admitted, and
+then every pod it creates is refused. The ReplicaSet or Job controller
+retries without end, the rollout never finishes, and the only trace is an
+event on an object nobody looks at.
+
+The rule runs the Pod Security admission's own checks, at the namespace's
+level, over the pod template of every rendered workload: ydpgen's, and the
+Airflow chart's when it is hydrated, whose templates follow the values.
+
+Fix: give the workload the security context the level asks for (for the
+chart, through its values), or set namespace.podSecurity to a level its
+pods meet.`,
+			check: checkPodSecurityLevel,
+		},
 	}
 }
