@@ -15,8 +15,12 @@ import (
 // hydrator.metadata. It needs no clock: the commit, its subject and the
 // remote are what the repository holds. Not in git (or no git): nothing.
 // With uncommitted changes to the spec or its lock file, the commit does
-// not describe the input, so drySha and subject are left out.
-func drySource(specFile string) *render.DrySource {
+// not describe the input, so drySha and subject are left out. They are left
+// out too when the tree is written into the spec's own repository: the
+// commit that holds the tree is then the one it comes from, which no file
+// in it can name (naming HEAD would change the tree at every commit, and
+// render --check would never be clean).
+func drySource(specFile, outDir string) *render.DrySource {
 	if specFile == "-" {
 		return nil
 	}
@@ -39,6 +43,9 @@ func drySource(specFile string) *render.DrySource {
 	if u, ok := run("config", "--get", "remote.origin.url"); ok {
 		ds.RepoURL = withoutUserinfo(u)
 	}
+	if top, ok := run("rev-parse", "--show-toplevel"); ok && inside(outDir, top) {
+		return ds
+	}
 	base := filepath.Base(specFile)
 	status, ok := run("status", "--porcelain", "--", base, "ydpgen.lock")
 	if ok && status == "" {
@@ -46,6 +53,34 @@ func drySource(specFile string) *render.DrySource {
 		ds.Subject, _ = run("log", "-1", "--format=%s", "HEAD")
 	}
 	return ds
+}
+
+// inside reports whether directory dir (which need not exist yet) lies in
+// the work tree at top.
+func inside(dir, top string) bool {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return false
+	}
+	// The nearest existing parent resolves links as git resolved top.
+	rest := ""
+	for {
+		if real, err := filepath.EvalSymlinks(abs); err == nil {
+			abs = filepath.Join(real, rest)
+			break
+		}
+		parent := filepath.Dir(abs)
+		if parent == abs {
+			break
+		}
+		rest = filepath.Join(filepath.Base(abs), rest)
+		abs = parent
+	}
+	if real, err := filepath.EvalSymlinks(top); err == nil {
+		top = real
+	}
+	rel, err := filepath.Rel(top, abs)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
 // withoutUserinfo drops a user and password from a URL: the file is

@@ -61,7 +61,7 @@ SPEC - reads the spec (YAML) from standard input.`,
 			if err := outputDir("the output", out); err != nil {
 				return err
 			}
-			res, findings, err := a.gate(args[0], render.Options{Verify: verify, DrySource: drySource(args[0])})
+			res, findings, err := a.gate(args[0], render.Options{Verify: verify, DrySource: drySource(args[0], out)})
 			if err != nil {
 				return err
 			}
