@@ -43,7 +43,7 @@ func valuesLine(d *markdown.Doc, p *model.Platform) {
 		d.Line("  `%s` holds the values of the official Airflow Helm chart.", values)
 	}
 	if anyHydrated(p) {
-		d.Line("  `%s` (hydrated environments): which commit of the spec's repository the overlay was rendered from", path.Join(overlays.OverlaysDir, "<env>", "hydrator.metadata"))
+		d.Line("  `%s` (hydrated environments): the spec repository it was rendered from and, when the tree lives outside that repository, the commit (drySha)", path.Join(overlays.OverlaysDir, "<env>", "hydrator.metadata"))
 		d.Line("  (`drySha`, only when the spec and its lock were committed; `repoURL`; the commit's `subject`), the file Argo CD's source hydrator")
 		d.Line("  and GitOps Promoter read; a render whose content did not change writes nothing.")
 	}
