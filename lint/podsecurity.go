@@ -38,18 +38,37 @@ func checkPodSecurityLevel(in *Input, r *Report) {
 		if !ok {
 			continue
 		}
-		var broken []string
-		for _, res := range eval.EvaluatePod(lv, &tmpl.ObjectMeta, &tmpl.Spec) {
-			if !res.Allowed {
-				broken = append(broken, res.ForbiddenReason+" ("+res.ForbiddenDetail+")")
-			}
+		broken := podBreaks(eval, lv, tmpl)
+		if len(broken) == 0 {
+			continue
 		}
-		if len(broken) > 0 {
-			r.At("environment.namespace.podSecurity",
-				fmt.Sprintf("the pods of %s %s break Pod Security %s, which the namespace enforces, and would be refused: %s", e.GVK.Kind, e.Name, level, strings.Join(broken, "; ")),
-				"give the workload the security context the level asks for, or set namespace.podSecurity to a level its pods meet")
+		// A spec can set only baseline and restricted: a lower level is a
+		// way out only from restricted, and only for pods that meet it.
+		fix := fmt.Sprintf("give the workload the security context Pod Security %s asks for", level)
+		switch {
+		case level == psaapi.LevelBaseline:
+			fix += "; baseline is the lowest level namespace.podSecurity can be"
+		case len(podBreaks(eval, psaapi.LevelVersion{Level: psaapi.LevelBaseline, Version: lv.Version}, tmpl)) == 0:
+			fix += ", or set namespace.podSecurity: baseline, which its pods meet"
+		default:
+			fix += "; its pods break baseline too, the lowest level namespace.podSecurity can be"
+		}
+		r.At("environment.namespace.podSecurity",
+			fmt.Sprintf("the pods of %s %s break Pod Security %s, which the namespace enforces, and would be refused: %s", e.GVK.Kind, e.Name, level, strings.Join(broken, "; ")),
+			fix)
+	}
+}
+
+// podBreaks lists what of a pod template the Pod Security checks at lv
+// refuse, each as the check's reason and detail.
+func podBreaks(eval policy.Evaluator, lv psaapi.LevelVersion, tmpl corev1.PodTemplateSpec) []string {
+	var broken []string
+	for _, res := range eval.EvaluatePod(lv, &tmpl.ObjectMeta, &tmpl.Spec) {
+		if !res.Allowed {
+			broken = append(broken, res.ForbiddenReason+" ("+res.ForbiddenDetail+")")
 		}
 	}
+	return broken
 }
 
 // podTemplate returns the pod template of a workload object: a Pod itself,

@@ -37,13 +37,19 @@ func TestPodSecurityLevel(t *testing.T) {
 		level string
 		obj   objset.Object
 		want  string // a part of the one finding; empty for none
+		fix   string // a part of its fix
 	}{
-		{"privileged under baseline", "baseline", withContext(privileged), "the pods of Deployment app break Pod Security baseline, which the namespace enforces, and would be refused: privileged"},
-		{"plain container under baseline", "baseline", withContext(nil), ""},
-		{"plain container under restricted", "restricted", withContext(nil), "break Pod Security restricted"},
-		{"restricted container under restricted", "restricted", withContext(restricted), ""},
-		{"a CronJob's job template", "baseline", cronJob(privileged), "the pods of CronJob cleanup break"},
-		{"privileged level checks nothing", "privileged", withContext(privileged), ""},
+		{"privileged under baseline", "baseline", withContext(privileged),
+			"the pods of Deployment app break Pod Security baseline, which the namespace enforces, and would be refused: privileged",
+			"security context Pod Security baseline asks for; baseline is the lowest level"},
+		{"plain container under baseline", "baseline", withContext(nil), "", ""},
+		{"plain container under restricted", "restricted", withContext(nil), "break Pod Security restricted",
+			"or set namespace.podSecurity: baseline, which its pods meet"},
+		{"privileged under restricted", "restricted", withContext(privileged), "break Pod Security restricted",
+			"its pods break baseline too"},
+		{"restricted container under restricted", "restricted", withContext(restricted), "", ""},
+		{"a CronJob's job template", "baseline", cronJob(privileged), "the pods of CronJob cleanup break", "baseline asks for"},
+		{"privileged level checks nothing", "privileged", withContext(privileged), "", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e := env()
@@ -55,8 +61,8 @@ func TestPodSecurityLevel(t *testing.T) {
 				}
 				return
 			}
-			if len(got) != 1 || !strings.Contains(got[0].Message, tc.want) {
-				t.Fatalf("want one finding saying %q, got %v", tc.want, got)
+			if len(got) != 1 || !strings.Contains(got[0].Message, tc.want) || !strings.Contains(got[0].Fix, tc.fix) {
+				t.Fatalf("want one finding saying %q, fixed by %q, got %v", tc.want, tc.fix, got)
 			}
 		})
 	}

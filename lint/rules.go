@@ -373,8 +373,9 @@ level, over the pod template of every rendered workload: ydpgen's, and the
 Airflow chart's when it is hydrated, whose templates follow the values.
 
 Fix: give the workload the security context the level asks for (for the
-chart, through its values), or set namespace.podSecurity to a level its
-pods meet.`,
+chart, through its values). Under restricted, namespace.podSecurity:
+baseline is the other way out for pods that meet baseline; baseline is the
+lowest level a spec can set.`,
 			check: checkPodSecurityLevel,
 		},
 	}
