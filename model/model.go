@@ -73,6 +73,8 @@ type Cluster struct {
 	// MemoryOvercommit is how far the sum of memory limits may exceed the
 	// nodes' allocatable memory before lint warns.
 	MemoryOvercommit float64 `json:"memoryOvercommit"`
+	// ProbeFloor is what lint holds every liveness and startup probe to.
+	ProbeFloor ProbeFloor `json:"probeFloor"`
 	// NodeStorage is the disk one node can give to volumes; empty when
 	// the profile and spec do not bound it.
 	NodeStorage string `json:"nodeStorage,omitempty"`
@@ -203,6 +205,7 @@ type Airflow struct {
 	APIServer        APIServer                    `json:"apiServer"`
 	Admin            Admin                        `json:"admin"`
 	Components       Components                   `json:"components"`
+	Probes           ChartProbes                  `json:"probes"`
 	Config           map[string]map[string]string `json:"config,omitempty"`
 	// Broker and PgBouncer are in airflow.go.
 	Broker    Broker    `json:"broker"`
@@ -315,6 +318,37 @@ type Component struct {
 	Enabled   bool      `json:"enabled"`
 	Replicas  int       `json:"replicas"`
 	Resources Resources `json:"resources"`
+}
+
+// ChartProbes retime the chart's probes that restart a component's
+// container; nil keeps the chart's.
+type ChartProbes struct {
+	Scheduler    *Probes `json:"scheduler,omitempty"`
+	APIServer    *Probes `json:"apiServer,omitempty"`
+	Triggerer    *Probes `json:"triggerer,omitempty"`
+	DAGProcessor *Probes `json:"dagProcessor,omitempty"`
+	Workers      *Probes `json:"workers,omitempty"`
+}
+
+// Probes are a component's checks that restart its container.
+type Probes struct {
+	Liveness *Probe `json:"liveness,omitempty"`
+	Startup  *Probe `json:"startup,omitempty"`
+}
+
+// Probe times one check; a nil field keeps the chart's value.
+type Probe struct {
+	InitialDelaySeconds *int32 `json:"initialDelaySeconds,omitempty"`
+	PeriodSeconds       *int32 `json:"periodSeconds,omitempty"`
+	TimeoutSeconds      *int32 `json:"timeoutSeconds,omitempty"`
+	FailureThreshold    *int32 `json:"failureThreshold,omitempty"`
+}
+
+// ProbeFloor is how long the nodes make a process wait, the least a probe
+// that restarts a container must allow.
+type ProbeFloor struct {
+	TimeoutSeconds int32 `json:"timeoutSeconds"`
+	StartSeconds   int32 `json:"startSeconds"`
 }
 
 // CredentialType decides which keys a credential's Secret holds.

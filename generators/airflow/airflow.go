@@ -132,10 +132,15 @@ func Build(env *model.Environment) (*Values, error) {
 		}
 		return LogGroomer{Enabled: true, RetentionDays: lc.RetentionDays, Resources: ptr.To(groomerRes)}
 	}
-	component := func(name string, c model.Component, enabled *bool) Component {
-		return Component{Enabled: enabled, Replicas: c.Replicas, Resources: b.res("airflow.components."+name+".resources", c.Resources),
+	component := func(name string, c model.Component, enabled *bool, p *model.Probes) Component {
+		out := Component{Enabled: enabled, Replicas: c.Replicas, Resources: b.res("airflow.components."+name+".resources", c.Resources),
 			WaitForMigrations: WaitForMigrations{Enabled: migrate}}
+		if p != nil {
+			out.LivenessProbe, out.StartupProbe = probeTiming(p.Liveness), probeTiming(p.Startup)
+		}
+		return out
 	}
+	probes := a.Probes
 
 	v := &Values{
 		AirflowVersion:           a.Version,
@@ -156,15 +161,15 @@ func Build(env *model.Environment) (*Values, error) {
 		PgBouncer:  PgBouncer{Enabled: false},
 		Redis:      Redis{Enabled: false},
 		StatsD:     StatsD{Enabled: comp.StatsD.Enabled},
-		Scheduler: Scheduler{Component: component("scheduler", comp.Scheduler, nil), LogGroomerSidecar: groomer(),
+		Scheduler: Scheduler{Component: component("scheduler", comp.Scheduler, nil, probes.Scheduler), LogGroomerSidecar: groomer(),
 			Affinity: nextToDatabase(env)},
-		DAGProcessor: DAGProcessor{Component: component("dagProcessor", comp.DAGProcessor, ptr.To(comp.DAGProcessor.Enabled)),
+		DAGProcessor: DAGProcessor{Component: component("dagProcessor", comp.DAGProcessor, ptr.To(comp.DAGProcessor.Enabled), probes.DAGProcessor),
 			LogGroomerSidecar: groomer()},
 		// The chart claims 100Gi per triggerer for logs unless told
 		// otherwise; logs go to the shared logs volume or stay ephemeral.
-		Triggerer: Triggerer{Component: component("triggerer", comp.Triggerer, ptr.To(comp.Triggerer.Enabled)),
+		Triggerer: Triggerer{Component: component("triggerer", comp.Triggerer, ptr.To(comp.Triggerer.Enabled), probes.Triggerer),
 			Persistence: Persistence{Enabled: false}, LogGroomerSidecar: groomer()},
-		APIServer: APIServer{Component: component("apiServer", comp.APIServer, nil), Service: Service{Type: a.APIServer.ServiceType}},
+		APIServer: APIServer{Component: component("apiServer", comp.APIServer, nil, probes.APIServer), Service: Service{Type: a.APIServer.ServiceType}},
 		MigrateDatabaseJob: MigrateDatabaseJob{
 			// Hooks do not run as Helm runs them under Argo CD or Flux:
 			// with hooks on, migrations never happen and every component
@@ -220,6 +225,9 @@ func Build(env *model.Environment) (*Values, error) {
 	case "CeleryExecutor":
 		v.Workers.Resources = ptr.To(b.res("airflow.components.workers.resources", comp.Workers.Resources))
 		v.Workers.Celery.Replicas = comp.Workers.Replicas
+		if p := probes.Workers; p != nil {
+			v.Workers.Celery.LivenessProbe = probeTiming(p.Liveness)
+		}
 		v.Workers.WaitForMigrations = &WaitForMigrations{Enabled: migrate}
 		v.Workers.LogGroomerSidecar = ptr.To(groomer())
 		if a.Broker != model.BrokerExternal {
@@ -438,4 +446,14 @@ func nextToDatabase(env *model.Environment) *corev1.Affinity {
 			},
 		}},
 	}}
+}
+
+// probeTiming is a probe's timing in the chart's words; nil when the spec
+// leaves the probe to the chart.
+func probeTiming(p *model.Probe) *ProbeTiming {
+	if p == nil {
+		return nil
+	}
+	return &ProbeTiming{InitialDelaySeconds: p.InitialDelaySeconds, PeriodSeconds: p.PeriodSeconds,
+		TimeoutSeconds: p.TimeoutSeconds, FailureThreshold: p.FailureThreshold}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/utils/ptr"
 	"sigs.k8s.io/yaml"
 
 	"github.com/ydpgen/ydpgen/internal/exampletest"
@@ -75,6 +76,30 @@ apiServer.replicas                      integer or null
 apiServer.resources                     k8s
 apiServer.waitForMigrations.enabled     boolean
 apiServer.service.type                  string
+scheduler.livenessProbe.initialDelaySeconds integer
+scheduler.livenessProbe.periodSeconds   integer
+scheduler.livenessProbe.timeoutSeconds  integer
+scheduler.livenessProbe.failureThreshold integer
+scheduler.startupProbe.initialDelaySeconds integer
+scheduler.startupProbe.periodSeconds    integer
+scheduler.startupProbe.timeoutSeconds   integer
+scheduler.startupProbe.failureThreshold integer
+dagProcessor.livenessProbe.initialDelaySeconds integer
+dagProcessor.livenessProbe.periodSeconds integer
+dagProcessor.livenessProbe.timeoutSeconds integer
+dagProcessor.livenessProbe.failureThreshold integer
+triggerer.livenessProbe.initialDelaySeconds integer
+triggerer.livenessProbe.periodSeconds   integer
+triggerer.livenessProbe.timeoutSeconds  integer
+triggerer.livenessProbe.failureThreshold integer
+apiServer.livenessProbe.initialDelaySeconds integer
+apiServer.livenessProbe.periodSeconds   integer
+apiServer.livenessProbe.timeoutSeconds  integer
+apiServer.livenessProbe.failureThreshold integer
+apiServer.startupProbe.initialDelaySeconds integer
+apiServer.startupProbe.periodSeconds    integer
+apiServer.startupProbe.timeoutSeconds   integer
+apiServer.startupProbe.failureThreshold integer
 
 # workers: replicas and persistence moved under celery in 1.19; the rest is
 # still read at the workers level there. The scheduler reads
@@ -86,6 +111,10 @@ workers.logGroomerSidecar.retentionDays integer >= 0
 workers.logGroomerSidecar.resources     k8s
 workers.celery.replicas                 integer or null
 workers.celery.persistence.enabled      boolean or null (falls back to workers.persistence.enabled, default true)
+workers.celery.livenessProbe.initialDelaySeconds integer or null (falls back to workers.livenessProbe)
+workers.celery.livenessProbe.periodSeconds integer or null (falls back to workers.livenessProbe)
+workers.celery.livenessProbe.timeoutSeconds integer or null (falls back to workers.livenessProbe)
+workers.celery.livenessProbe.failureThreshold integer or null (falls back to workers.livenessProbe)
 
 # broker, pooler, metrics
 redis.enabled                           boolean
@@ -294,6 +323,17 @@ func variants(t *testing.T) []*model.Environment {
 					e.Maintenance.DatabaseCleanup.Enabled = false
 					e.Airflow.DAGs.GitSync = model.GitSync{Enabled: false}
 					e.Airflow.DAGs.Volume = model.DAGVolume{Enabled: true, Size: "1Gi"}
+				},
+				func(e *model.Environment) {
+					e.Airflow.Executor = "CeleryExecutor"
+					every := func() *model.Probes {
+						p := &model.Probe{InitialDelaySeconds: ptr.To[int32](30), PeriodSeconds: ptr.To[int32](20),
+							TimeoutSeconds: ptr.To[int32](15), FailureThreshold: ptr.To[int32](6)}
+						return &model.Probes{Liveness: p, Startup: p}
+					}
+					e.Airflow.Probes = model.ChartProbes{Scheduler: every(), APIServer: every(),
+						Triggerer: &model.Probes{Liveness: every().Liveness}, DAGProcessor: &model.Probes{Liveness: every().Liveness},
+						Workers: &model.Probes{Liveness: every().Liveness}}
 				},
 			} {
 				v := env

@@ -147,8 +147,11 @@ func sources() []source {
 			source{values: c + ".logGroomerSidecar.enabled", spec: "maintenance.logCleanup.enabled"},
 			source{values: c + ".logGroomerSidecar.retentionDays", spec: "maintenance.logCleanup.retentionDays"},
 			source{values: c + ".logGroomerSidecar.resources", spec: "airflow.logs.groomer.resources", sub: true},
+			source{values: c + ".livenessProbe", spec: "airflow.probes." + c + ".liveness", sub: true},
+			source{values: c + ".startupProbe", spec: "airflow.probes." + c + ".startup", sub: true},
 		)
 	}
+	out = append(out, source{values: "workers.celery.livenessProbe", spec: "airflow.probes.workers.liveness", sub: true})
 	return out
 }
 

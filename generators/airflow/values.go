@@ -131,6 +131,18 @@ type Component struct {
 	Replicas          int                         `json:"replicas"`
 	Resources         corev1.ResourceRequirements `json:"resources"`
 	WaitForMigrations WaitForMigrations           `json:"waitForMigrations"`
+	// The probes the spec retimes; the chart keeps its own for the rest
+	// (it merges these keys over its defaults).
+	LivenessProbe *ProbeTiming `json:"livenessProbe,omitempty"`
+	StartupProbe  *ProbeTiming `json:"startupProbe,omitempty"`
+}
+
+// ProbeTiming is the timing part of a chart probe block.
+type ProbeTiming struct {
+	InitialDelaySeconds *int32 `json:"initialDelaySeconds,omitempty"`
+	PeriodSeconds       *int32 `json:"periodSeconds,omitempty"`
+	TimeoutSeconds      *int32 `json:"timeoutSeconds,omitempty"`
+	FailureThreshold    *int32 `json:"failureThreshold,omitempty"`
 }
 
 // LogGroomer is a component's sidecar that deletes old task logs.
@@ -179,8 +191,9 @@ type Workers struct {
 // CeleryWorkers are the chart 1.19+ keys for Celery workers. The scheduler
 // also reads persistence under LocalExecutor, where it runs the tasks.
 type CeleryWorkers struct {
-	Replicas    int         `json:"replicas,omitempty"`
-	Persistence Persistence `json:"persistence"`
+	Replicas      int          `json:"replicas,omitempty"`
+	Persistence   Persistence  `json:"persistence"`
+	LivenessProbe *ProbeTiming `json:"livenessProbe,omitempty"`
 }
 
 // APIServer serves the Airflow 3 UI and REST API.

@@ -110,11 +110,14 @@ func server(env *model.Environment) (*appsv1.StatefulSet, *corev1.Service, error
 			{Name: "tmp", MountPath: "/tmp"},
 		},
 	}
-	pod := podSecurity()
+	// Nodes slower than these allow raise them (lint YDP027 holds the
+	// chart's probes to the same floor).
+	pod.FitProbes(&container, env.Cluster.ProbeFloor)
+	podSec := podSecurity()
 	// The claim's files belong to the image's group; checked only at the
 	// root so a large data directory does not slow every start.
-	pod.FSGroup = ptr.To[int64](postgresUID)
-	pod.FSGroupChangePolicy = ptr.To(corev1.FSGroupChangeOnRootMismatch)
+	podSec.FSGroup = ptr.To[int64](postgresUID)
+	podSec.FSGroupChangePolicy = ptr.To(corev1.FSGroupChangeOnRootMismatch)
 
 	sts := &appsv1.StatefulSet{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "StatefulSet"},
@@ -138,7 +141,7 @@ func server(env *model.Environment) (*appsv1.StatefulSet, *corev1.Service, error
 					AutomountServiceAccountToken:  ptr.To(false),
 					EnableServiceLinks:            ptr.To(false),
 					TerminationGracePeriodSeconds: ptr.To[int64](60),
-					SecurityContext:               pod,
+					SecurityContext:               podSec,
 					Containers:                    []corev1.Container{container},
 					Volumes: []corev1.Volume{
 						{Name: "run", VolumeSource: corev1.VolumeSource{EmptyDir: &corev1.EmptyDirVolumeSource{SizeLimit: ptr.To(resource.MustParse("16Mi"))}}},

@@ -95,6 +95,7 @@ func mcpServer(env *model.Environment, n model.DataSurfaceNames) ([]objset.Objec
 			},
 		},
 	}
+	pod.FitProbes(&deploy.Spec.Template.Spec.Containers[0], env.Cluster.ProbeFloor)
 	svcLabels := labels.For(env, n.MCPService, "mcp-server")
 	// DataSurface's documentation finds the server's Service by this label.
 	svcLabels["app"] = n.MCPServer
