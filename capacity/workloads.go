@@ -139,6 +139,14 @@ func Workloads(env *model.Environment, objects []objset.Entry) ([]Workload, erro
 	return out, nil
 }
 
+// ChartComponent tells which component of the model the pods of a
+// hydrated chart object are (scheduler, apiServer, workers, ...) and the
+// spec path that sizes it; ok is false for an object that is not one of
+// the chart's workloads.
+func ChartComponent(env *model.Environment, e objset.Entry) (name, path string, ok bool) {
+	return chartComponentOf(env, podLabels(e))
+}
+
 // podLabels are the labels of an object's pod template, if it has one.
 func podLabels(e objset.Entry) map[string]any {
 	spec, _ := e.Content["spec"].(map[string]any)

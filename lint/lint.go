@@ -55,11 +55,22 @@ func (r *Report) Warn(path, message, fix string) {
 	r.add(diag.Warning, path, message, fix)
 }
 
+// AtChartDefault reports a finding about a value neither the spec nor the
+// profile wrote, which the chart's own default decides; it is placed
+// where the spec would set it.
+func (r *Report) AtChartDefault(path, message, fix string) {
+	r.place(r.rule.Severity, path, message+" (the value is the chart's default)", fix)
+}
+
 func (r *Report) add(sev diag.Severity, path, message, fix string) {
-	at, _ := r.env.Origins.Place(r.env.Name, path)
 	if _, inSpec := r.env.Origins[path]; !inSpec {
 		message += fmt.Sprintf(" (the value is the %s profile's default)", r.env.Profile)
 	}
+	r.place(sev, path, message, fix)
+}
+
+func (r *Report) place(sev diag.Severity, path, message, fix string) {
+	at, _ := r.env.Origins.Place(r.env.Name, path)
 	r.findings = append(r.findings, diag.Finding{Severity: sev, Rule: r.rule.ID, File: at.File, Line: at.Line, Col: at.Col,
 		Path: at.Path, Message: message, Fix: fix})
 }

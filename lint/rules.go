@@ -378,5 +378,30 @@ baseline is the other way out for pods that meet baseline; baseline is the
 lowest level a spec can set.`,
 			check: checkPodSecurityLevel,
 		},
+		{
+			ID: "YDP027", Name: "probe-too-tight", Severity: diag.Error,
+			Summary: "a liveness or startup probe gives the cluster's nodes less time than its probe floor",
+			Explanation: `A liveness probe restarts a container whose check fails or takes longer
+than timeoutSeconds, failureThreshold times in a row; a startup probe holds
+the liveness probe back until the process is up, and restarts it if it is
+not up in time. On a busy small node a Python process takes seconds to
+answer and a minute or two to start, so probes timed for server nodes
+restart containers that work, after every start again. Seed 000: Flower on
+a Raspberry Pi cluster restarted every two minutes, over a hundred times,
+until its probe waited 120 s before the first check and 10 s for each.
+
+The profile says how slow the nodes are in cluster.probeFloor (k3s-pi: a
+check may take 10 s, a start 120 s; kubeadm and eks: 5 s and 60 s). The rule
+reads the probes of every rendered container, ydpgen's and the hydrated
+chart's: each check must be allowed the floor's timeout, and the probe that
+runs first (startup, else liveness) must allow the floor's start time,
+initialDelaySeconds + periodSeconds x failureThreshold. ydpgen raises its
+own probes to the floor; the k3s-pi profile retimes the chart's.
+
+Fix: time the chart component's probe in airflow.probes.<component>
+(liveness, startup), or correct cluster.probeFloor if the nodes are faster
+than it says.`,
+			check: checkProbeFloor,
+		},
 	}
 }
