@@ -396,7 +396,10 @@ reads the probes of every rendered container, ydpgen's and the hydrated
 chart's: each check must be allowed the floor's timeout, and the probe that
 runs first (startup, else liveness) must allow the floor's start time,
 initialDelaySeconds + periodSeconds x failureThreshold. ydpgen raises its
-own probes to the floor; the k3s-pi profile retimes the chart's.
+own probes to the floor; the k3s-pi profile retimes the chart's. With
+airflow.chart.hydrate: false the chart's objects are not in the tree and
+the rule sees ydpgen's probes only, though the values still carry the
+timings of airflow.probes.
 
 Fix: time the chart component's probe in airflow.probes.<component>
 (liveness, startup), or correct cluster.probeFloor if the nodes are faster
