@@ -237,22 +237,21 @@ func images(in *Input) []imageUse {
 	add("airflow.image", env.Airflow.Image)
 	add("datasurface.image", env.DataSurface.Image)
 	seen := map[string]bool{env.Airflow.Image.Ref(): true, env.DataSurface.Image.Ref(): true}
-	for _, w := range in.Workloads {
-		if strings.HasPrefix(w.Path, "airflow.") {
-			continue
+	for _, e := range in.Objects {
+		// The chart's components run the spec's Airflow image, seen
+		// above, and images of the chart's own (git-sync, Redis, StatsD),
+		// which its release pins.
+		path := "environment.name"
+		if _, _, chart := capacity.ChartComponent(env, e); chart {
+			path = "airflow.chart"
 		}
-		for _, e := range in.Objects {
-			if e.GVK.Kind+"/"+e.Name != w.Name {
+		for _, ref := range containerImages(e.Content) {
+			if seen[ref] {
 				continue
 			}
-			for _, ref := range containerImages(e.Content) {
-				if seen[ref] {
-					continue
-				}
-				seen[ref] = true
-				tag, digest := splitRef(ref)
-				out = append(out, imageUse{path: "environment.name", ref: ref + " (in " + w.Name + ")", tag: tag, digest: digest})
-			}
+			seen[ref] = true
+			tag, digest := splitRef(ref)
+			out = append(out, imageUse{path: path, ref: ref + " (in " + e.GVK.Kind + "/" + e.Name + ")", tag: tag, digest: digest})
 		}
 	}
 	return out
@@ -264,7 +263,8 @@ func containerImages(content map[string]any) []string {
 	walk = func(v any) {
 		switch v := v.(type) {
 		case map[string]any:
-			if cs, ok := v["containers"].([]any); ok {
+			for _, list := range []string{"initContainers", "containers"} {
+				cs, _ := v[list].([]any)
 				for _, c := range cs {
 					if m, ok := c.(map[string]any); ok {
 						if s, ok := m["image"].(string); ok {

@@ -146,6 +146,26 @@ func TestImageTagsInRenderedObjects(t *testing.T) {
 	}
 }
 
+// The chart's components run the spec's Airflow image, checked where the
+// spec names it, and images of the chart's own, in init containers too.
+func TestImageTagsOfChartComponents(t *testing.T) {
+	d := deployment("airflow-worker", "x", 1, sized())
+	d.Spec.Template.Labels = map[string]string{"tier": "airflow", "release": "airflow", "component": "worker"}
+	d.Spec.Template.Spec.Containers[0].Image = "apache/airflow:3.1.7"
+	d.Spec.Template.Spec.InitContainers = []corev1.Container{{Name: "wait", Image: "example/kerberos:latest"}}
+	e := env()
+	e.Airflow.ReleaseName = "airflow"
+	e.Airflow.Executor = "CeleryExecutor"
+	e.Airflow.Components.Workers = model.Component{Enabled: true, Replicas: 1}
+	e.Airflow.Image = model.Image{Repository: "apache/airflow", Tag: "3.1.7"}
+	e.DataSurface.Image = model.Image{Repository: "datasurface/datasurface", Tag: "v1.8.4"}
+	got := run(t, "YDP008", e, entries(t, d))
+	if len(got) != 1 || !strings.Contains(got[0].Message, "example/kerberos:latest (in Deployment/airflow-worker) uses the tag latest") ||
+		got[0].Path != "spec.environments.dev.airflow.chart" {
+		t.Errorf("got %v", got)
+	}
+}
+
 func TestRunSkipsSuppressedRules(t *testing.T) {
 	e := env()
 	e.Profile = "k3s-pi"
