@@ -336,7 +336,9 @@ type Probes struct {
 	Startup  *Probe `json:"startup,omitempty"`
 }
 
-// Probe times one check; a nil field keeps the chart's value.
+// Probe times one check; a nil field keeps the chart's value. The fields
+// are named as in Kubernetes and in the chart's values, which take them as
+// they are.
 type Probe struct {
 	InitialDelaySeconds *int32 `json:"initialDelaySeconds,omitempty"`
 	PeriodSeconds       *int32 `json:"periodSeconds,omitempty"`

@@ -136,7 +136,7 @@ func Build(env *model.Environment) (*Values, error) {
 		out := Component{Enabled: enabled, Replicas: c.Replicas, Resources: b.res("airflow.components."+name+".resources", c.Resources),
 			WaitForMigrations: WaitForMigrations{Enabled: migrate}}
 		if p != nil {
-			out.LivenessProbe, out.StartupProbe = probeTiming(p.Liveness), probeTiming(p.Startup)
+			out.LivenessProbe, out.StartupProbe = p.Liveness, p.Startup
 		}
 		return out
 	}
@@ -226,7 +226,7 @@ func Build(env *model.Environment) (*Values, error) {
 		v.Workers.Resources = ptr.To(b.res("airflow.components.workers.resources", comp.Workers.Resources))
 		v.Workers.Celery.Replicas = comp.Workers.Replicas
 		if p := probes.Workers; p != nil {
-			v.Workers.Celery.LivenessProbe = probeTiming(p.Liveness)
+			v.Workers.Celery.LivenessProbe = p.Liveness
 		}
 		v.Workers.WaitForMigrations = &WaitForMigrations{Enabled: migrate}
 		v.Workers.LogGroomerSidecar = ptr.To(groomer())
@@ -446,14 +446,4 @@ func nextToDatabase(env *model.Environment) *corev1.Affinity {
 			},
 		}},
 	}}
-}
-
-// probeTiming is a probe's timing in the chart's words; nil when the spec
-// leaves the probe to the chart.
-func probeTiming(p *model.Probe) *ProbeTiming {
-	if p == nil {
-		return nil
-	}
-	return &ProbeTiming{InitialDelaySeconds: p.InitialDelaySeconds, PeriodSeconds: p.PeriodSeconds,
-		TimeoutSeconds: p.TimeoutSeconds, FailureThreshold: p.FailureThreshold}
 }

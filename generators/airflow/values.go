@@ -1,6 +1,10 @@
 package airflow
 
-import corev1 "k8s.io/api/core/v1"
+import (
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/ydpgen/ydpgen/model"
+)
 
 // Values is the subset of the chart's values that ydpgen sets. Every key
 // here is in the chart's closed values schema from 1.19 on; chartkeys_test.go
@@ -131,18 +135,11 @@ type Component struct {
 	Replicas          int                         `json:"replicas"`
 	Resources         corev1.ResourceRequirements `json:"resources"`
 	WaitForMigrations WaitForMigrations           `json:"waitForMigrations"`
-	// The probes the spec retimes; the chart keeps its own for the rest
-	// (it merges these keys over its defaults).
-	LivenessProbe *ProbeTiming `json:"livenessProbe,omitempty"`
-	StartupProbe  *ProbeTiming `json:"startupProbe,omitempty"`
-}
-
-// ProbeTiming is the timing part of a chart probe block.
-type ProbeTiming struct {
-	InitialDelaySeconds *int32 `json:"initialDelaySeconds,omitempty"`
-	PeriodSeconds       *int32 `json:"periodSeconds,omitempty"`
-	TimeoutSeconds      *int32 `json:"timeoutSeconds,omitempty"`
-	FailureThreshold    *int32 `json:"failureThreshold,omitempty"`
+	// The probes the spec times; the chart keeps its own for the rest
+	// (it merges these keys over its defaults). The spec's timing fields
+	// are the chart's keys, so the spec's probe is written as it is.
+	LivenessProbe *model.Probe `json:"livenessProbe,omitempty"`
+	StartupProbe  *model.Probe `json:"startupProbe,omitempty"`
 }
 
 // LogGroomer is a component's sidecar that deletes old task logs.
@@ -193,7 +190,7 @@ type Workers struct {
 type CeleryWorkers struct {
 	Replicas      int          `json:"replicas,omitempty"`
 	Persistence   Persistence  `json:"persistence"`
-	LivenessProbe *ProbeTiming `json:"livenessProbe,omitempty"`
+	LivenessProbe *model.Probe `json:"livenessProbe,omitempty"`
 }
 
 // APIServer serves the Airflow 3 UI and REST API.
