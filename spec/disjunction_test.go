@@ -171,11 +171,8 @@ func TestDisjunctionBaseLoads(t *testing.T) {
 	}
 }
 
-// TestPodSecurityInCUE is the first case above written in CUE: the
-// position is the value's in the CUE file.
-func TestPodSecurityInCUE(t *testing.T) {
-	s := mustNew(t)
-	src := `apiVersion: "ydpgen.dev/v1alpha1"
+// cueBase is the spec above in CUE, with {namespace} at line 32.
+const cueBase = `apiVersion: "ydpgen.dev/v1alpha1"
 kind:       "Platform"
 metadata: name: "demo"
 spec: {
@@ -206,22 +203,54 @@ spec: {
 	gitops: engine: "none"
 	environments: dev: {
 		profile: "k3s-pi"
-		namespace: {
-			name:        "datasurface"
-			podSecurity: "privileged"
-		}
-		cluster: {nodes: 3, storageClasses: longhorn: rwx: true}
+{namespace}		cluster: {nodes: 3, storageClasses: longhorn: rwx: true}
 	}
 }
 `
-	_, err := s.Load("platform.cue", []byte(src))
-	var got diag.List
-	if !errors.As(err, &got) {
-		t.Fatalf("want findings, got %v", err)
+
+// TestDisjunctionFindingsInCUE: the same in a CUE spec, which can also
+// leave a value open. An open value is reported where it is written, and
+// only it: not every value the profile's defaults would have given.
+func TestDisjunctionFindingsInCUE(t *testing.T) {
+	s := mustNew(t)
+	const ns = "spec.environments.dev.namespace"
+	const open = "; a spec is read as data, so each value it writes must be concrete"
+	f := func(line, col int, path, msg, allowed string) diag.Finding {
+		return diag.Finding{Severity: diag.Error, File: "platform.cue", Line: line, Col: col, Path: path, Message: msg, Allowed: allowed}
 	}
-	want := diag.List{{Severity: diag.Error, File: "platform.cue", Line: 34, Col: 17,
-		Path: "spec.environments.dev.namespace.podSecurity", Message: "privileged is not allowed", Allowed: podSecAllowed}}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("findings (-want +got):\n%s", diff)
+	for _, tc := range []struct {
+		name, namespace string
+		want            []diag.Finding
+	}{
+		{"mapping with a Pod Security level the schema does not offer",
+			"\t\tnamespace: {\n\t\t\tname:        \"datasurface\"\n\t\t\tpodSecurity: \"privileged\"\n\t\t}\n",
+			[]diag.Finding{f(34, 17, ns+".podSecurity", "privileged is not allowed", podSecAllowed)}},
+		{"mapping with an open name",
+			"\t\tnamespace: {name: string, podSecurity: \"baseline\"}\n",
+			[]diag.Finding{f(32, 21, ns+".name", "the value string is left open"+open, nameAllowed)}},
+		{"an open name",
+			"\t\tnamespace: string\n",
+			[]diag.Finding{f(32, 14, ns, "the value string is left open"+open, namespaceAllowed)}},
+		{"a name or a mapping, left to choose",
+			"\t\tnamespace: \"a\" | {name: \"b\"}\n",
+			[]diag.Finding{f(32, 14, ns, "the value is left open"+open, namespaceAllowed)}},
+		{"mapping with an open port",
+			"\t\tnamespace: {name: \"datasurface\", networkPolicy: databasePorts: [5432, int]}\n",
+			[]diag.Finding{f(32, 73, ns+".networkPolicy.databasePorts[1]", "the value int is left open"+open, "a TCP port from 1 to 65535")}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := s.Load("platform.cue", []byte(strings.Replace(cueBase, "{namespace}", tc.namespace, 1)))
+			var got diag.List
+			if !errors.As(err, &got) {
+				t.Fatalf("want findings, got %v", err)
+			}
+			if diff := cmp.Diff(diag.List(tc.want), got); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+		})
+	}
+	// The base itself loads.
+	if _, err := s.Load("platform.cue", []byte(strings.Replace(cueBase, "{namespace}", "\t\tnamespace: \"datasurface\"\n", 1))); err != nil {
+		t.Errorf("the base is refused: %v", err)
 	}
 }

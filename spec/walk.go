@@ -372,6 +372,45 @@ func (w *walker) backstop(unified cue.Value) {
 	}
 }
 
+// open reports each value a CUE spec writes but leaves open (string, a
+// disjunction without a default): the spec is read as data, before any
+// profile's defaults, so each value it writes must be concrete. Values
+// the spec does not write are the profile's to give and are not reported.
+func (w *walker) open(schema, doc cue.Value) {
+	for _, e := range errors.Errors(doc.Validate(cue.Concrete(true))) {
+		var sels []cue.Selector
+		for _, s := range e.Path() {
+			sels = append(sels, cue.ParsePath(s).Selectors()...)
+		}
+		// The open value as written, when it is short enough to quote.
+		msg := "the value is left open"
+		if what := fmt.Sprint(doc.LookupPath(cue.MakePath(sels...))); !strings.Contains(what, "\n") && len(what) <= 60 {
+			msg = "the value " + what + " is left open"
+		}
+		w.add(sels, msg+"; a spec is read as data, so each value it writes must be concrete",
+			describe(schemaAt(schema, w.top, doc, sels)), "")
+	}
+}
+
+// schemaAt is the schema of the value at sels in data, through the
+// alternative of each value's kind where the schema offers several.
+func schemaAt(schema, top, data cue.Value, sels []cue.Selector) cue.Value {
+	for i, sel := range sels {
+		here := data.LookupPath(cue.MakePath(sels[:i]...))
+		schema = narrow(schema, here.IncompleteKind())
+		if sel.LabelType() == cue.IndexLabel {
+			if elem := schema.LookupPath(cue.MakePath(cue.AnyIndex)); elem.Exists() {
+				schema = elem
+				continue
+			}
+			schema = schema.LookupPath(cue.MakePath(sel))
+			continue
+		}
+		schema = fieldSchema(schema, top, sel)
+	}
+	return schema
+}
+
 // describe says in words what a schema value allows.
 func describe(v cue.Value) string {
 	if d := attr(v, "allowed"); d != "" {
