@@ -110,8 +110,8 @@ func (s *Schema) load(filename string, src []byte) (*model.Platform, error) {
 	var data map[string]any
 	if err := doc.Decode(&data); err != nil {
 		// Only a CUE spec can leave a value open; say where.
-		cw := &walker{file: filename, concrete: true, top: s.top, origin: w.origin}
-		cw.backstop(s.platform.Unify(doc))
+		cw := &walker{file: filename, top: s.top, origin: w.origin}
+		cw.open(s.platform, doc)
 		if len(cw.out) == 0 {
 			return nil, fmt.Errorf("reading the spec as data: %w", err)
 		}

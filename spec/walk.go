@@ -89,6 +89,15 @@ func (w *walker) check(schema, unified, data cue.Value, path []cue.Selector) {
 			w.add(path, "expected a list, got a mapping", describe(schema), "")
 			return
 		}
+		if n != schema && unified.Err() != nil {
+			// The data failed every alternative, and CUE's failed
+			// disjunction keeps no error on the fields below it (it reports
+			// each alternative's failure at the disjunction instead). The
+			// data's kind has chosen the alternative the user meant: check
+			// the data against that one alone, so that the error lands on
+			// the value that is wrong.
+			unified = n.Unify(data)
+		}
 		schema = n
 	}
 	sk := schema.IncompleteKind()
@@ -363,6 +372,45 @@ func (w *walker) backstop(unified cue.Value) {
 	}
 }
 
+// open reports each value a CUE spec writes but leaves open (string, a
+// disjunction without a default): the spec is read as data, before any
+// profile's defaults, so each value it writes must be concrete. Values
+// the spec does not write are the profile's to give and are not reported.
+func (w *walker) open(schema, doc cue.Value) {
+	for _, e := range errors.Errors(doc.Validate(cue.Concrete(true))) {
+		var sels []cue.Selector
+		for _, s := range e.Path() {
+			sels = append(sels, cue.ParsePath(s).Selectors()...)
+		}
+		// The open value as written, when it is short enough to quote.
+		msg := "the value is left open"
+		if what := fmt.Sprint(doc.LookupPath(cue.MakePath(sels...))); !strings.Contains(what, "\n") && len(what) <= 60 {
+			msg = "the value " + what + " is left open"
+		}
+		w.add(sels, msg+"; a spec is read as data, so each value it writes must be concrete",
+			describe(schemaAt(schema, w.top, doc, sels)), "")
+	}
+}
+
+// schemaAt is the schema of the value at sels in data, through the
+// alternative of each value's kind where the schema offers several.
+func schemaAt(schema, top, data cue.Value, sels []cue.Selector) cue.Value {
+	for i, sel := range sels {
+		here := data.LookupPath(cue.MakePath(sels[:i]...))
+		schema = narrow(schema, here.IncompleteKind())
+		if sel.LabelType() == cue.IndexLabel {
+			if elem := schema.LookupPath(cue.MakePath(cue.AnyIndex)); elem.Exists() {
+				schema = elem
+				continue
+			}
+			schema = schema.LookupPath(cue.MakePath(sel))
+			continue
+		}
+		schema = fieldSchema(schema, top, sel)
+	}
+	return schema
+}
+
 // describe says in words what a schema value allows.
 func describe(v cue.Value) string {
 	if d := attr(v, "allowed"); d != "" {
@@ -373,7 +421,13 @@ func describe(v cue.Value) string {
 			return d
 		}
 	}
-	switch alts := alternatives(v); len(alts) {
+	alts := alternatives(v)
+	// A definition's own words win over its list of values, unless a
+	// profile has narrowed the list: then what is left is the answer.
+	if d, def := conjunctAttr(v); d != "" && (len(alts) == 0 || slices.Equal(alternatives(def), alts)) {
+		return d
+	}
+	switch len(alts) {
 	case 0:
 	case 1:
 		return "only " + alts[0]
@@ -383,16 +437,6 @@ func describe(v cue.Value) string {
 	op, parts := v.Expr()
 	switch op {
 	case cue.AndOp:
-		for _, p := range parts {
-			if d := attr(p, "allowed"); d != "" {
-				return d
-			}
-			if root, ref := p.ReferencePath(); len(ref.Selectors()) > 0 {
-				if d := attr(root.LookupPath(ref), "allowed"); d != "" {
-					return d
-				}
-			}
-		}
 		for _, p := range parts {
 			if pop, _ := p.Expr(); pop == cue.OrOp {
 				return describe(p)
@@ -419,6 +463,28 @@ func describe(v cue.Value) string {
 		return "only " + show(v)
 	}
 	return kindName(v.IncompleteKind())
+}
+
+// conjunctAttr finds, among the conjuncts of v (a field's type and _, a
+// type and a profile's limit), one that says in words what it allows, and
+// returns the words and that conjunct.
+func conjunctAttr(v cue.Value) (string, cue.Value) {
+	op, parts := v.Expr()
+	if op != cue.AndOp {
+		return "", cue.Value{}
+	}
+	for _, p := range parts {
+		if d := attr(p, "allowed"); d != "" {
+			return d, p
+		}
+		if root, ref := p.ReferencePath(); len(ref.Selectors()) > 0 {
+			def := root.LookupPath(ref)
+			if d := attr(def, "allowed"); d != "" {
+				return d, def
+			}
+		}
+	}
+	return "", cue.Value{}
 }
 
 // alternatives lists the concrete values a schema value can take when it is
@@ -494,7 +560,27 @@ func kindName(k cue.Kind) string {
 	case cue.NullKind:
 		return "null"
 	}
-	return "a value"
+	// A schema that takes values of several kinds (a name or a mapping, a
+	// list or a mapping) names each, so that a value of another kind is
+	// told what it could have been.
+	var names []string
+	for _, one := range []struct {
+		kind cue.Kind
+		name string
+	}{
+		{cue.StringKind, "a string"}, {cue.NumberKind, "a number"}, {cue.IntKind, "a whole number"},
+		{cue.FloatKind, "a number"}, {cue.BoolKind, "a boolean"}, {cue.StructKind, "a mapping"},
+		{cue.ListKind, "a list"}, {cue.NullKind, "null"},
+	} {
+		if k&one.kind == one.kind {
+			names = append(names, one.name)
+			k &^= one.kind
+		}
+	}
+	if k != 0 || len(names) < 2 {
+		return "a value"
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }
 
 // kindOf names the kind of a user's value with the value itself.
@@ -539,7 +625,8 @@ func show(v cue.Value) string {
 // still carry: git-sync v4, which the chart runs, ignores them silently, so
 // a DAG branch set with them is never checked out (lint rule YDP012).
 func gitSyncV3Hint(p []cue.Selector, name string) (msg, fix string, ok bool) {
-	if len(p) < 2 || p[len(p)-2].Unquoted() != "gitSync" {
+	// The parent of an unknown field may be a list element, which has no name.
+	if len(p) < 2 || p[len(p)-2].LabelType() != cue.StringLabel || p[len(p)-2].Unquoted() != "gitSync" {
 		return "", "", false
 	}
 	switch name {
