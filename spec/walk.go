@@ -36,6 +36,9 @@ type walker struct {
 	// top is the Schema's top value, for fieldSchema.
 	top cue.Value
 	out diag.List
+	// backstopped, when set, sees each finding backstop adds (tests only:
+	// Schema.backstopped).
+	backstopped func(diag.Finding)
 }
 
 func (w *walker) add(p []cue.Selector, msg, allowed, fix string) {
@@ -359,7 +362,8 @@ func (w *walker) missing(schema, unified cue.Value, path []cue.Selector, data cu
 }
 
 // backstop reports, in CUE's words, anything the walk above did not explain.
-// It should stay silent; a test asserts that for every bad spec in the suite.
+// It should stay silent; TestBackstopSilent asserts that for every spec in
+// the suite.
 func (w *walker) backstop(unified cue.Value) {
 	err := unified.Validate(cue.Concrete(w.concrete))
 	for _, e := range errors.Errors(err) {
@@ -369,6 +373,9 @@ func (w *walker) backstop(unified cue.Value) {
 		}
 		format, args := e.Msg()
 		w.add(sels, fmt.Sprintf(format, args...), "", "")
+		if w.backstopped != nil {
+			w.backstopped(w.out[len(w.out)-1])
+		}
 	}
 }
 
