@@ -334,6 +334,10 @@ func (w *walker) missing(schema, unified cue.Value, path []cue.Selector, data cu
 	if d, ok := unified.Default(); ok {
 		unified = d
 	}
+	if unified.IncompleteKind() == cue.ListKind {
+		w.missingElements(schema, unified, path, data)
+		return
+	}
 	if unified.IsConcrete() && unified.IncompleteKind() != cue.StructKind {
 		return
 	}
@@ -347,8 +351,6 @@ func (w *walker) missing(schema, unified cue.Value, path []cue.Selector, data cu
 			sel := iter.Selector()
 			w.missing(fieldSchema(schema, w.top, sel), iter.Value(), append(slices.Clone(path), sel), data.LookupPath(cue.MakePath(sel)))
 		}
-	case cue.ListKind:
-		return
 	default:
 		if unified.Err() != nil || unified.IsConcrete() {
 			return
@@ -358,6 +360,37 @@ func (w *walker) missing(schema, unified cue.Value, path []cue.Selector, data cu
 			what = "has no concrete value"
 		}
 		w.add(path, fmt.Sprintf("required value %s %s", cue.MakePath(path...).String(), what), describe(schema), "")
+	}
+}
+
+// missingElements is missing for a list: a list the spec does not write
+// but the schema requires elements of (secrets.sops.ageRecipients) is one
+// unset value; in a list the spec writes, each element is checked, so that
+// a database written without its name is told so.
+func (w *walker) missingElements(schema, unified cue.Value, path []cue.Selector, data cue.Value) {
+	if unified.Validate(cue.Concrete(true)) == nil {
+		return
+	}
+	elem := schema.LookupPath(cue.MakePath(cue.AnyIndex))
+	if !data.Exists() {
+		allowed := describe(schema)
+		if elem.Exists() {
+			allowed = "a list of at least one value, each " + describe(elem)
+		}
+		w.add(path, fmt.Sprintf("required value %s is not set", cue.MakePath(path...).String()), allowed, "")
+		return
+	}
+	iter, err := unified.List()
+	if err != nil {
+		return
+	}
+	for i := 0; iter.Next(); i++ {
+		sel := cue.Index(i)
+		es := elem
+		if !es.Exists() {
+			es = schema.LookupPath(cue.MakePath(sel))
+		}
+		w.missing(es, iter.Value(), append(slices.Clone(path), sel), data.LookupPath(cue.MakePath(sel)))
 	}
 }
 
