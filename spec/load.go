@@ -83,7 +83,8 @@ func (s *Schema) load(filename string, src []byte) (*model.Platform, error) {
 		return nil, findings.Sort()
 	}
 	w := &walker{file: filename, top: s.top, origin: func(p cue.Path) model.Origin { return originOf(filename, doc, p) },
-		keyOrigin: func(p cue.Path) model.Origin { return keyOriginOf(filename, doc, p) }, elsewhere: s.FieldsNamed}
+		keyOrigin: func(p cue.Path) model.Origin { return keyOriginOf(filename, doc, p) }, elsewhere: s.FieldsNamed,
+		backstopped: s.backstopped}
 	w.walk(s.platform, s.platform.Unify(doc), doc, nil)
 	if out := dropShadowed(w.out, s.secretValues(filename, doc)); len(out) > 0 {
 		return nil, out.Sort()

@@ -89,11 +89,12 @@ func (s *Schema) resolve(filename string, doc cue.Value, data map[string]any, do
 	value := s.ctx.Encode(merged)
 	resolved := schema.Unify(value)
 	w := &walker{
-		file:     filename,
-		concrete: true,
-		top:      s.top,
-		where:    fmt.Sprintf("environment %s (profile %s)", name, profile),
-		why:      func(p []cue.Selector) string { return s.limitReason(profile, p) },
+		file:        filename,
+		concrete:    true,
+		top:         s.top,
+		where:       fmt.Sprintf("environment %s (profile %s)", name, profile),
+		why:         func(p []cue.Selector) string { return s.limitReason(profile, p) },
+		backstopped: s.backstopped,
 		origin: func(p cue.Path) model.Origin {
 			o, _ := origins.Place(name, p.String())
 			return o

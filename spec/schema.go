@@ -14,6 +14,7 @@ import (
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/parser"
 
+	"github.com/ydpgen/ydpgen/diag"
 	"github.com/ydpgen/ydpgen/internal/secretscan"
 )
 
@@ -29,7 +30,10 @@ type Schema struct {
 	// crossCheck, set by tests only, sees each environment's merged data
 	// next to the CUE value it was validated as.
 	crossCheck func(env string, merged []byte, resolved cue.Value)
-	profiles   map[string]cue.Value
+	// backstopped, set by tests only, sees each finding the walker's
+	// backstop adds: one the walk could not explain in the spec's terms.
+	backstopped func(diag.Finding)
+	profiles    map[string]cue.Value
 	// defaults holds each profile's defaults (common ones included) as plain data.
 	defaults map[string]map[string]any
 	// scan recognises secret values written into a spec.
