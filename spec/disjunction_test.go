@@ -139,18 +139,26 @@ func TestDisjunctionFindings(t *testing.T) {
 			if namespace == "" {
 				namespace = "      namespace: datasurface\n"
 			}
-			spec := strings.Replace(disjunctionBase, "{databases}", tc.databases, 1)
-			spec = strings.Replace(spec, "{namespace}", namespace, 1)
-			_, err := s.Load("platform.yaml", []byte(spec))
-			var got diag.List
-			if !errors.As(err, &got) {
-				t.Fatalf("want findings, got %v", err)
-			}
+			got := loadBadBase(t, s, tc.databases, namespace)
 			if diff := cmp.Diff(diag.List(tc.want), got); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
 		})
 	}
+}
+
+// loadBadBase loads disjunctionBase with its databases and namespace
+// filled in, and returns the findings it must give.
+func loadBadBase(t *testing.T, s *Schema, databases, namespace string) diag.List {
+	t.Helper()
+	spec := strings.Replace(disjunctionBase, "{databases}", databases, 1)
+	spec = strings.Replace(spec, "{namespace}", namespace, 1)
+	_, err := s.Load("platform.yaml", []byte(spec))
+	var got diag.List
+	if !errors.As(err, &got) {
+		t.Fatalf("want findings, got %v", err)
+	}
+	return got
 }
 
 // TestDisjunctionBaseLoads keeps the cases above about the one value each

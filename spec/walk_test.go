@@ -1,8 +1,6 @@
 package spec
 
 import (
-	"errors"
-	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -44,13 +42,7 @@ func TestMissingInLists(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var spoke []diag.Finding
 			s.backstopped = func(f diag.Finding) { spoke = append(spoke, f) }
-			spec := strings.Replace(disjunctionBase, "{databases}", tc.databases, 1)
-			spec = strings.Replace(spec, "{namespace}", "      namespace: datasurface\n", 1)
-			_, err := s.Load("platform.yaml", []byte(spec))
-			var got diag.List
-			if !errors.As(err, &got) {
-				t.Fatalf("want findings, got %v", err)
-			}
+			got := loadBadBase(t, s, tc.databases, "      namespace: datasurface\n")
 			if diff := cmp.Diff(diag.List(tc.want), got); diff != "" {
 				t.Errorf("findings (-want +got):\n%s", diff)
 			}
