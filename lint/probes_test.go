@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	"k8s.io/utils/ptr"
 
 	"github.com/ydpgen/ydpgen/model"
@@ -106,6 +107,58 @@ func TestProbeFloor(t *testing.T) {
 				}
 				if !ok {
 					t.Errorf("finding %d: got %s: %s\nwant %s: %s...", i, got[i].Path, got[i].Message, path, msg)
+				}
+			}
+		})
+	}
+}
+
+// YDP006's slow-start warning holds the API server's workers, 30-40 s each
+// on a Pi, to its startup probe when the chart is rendered, and to the
+// seed's 120 s otherwise.
+func TestAPIServerWorkersAgainstStartWindow(t *testing.T) {
+	big := corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1"), corev1.ResourceMemory: resource.MustParse("4Gi")}
+	apiServer := func(failures int32) objset.Object {
+		d := deployment("airflow-api-server", "data", 1, corev1.ResourceRequirements{Requests: big, Limits: big})
+		d.Spec.Template.Labels = map[string]string{"tier": "airflow", "release": "airflow", "component": "api-server"}
+		c := &d.Spec.Template.Spec.Containers[0]
+		c.Name = "api-server"
+		c.StartupProbe = &corev1.Probe{PeriodSeconds: 10, TimeoutSeconds: 20, FailureThreshold: failures}
+		return d
+	}
+	for _, tc := range []struct {
+		name    string
+		workers string
+		objs    []objset.Object
+		want    string // a part of the one warning's message and fix; empty for none
+	}{
+		{"four workers, 120 s to start", "4", []objset.Object{apiServer(12)},
+			"up to 160 s, and it is restarted if not up after 120 s … failureThreshold: 16 or more"},
+		{"four workers, given 180 s", "4", []objset.Object{apiServer(18)}, ""},
+		{"three workers fit 120 s", "3", []objset.Object{apiServer(12)}, ""},
+		{"the chart not rendered: the seed's deadline", "4", nil, "up to 160 s, and it is restarted if not up after 120 s"},
+		{"the chart not rendered, two workers", "2", nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := env()
+			e.Profile = "k3s-pi"
+			e.Airflow.ReleaseName = "airflow"
+			e.Airflow.Config = map[string]map[string]string{"api": {"workers": tc.workers}}
+			e.Airflow.Components.APIServer = model.Component{Enabled: true, Replicas: 1, Resources: model.Resources{
+				Requests: model.CPUMemory{CPU: "1", Memory: "4Gi"}, Limits: model.CPUMemory{CPU: "1", Memory: "4Gi"}}}
+			got := run(t, "YDP006", e, entries(t, tc.objs...))
+			if tc.want == "" {
+				if len(got) != 0 {
+					t.Fatalf("want no finding, got %v", got)
+				}
+				return
+			}
+			if len(got) != 1 {
+				t.Fatalf("want one warning, got %v", got)
+			}
+			for _, part := range strings.Split(tc.want, " … ") {
+				if !strings.Contains(got[0].Message+"; "+got[0].Fix, part) {
+					t.Errorf("got %s; %s\nwant it to say %q", got[0].Message, got[0].Fix, part)
 				}
 			}
 		})

@@ -86,12 +86,15 @@ Fix: use LocalExecutor on small nodes (the k3s-pi default), or larger nodes.`,
 api.workers, 4 by default), each a few hundred MiB: about 512 MiB plus 256 MiB
 per worker. Under a smaller memory limit it is OOM-killed while starting, and
 restarts in a loop: an error. In seed 000, 4 workers on a loaded Pi took
-30-40 s each to start and passed the 120 s start-up deadline: 4 or more
-workers on k3s-pi are a warning.
+30-40 s each to start and passed the 120 s start-up deadline. On k3s-pi,
+workers that may take longer (40 s each) than the API server's startup
+probe allows are a warning; the deadline is the rendered probe's when the
+chart is hydrated, else the seed's 120 s.
 
 Fix: set airflow.config.api.workers to 1 or 2 on k3s-pi, or raise
 airflow.components.apiServer.resources.limits.memory to at least 512Mi plus
-256Mi per worker.`,
+256Mi per worker; for a slow start, fewer workers or a startup probe with
+the time they take (airflow.probes.apiServer.startup).`,
 			check: checkAPIServer,
 		},
 		{
