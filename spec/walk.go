@@ -359,7 +359,7 @@ func (w *walker) missing(schema, unified cue.Value, path []cue.Selector, data cu
 		if data.Exists() {
 			what = "has no concrete value"
 		}
-		w.add(path, fmt.Sprintf("required value %s %s", cue.MakePath(path...).String(), what), describe(schema), "")
+		w.add(path, fmt.Sprintf("required value %s %s", specName(path), what), describe(schema), "")
 	}
 }
 
@@ -377,7 +377,7 @@ func (w *walker) missingElements(schema, unified cue.Value, path []cue.Selector,
 		if elem.Exists() {
 			allowed = "a list of at least one value, each " + describe(elem)
 		}
-		w.add(path, fmt.Sprintf("required value %s is not set", cue.MakePath(path...).String()), allowed, "")
+		w.add(path, fmt.Sprintf("required value %s is not set", specName(path)), allowed, "")
 		return
 	}
 	iter, err := unified.List()
@@ -392,6 +392,13 @@ func (w *walker) missingElements(schema, unified cue.Value, path []cue.Selector,
 		}
 		w.missing(es, iter.Value(), append(slices.Clone(path), sel), data.LookupPath(cue.MakePath(sel)))
 	}
+}
+
+// specName is a value's path as a spec writes it: the resolved
+// environment's own section (environment.namespace.name) is written
+// under the environment itself (namespace.name).
+func specName(path []cue.Selector) string {
+	return strings.TrimPrefix(cue.MakePath(path...).String(), "environment.")
 }
 
 // backstop reports, in CUE's words, anything the walk above did not explain.
