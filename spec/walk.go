@@ -374,7 +374,8 @@ func (w *walker) missingElements(schema, unified cue.Value, path []cue.Selector,
 	elem := schema.LookupPath(cue.MakePath(cue.AnyIndex))
 	if !data.Exists() {
 		allowed := describe(schema)
-		if elem.Exists() {
+		if d, _ := conjunctAttr(schema); elem.Exists() && attr(schema, "allowed") == "" && d == "" {
+			// A list with no words of its own: say what its elements are.
 			allowed = "a list of at least one value, each " + describe(elem)
 		}
 		w.add(path, fmt.Sprintf("required value %s is not set", specName(path)), allowed, "")

@@ -37,7 +37,12 @@ func TestMissingInLists(t *testing.T) {
 			databases: "  secrets:\n    provider: sops\n    sops: {keySecret: sops-age}\n",
 			want: []diag.Finding{f(30, 5, "spec.environments.dev.secrets.sops.ageRecipients",
 				"required value secrets.sops.ageRecipients is not set",
-				"a list of at least one value, each an age public key: age1 followed by 58 lowercase Bech32 characters, as age-keygen prints it")}},
+				"a list of at least one age public key: age1 followed by 58 lowercase Bech32 characters, as age-keygen prints it")}},
+		{name: "sops with an empty list of age recipients",
+			databases: "  secrets:\n    provider: sops\n    sops: {ageRecipients: []}\n",
+			want: []diag.Finding{{Severity: diag.Error, File: "platform.yaml", Line: 30, Col: 27, Path: "spec.secrets.sops.ageRecipients",
+				Message: "an empty list is not allowed",
+				Allowed: "a list of at least one age public key: age1 followed by 58 lowercase Bech32 characters, as age-keygen prints it"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var spoke []diag.Finding
