@@ -205,9 +205,9 @@ func Collect(env *model.Environment, specDir fs.FS) (Collected, error) {
 	if out.Findings.HasErrors() {
 		return out, nil
 	}
-	names, err := fileNames(specDir, dir)
+	names, err := sealing.FileNames(specDir, dir)
 	if err != nil {
-		return Collected{}, err
+		return Collected{}, fmt.Errorf("%s: %v", dir, pathErr(err))
 	}
 	for _, n := range names {
 		b, err := fs.ReadFile(specDir, path.Join(dir, n))
@@ -238,30 +238,6 @@ func describe(f sealing.Finding) string {
 	}
 	b.WriteString(f.Message + " [" + string(f.Kind) + "]")
 	return b.String()
-}
-
-// fileNames lists the files of dir that hold sealed Secrets, as
-// sealing.Verify reads them: YAML files, not hidden, not kustomization
-// files, sorted.
-func fileNames(fsys fs.FS, dir string) ([]string, error) {
-	entries, err := fs.ReadDir(fsys, dir)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%s: %v", dir, pathErr(err))
-	}
-	var out []string
-	for _, e := range entries {
-		n := e.Name()
-		if !e.Type().IsRegular() || strings.HasPrefix(n, ".") || !(strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) ||
-			n == "kustomization.yaml" || n == "kustomization.yml" {
-			continue
-		}
-		out = append(out, n)
-	}
-	slices.Sort(out)
-	return out, nil
 }
 
 // entryOf reads the one object of a sealed file as the layout's other

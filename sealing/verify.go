@@ -38,9 +38,9 @@ type Expectation struct {
 // only for a directory that cannot be read. A missing directory means
 // every Secret is missing.
 func Verify(fsys fs.FS, dir string, exp Expectation) ([]Finding, error) {
-	files, err := readDir(fsys, dir)
+	files, err := FileNames(fsys, dir)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%s: cannot list the sealed Secrets: %v", dir, errText(err))
 	}
 	v := verifier{exp: exp}
 	byName := map[string]*Inspection{}
@@ -89,23 +89,23 @@ func Verify(fsys fs.FS, dir string, exp Expectation) ([]Finding, error) {
 	return v.out, nil
 }
 
-// readDir lists the YAML files that may hold sealed Secrets, skipping
-// hidden files and kustomization files, which sit beside them.
-func readDir(fsys fs.FS, dir string) ([]string, error) {
+// FileNames lists the files of dir that may hold sealed Secrets: regular
+// YAML files (a link is never followed), not hidden, not the kustomization
+// files that sit beside them, in name order. A missing directory has none.
+// Verify reads these, and render copies these into the overlay.
+func FileNames(fsys fs.FS, dir string) ([]string, error) {
 	entries, err := fs.ReadDir(fsys, dir)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: cannot list the sealed Secrets: %v", dir, errText(err))
+		return nil, err
 	}
 	var out []string
 	for _, e := range entries {
 		n := e.Name()
-		if e.IsDir() || strings.HasPrefix(n, ".") || !(strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) {
-			continue
-		}
-		if n == "kustomization.yaml" || n == "kustomization.yml" {
+		if !e.Type().IsRegular() || strings.HasPrefix(n, ".") || !(strings.HasSuffix(n, ".yaml") || strings.HasSuffix(n, ".yml")) ||
+			n == "kustomization.yaml" || n == "kustomization.yml" {
 			continue
 		}
 		out = append(out, n)

@@ -1,6 +1,8 @@
 package sealing
 
 import (
+	"io/fs"
+	"slices"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -157,5 +159,29 @@ func TestVerifySealed(t *testing.T) {
 		if summary(got) != tc.want {
 			t.Errorf("%s:\n got %s\nwant %s", name, summary(got), tc.want)
 		}
+	}
+}
+
+// The files Verify reads are the ones render copies: regular YAML files,
+// neither hidden nor kustomization files, never a link.
+func TestFileNames(t *testing.T) {
+	fsys := fstest.MapFS{
+		"s/b.yaml":             {Data: []byte("x")},
+		"s/a.yml":              {Data: []byte("x")},
+		"s/.hidden.yaml":       {Data: []byte("x")},
+		"s/kustomization.yaml": {Data: []byte("x")},
+		"s/notes.txt":          {Data: []byte("x")},
+		"s/link.yaml":          {Data: []byte("a.yml"), Mode: fs.ModeSymlink},
+		"s/sub/c.yaml":         {Data: []byte("x")},
+	}
+	got, err := FileNames(fsys, "s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"a.yml", "b.yaml"}; !slices.Equal(got, want) {
+		t.Errorf("FileNames = %v, want %v", got, want)
+	}
+	if got, err := FileNames(fsys, "missing"); err != nil || got != nil {
+		t.Errorf("a missing directory: %v, %v; want none, no error", got, err)
 	}
 }
